@@ -1,0 +1,53 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+// Dependencies point one way: C libraries and SeqCore at the bottom, the CLI on top.
+//
+//   CFFmpeg, COpenBLAS, SQLite3 (system libraries)
+//   SeqCore   errors, .npy, progress, atomic files
+//   SeqMedia  FFmpeg decode, image I/O              -> SeqCore, CFFmpeg
+//   SeqNN     tensors and layers on BLAS            -> SeqCore, COpenBLAS
+//   SeqDetect MTCNN, alignment                      -> SeqNN, SeqMedia
+//   SeqTrack  shots, tracks, quality, sequences     -> SeqDetect
+//   SeqCatalog SQLite catalog                       -> SeqCore, CSQLite
+//   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
+//   SeqEval   protocols, metrics                    -> SeqCore
+//   seqcurate thin commands                         -> all of the above
+let package = Package(
+    name: "seqcurate",
+    products: [
+        .executable(name: "seqcurate", targets: ["seqcurate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SeqCore"),
+        .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg"]),
+        .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"]),
+        .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"]),
+        .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"]),
+        .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite"]),
+        .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"]),
+        .target(name: "SeqEval", dependencies: ["SeqCore"]),
+        .executableTarget(name: "seqcurate", dependencies: [
+            "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore"]),
+        .testTarget(name: "SeqMediaTests", dependencies: ["SeqMedia"]),
+        .testTarget(name: "SeqNNTests", dependencies: ["SeqNN"]),
+        .testTarget(name: "SeqDetectTests", dependencies: ["SeqDetect"]),
+        .testTarget(name: "SeqTrackTests", dependencies: ["SeqTrack"]),
+        .testTarget(name: "SeqCatalogTests", dependencies: ["SeqCatalog"]),
+        .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain"]),
+        .testTarget(name: "SeqEvalTests", dependencies: ["SeqEval"]),
+        .testTarget(name: "seqcurateTests", dependencies: ["SeqCore", "SeqMedia"]),
+    ]
+)

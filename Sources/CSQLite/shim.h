@@ -1,0 +1,6 @@
+#ifndef SEQCURATE_CSQLITE_SHIM_H
+#define SEQCURATE_CSQLITE_SHIM_H
+#include <sqlite3.h>
+// SQLITE_TRANSIENT is a cast macro that Swift cannot import.
+static inline sqlite3_destructor_type seq_sqlite_transient(void) { return SQLITE_TRANSIENT; }
+#endif
