@@ -10,7 +10,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private var done = 0
     private var extra: String = ""
     private let start = Date()
-    private var lastDraw = Date.distantPast
+    private var lastDraw: Date
     private let interactive: Bool
     private let quiet: Bool
     private let plainInterval: TimeInterval
@@ -24,8 +24,11 @@ public final class ProgressReporter: @unchecked Sendable {
         self.total = total
         self.unit = unit
         self.quiet = quiet
+        self.lastDraw = Date.distantPast
         self.interactive = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
         self.plainInterval = plainInterval
+        // Plain logs get their first line after one interval, not a meaningless rate at frame one.
+        if !interactive { lastDraw = start }
     }
 
     /// Adds `n` to the count; `note` replaces the free text shown after the rate (e.g. "faces 12").

@@ -18,6 +18,7 @@ struct Seqcurate: ParsableCommand {
         version: version,
         subcommands: [
             ProbeCommand.self,
+            FramesCommand.self,
         ]
     )
 }
