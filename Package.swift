@@ -12,6 +12,8 @@ import PackageDescription
 //   SeqCatalog SQLite catalog                       -> SeqCore, CSQLite
 //   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
 //   SeqEval   protocols, metrics                    -> SeqCore
+//   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
+//   SeqReport static HTML report                    -> SeqCatalog
 //   seqcurate thin commands                         -> all of the above
 let package = Package(
     name: "seqcurate",
@@ -36,8 +38,11 @@ let package = Package(
         .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite"]),
         .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"]),
         .target(name: "SeqEval", dependencies: ["SeqCore"]),
+        .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"]),
+        .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog"]),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
+            "SeqIngest", "SeqReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore"]),
@@ -48,6 +53,8 @@ let package = Package(
         .testTarget(name: "SeqCatalogTests", dependencies: ["SeqCatalog"]),
         .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain"]),
         .testTarget(name: "SeqEvalTests", dependencies: ["SeqEval"]),
+        .testTarget(name: "SeqIngestTests", dependencies: ["SeqIngest"]),
+        .testTarget(name: "SeqReportTests", dependencies: ["SeqReport"]),
         .testTarget(name: "seqcurateTests", dependencies: ["SeqCore", "SeqMedia"]),
     ]
 )
