@@ -3,9 +3,9 @@ import PackageDescription
 
 // Dependencies point one way: C libraries and SeqCore at the bottom, the CLI on top.
 //
-//   CFFmpeg, COpenBLAS, SQLite3 (system libraries)
+//   CFFmpeg, CTurboJPEG, COpenBLAS, CSQLite (system libraries)
 //   SeqCore   errors, .npy, progress, atomic files
-//   SeqMedia  FFmpeg decode, image I/O              -> SeqCore, CFFmpeg
+//   SeqMedia  FFmpeg decode, image I/O              -> SeqCore, CFFmpeg, CTurboJPEG
 //   SeqNN     tensors and layers on BLAS            -> SeqCore, COpenBLAS
 //   SeqDetect MTCNN, alignment                      -> SeqNN, SeqMedia
 //   SeqTrack  shots, tracks, quality, sequences     -> SeqDetect
@@ -30,8 +30,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
         .target(name: "SeqCore"),
-        .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg"]),
+        .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg", "CTurboJPEG"]),
         .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"]),
         .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"]),
         .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"]),

@@ -2,10 +2,11 @@ import CFFmpeg
 import Foundation
 import SeqCore
 
-/// Reads JPEG, PNG and BMP files into RGB and writes JPEG and PNG, with FFmpeg's image codecs.
+/// Reads JPEG, PNG and BMP files into RGB and writes JPEG and PNG.
 ///
-/// FFmpeg's codecs were chosen over libjpeg-turbo by measurement (docs/performance.md, "Image I/O").
-/// Every call uses its own codec context, so the functions are safe to call from several threads.
+/// JPEG goes through libjpeg-turbo, PNG and BMP through FFmpeg's codecs: chosen by measurement
+/// (docs/performance.md, "Image I/O"). Every call uses its own codec state, so the functions are
+/// safe to call from several threads.
 public enum ImageIO {
     /// Reads an image file into RGB (or grayscale when `grayscale` is set).
     public static func read(_ url: URL, grayscale: Bool = false) throws -> Image {
@@ -19,11 +20,12 @@ public enum ImageIO {
 
     /// Decodes an encoded image held in memory; `name` appears in errors.
     public static func decode(_ data: Data, name: String = "image", grayscale: Bool = false) throws -> Image {
+        _ = quietFFmpegLogs
         guard !data.isEmpty else { throw SeqError("empty file (0 bytes)", file: name) }
         let bytes = [UInt8](data.prefix(8))
         let codecID: AVCodecID
         if bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[2] == 0xFF {
-            codecID = AV_CODEC_ID_MJPEG
+            return try JPEGCodec.decode(data, name: name, grayscale: grayscale)
         } else if bytes.count >= 8, bytes == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] {
             codecID = AV_CODEC_ID_PNG
         } else if bytes.count >= 2, bytes[0] == 0x42, bytes[1] == 0x4D {
@@ -44,14 +46,12 @@ public enum ImageIO {
         ctx.pointee.thread_count = 1
         var rc = avcodec_open2(ctx, decoder, nil)
         guard rc >= 0 else { throw SeqError("cannot open image decoder (\(ffmpegErrorText(rc)))", file: name) }
-        // Codecs may read a little past the end of the packet, so give them padded memory.
-        let padded = Int(AV_INPUT_BUFFER_PADDING_SIZE)
+        // av_new_packet allocates the zeroed padding that codecs may read past the end.
         rc = av_new_packet(packet, Int32(data.count))
         guard rc >= 0 else { throw SeqError("out of memory", file: name) }
         data.withUnsafeBytes { raw in
             packet.pointee.data.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: data.count)
         }
-        _ = padded
         // Each image is a key frame; without the flag, decoders that keep state (PNG) blend pictures.
         packet.pointee.flags |= seq_av_pkt_flag_key()
         rc = avcodec_send_packet(ctx, packet)
@@ -70,17 +70,18 @@ public enum ImageIO {
 
     /// Writes a JPEG; `quality` runs from 1 (smallest) to 100 (best).
     public static func writeJPEG(_ image: Image, to url: URL, quality: Int = 95) throws {
-        let q = min(max(quality, 1), 100)
-        // MJPEG's quantiser scale runs from 2 (best) to 31.
-        let qscale = 2 + Int((Double(100 - q) * 29.0 / 99.0).rounded())
-        let data = try encode(image, codecID: AV_CODEC_ID_MJPEG, pixelFormat: AV_PIX_FMT_YUVJ420P, qscale: qscale, name: url.path)
-        try AtomicFile.write(data, to: url)
+        try AtomicFile.write(try encodeJPEG(image, quality: quality), to: url)
+    }
+
+    /// JPEG bytes of `image`; `quality` runs from 1 to 100.
+    public static func encodeJPEG(_ image: Image, quality: Int = 95) throws -> Data {
+        try JPEGCodec.encode(image, quality: quality, name: "image")
     }
 
     /// Writes a lossless PNG.
     public static func writePNG(_ image: Image, to url: URL) throws {
         let format = image.channels == 1 ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24
-        let data = try encode(image, codecID: AV_CODEC_ID_PNG, pixelFormat: format, qscale: nil, name: url.path)
+        let data = try encode(image, codecID: AV_CODEC_ID_PNG, pixelFormat: format, name: url.path)
         try AtomicFile.write(data, to: url)
     }
 
@@ -93,7 +94,7 @@ public enum ImageIO {
         }
     }
 
-    static func encode(_ image: Image, codecID: AVCodecID, pixelFormat: AVPixelFormat, qscale: Int?, name: String) throws -> Data {
+    static func encode(_ image: Image, codecID: AVCodecID, pixelFormat: AVPixelFormat, name: String) throws -> Data {
         _ = quietFFmpegLogs
         guard image.width > 0, image.height > 0 else { throw SeqError("cannot write an empty image", file: name) }
         guard let encoder = avcodec_find_encoder(codecID) else { throw SeqError("no encoder for this image type", file: name) }
@@ -113,10 +114,6 @@ public enum ImageIO {
         ctx.pointee.pix_fmt = pixelFormat
         ctx.pointee.time_base = AVRational(num: 1, den: 25)
         ctx.pointee.thread_count = 1
-        if let qscale {
-            ctx.pointee.flags |= AV_CODEC_FLAG_QSCALE
-            ctx.pointee.global_quality = Int32(qscale) * FF_QP2LAMBDA
-        }
         var rc = avcodec_open2(ctx, encoder, nil)
         guard rc >= 0 else { throw SeqError("cannot open encoder (\(ffmpegErrorText(rc)))", file: name) }
         frame.pointee.width = ctx.pointee.width
@@ -124,10 +121,9 @@ public enum ImageIO {
         frame.pointee.format = pixelFormat.rawValue
         rc = av_frame_get_buffer(frame, 0)
         guard rc >= 0 else { throw SeqError("out of memory", file: name) }
-        if let qscale { frame.pointee.quality = Int32(qscale) * FF_QP2LAMBDA }
         let srcFormat = image.channels == 1 ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24
         sws = sws_getContext(Int32(image.width), Int32(image.height), srcFormat, Int32(image.width), Int32(image.height),
-                             pixelFormat, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
+                             pixelFormat, SWS_POINT, nil, nil, nil)
         guard sws != nil else { throw SeqError("cannot convert pixels for encoding", file: name) }
         image.pixels.withUnsafeBufferPointer { buf in
             var src: [UnsafePointer<UInt8>?] = [buf.baseAddress, nil, nil, nil]
