@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeqCore
+import SeqNN
 
 @main
 struct Seqcurate: ParsableCommand {
@@ -10,15 +11,30 @@ struct Seqcurate: ParsableCommand {
         commandName: "seqcurate",
         abstract: "Turn raw videos into SeqFace training data, train, and evaluate.",
         discussion: """
-        Examples:
+        Typical session:
           seqcurate probe assets/carphone_pristine.mp4
           seqcurate ingest video.mp4 more_videos/ --catalog seqcurate.db
+          seqcurate import-identities casia/ --name casia
+          seqcurate exclude --protocol lfw lfw_pairs.txt
+          seqcurate stats
           seqcurate export --out lists/
+          seqcurate train --identity-list lists/image_train_part1.txt --sequence-list lists/image_train_part2_seq.txt --out run/
+          seqcurate eval lfw --pairs lfw_pairs.txt --features f.npy --keys keys.txt
         """,
         version: version,
         subcommands: [
             ProbeCommand.self,
-            FramesCommand.self,
+            FramesCommand.self, DetectCommand.self, AlignCommand.self,
+            IngestCommand.self,
+            LossCommand.self, TrainCommand.self, FeaturesCommand.self,
+            EvalCommand.self,
+            StatsCommand.self, TracksCommand.self, ExportCommand.self, ExcludeCommand.self, ReportCommand.self,
         ]
     )
+
+    /// OpenBLAS picks its kernels when it loads; re-exec with the right core type first if needed.
+    static func main() {
+        BLASRuntime.ensureOptimalKernels()
+        Self.main(nil)
+    }
 }

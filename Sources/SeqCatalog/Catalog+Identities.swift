@@ -1,0 +1,117 @@
+import Foundation
+import SeqCore
+
+extension Catalog {
+    static let identityColumns = "id, dataset, name, normalized_name"
+
+    static func identity(_ s: SQLiteStatement) -> IdentityRecord {
+        var r = IdentityRecord(id: s.int64(0), dataset: s.text(1), name: s.text(2))
+        r.normalizedName = s.text(3)
+        return r
+    }
+
+    /// The id of identity `name` in `dataset`, inserting it if new. Idempotent.
+    public func upsertIdentity(dataset: String, name: String) throws -> Int64 {
+        try transaction {
+            try run("INSERT INTO identities (dataset, name, normalized_name) VALUES (?, ?, ?) ON CONFLICT (dataset, name) DO NOTHING",
+                    [.text(dataset), .text(name), .text(NameMatching.normalize(name))])
+            guard let id = try queryFirst("SELECT id FROM identities WHERE dataset = ? AND name = ?", [.text(dataset), .text(name)], { $0.int64(0) }) else {
+                throw SeqError("identity \(name) missing right after its insert", file: url.path)
+            }
+            return id
+        }
+    }
+
+    /// Identities of one dataset, or all, by dataset and name.
+    public func identities(dataset: String? = nil) throws -> [IdentityRecord] {
+        if let dataset {
+            return try query("SELECT \(Self.identityColumns) FROM identities WHERE dataset = ? ORDER BY name, id", [.text(dataset)], Self.identity)
+        }
+        return try query("SELECT \(Self.identityColumns) FROM identities ORDER BY dataset, name, id", [], Self.identity)
+    }
+
+    // MARK: images
+
+    static let identityImageColumns = "id, identity_id, source_path, crop_path, aligned, status, reason, score, crop_hash, ingest_run_id"
+
+    static func identityImage(_ s: SQLiteStatement) -> IdentityImageRecord {
+        IdentityImageRecord(id: s.int64(0), identityID: s.int64(1), sourcePath: s.text(2), cropPath: s.optionalText(3), aligned: s.bool(4),
+                            status: IdentityImageRecord.Status(rawValue: s.text(5)) ?? .failed, reason: s.optionalText(6),
+                            score: s.optionalFloat(7), cropHash: s.optionalUInt64(8), ingestRunID: s.optionalInt64(9))
+    }
+
+    /// Inserts a batch of identity images with one prepared statement in one transaction.
+    /// An image whose source path is already in the catalog is left as it is, so a re-run of
+    /// an import adds nothing. Returns how many rows were new.
+    @discardableResult
+    public func insertIdentityImages(_ images: [IdentityImageRecord]) throws -> Int {
+        try transaction {
+            let stmt = try db.statement("""
+                INSERT INTO identity_images (identity_id, source_path, crop_path, aligned, status, reason, score, crop_hash, ingest_run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_path) DO NOTHING
+                """)
+            var added = 0
+            for m in images {
+                stmt.reset()
+                stmt.bind(1, m.identityID); stmt.bind(2, m.sourcePath); stmt.bind(3, m.cropPath); stmt.bind(4, m.aligned)
+                stmt.bind(5, m.status.rawValue); stmt.bind(6, m.reason); stmt.bind(7, m.score); stmt.bind(8, m.cropHash)
+                stmt.bind(9, m.ingestRunID)
+                try stmt.run()
+                added += db.changes
+            }
+            return added
+        }
+    }
+
+    /// True when this source image was already imported (ok or failed).
+    public func hasIdentityImage(sourcePath: String) throws -> Bool {
+        try scalar("SELECT count(*) FROM identity_images WHERE source_path = ?", [.text(sourcePath)]) > 0
+    }
+
+    /// Source paths already imported, to resume an interrupted import without asking per file.
+    public func importedImagePaths(dataset: String? = nil) throws -> Set<String> {
+        let rows: [String]
+        if let dataset {
+            rows = try query("""
+                SELECT m.source_path FROM identity_images m JOIN identities i ON i.id = m.identity_id WHERE i.dataset = ?
+                """, [.text(dataset)]) { $0.text(0) }
+        } else {
+            rows = try query("SELECT source_path FROM identity_images", []) { $0.text(0) }
+        }
+        return Set(rows)
+    }
+
+    /// Images of one identity by source path.
+    public func identityImages(identityID: Int64) throws -> [IdentityImageRecord] {
+        try query("SELECT \(Self.identityImageColumns) FROM identity_images WHERE identity_id = ? ORDER BY source_path", [.integer(identityID)], Self.identityImage)
+    }
+
+    /// Every identity image, by identity and path.
+    public func identityImages() throws -> [IdentityImageRecord] {
+        try query("SELECT \(Self.identityImageColumns) FROM identity_images ORDER BY identity_id, source_path", [], Self.identityImage)
+    }
+
+    /// Sets the perceptual hash of identity images (computed lazily by `exclude --images`).
+    public func setIdentityImageHashes(_ hashes: [(imageID: Int64, hash: UInt64)]) throws {
+        try transaction {
+            let stmt = try db.statement("UPDATE identity_images SET crop_hash = ? WHERE id = ?")
+            for h in hashes {
+                stmt.reset()
+                stmt.bind(1, h.hash); stmt.bind(2, h.imageID)
+                try stmt.run()
+            }
+        }
+    }
+
+    /// The file an identity image is trained from: its aligned crop when there is one
+    /// (relative to the catalog folder), otherwise the source image.
+    public func trainingFile(of image: IdentityImageRecord) -> URL {
+        if let crop = image.cropPath { return resolve(crop) }
+        return URL(fileURLWithPath: image.sourcePath)
+    }
+
+    /// A path stored in the catalog made absolute: relative ones are relative to the catalog folder.
+    public func resolve(_ storedPath: String) -> URL {
+        storedPath.hasPrefix("/") ? URL(fileURLWithPath: storedPath) : folder.appendingPathComponent(storedPath)
+    }
+}

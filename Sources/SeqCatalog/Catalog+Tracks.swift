@@ -1,0 +1,136 @@
+import Foundation
+
+extension Catalog {
+    static let trackColumns = """
+        id, video_id, shot_id, track_index, first_frame, last_frame, face_count, mean_box_width, mean_box_height, \
+        mean_score, min_score, max_center_step
+        """
+
+    static func track(_ s: SQLiteStatement) -> TrackRecord {
+        TrackRecord(id: s.int64(0), videoID: s.int64(1), shotID: s.optionalInt64(2), index: s.int(3), firstFrame: s.int(4),
+                    lastFrame: s.int(5), faceCount: s.int(6), meanBoxWidth: s.float(7), meanBoxHeight: s.float(8),
+                    meanScore: s.float(9), minScore: s.float(10), maxCenterStep: s.float(11))
+    }
+
+    /// Inserts a track; returns its id.
+    public func insertTrack(_ t: TrackRecord) throws -> Int64 {
+        try insert("""
+            INSERT INTO tracks (video_id, shot_id, track_index, first_frame, last_frame, face_count, mean_box_width, mean_box_height,
+                                mean_score, min_score, max_center_step)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(t.videoID), .int64(t.shotID), .int(t.index), .int(t.firstFrame), .int(t.lastFrame), .int(t.faceCount),
+                  .float(t.meanBoxWidth), .float(t.meanBoxHeight), .float(t.meanScore), .float(t.minScore), .float(t.maxCenterStep)])
+    }
+
+    /// Tracks of one video, or of all videos, by video and index.
+    public func tracks(videoID: Int64? = nil) throws -> [TrackRecord] {
+        if let videoID {
+            return try query("SELECT \(Self.trackColumns) FROM tracks WHERE video_id = ? ORDER BY track_index", [.integer(videoID)], Self.track)
+        }
+        return try query("SELECT \(Self.trackColumns) FROM tracks ORDER BY video_id, track_index", [], Self.track)
+    }
+
+    // MARK: faces
+
+    static let faceColumns = """
+        id, track_id, video_id, frame_index, time, x1, y1, x2, y2, left_eye_x, left_eye_y, right_eye_x, right_eye_y, \
+        nose_x, nose_y, mouth_left_x, mouth_left_y, mouth_right_x, mouth_right_y, score, interpolated, eye_distance, \
+        sharpness, yaw, roll, crop_path, crop_hash, reason
+        """
+
+    static func face(_ s: SQLiteStatement) -> FaceRecord {
+        FaceRecord(id: s.int64(0), trackID: s.int64(1), videoID: s.int64(2), frameIndex: s.int(3), time: s.double(4),
+                   x1: s.float(5), y1: s.float(6), x2: s.float(7), y2: s.float(8),
+                   landmarks: (9..<19).map { s.float(Int32($0)) }, score: s.float(19), interpolated: s.bool(20),
+                   eyeDistance: s.float(21), sharpness: s.optionalFloat(22), yaw: s.optionalFloat(23), roll: s.optionalFloat(24),
+                   cropPath: s.optionalText(25), cropHash: s.optionalUInt64(26), reason: FaceReason(rawValue: s.text(27)))
+    }
+
+    /// Inserts faces with one prepared statement in one transaction (or the caller's);
+    /// returns their ids in order.
+    @discardableResult
+    public func insertFaces(_ faces: [FaceRecord]) throws -> [Int64] {
+        let sql = """
+            INSERT INTO faces (track_id, video_id, frame_index, time, x1, y1, x2, y2, left_eye_x, left_eye_y, right_eye_x, right_eye_y,
+                               nose_x, nose_y, mouth_left_x, mouth_left_y, mouth_right_x, mouth_right_y, score, interpolated,
+                               eye_distance, sharpness, yaw, roll, crop_path, crop_hash, kept, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        return try transaction {
+            let stmt = try db.statement(sql)
+            var ids: [Int64] = []
+            ids.reserveCapacity(faces.count)
+            for f in faces {
+                stmt.reset()
+                stmt.bind(1, f.trackID); stmt.bind(2, f.videoID); stmt.bind(3, f.frameIndex); stmt.bind(4, f.time)
+                stmt.bind(5, f.x1); stmt.bind(6, f.y1); stmt.bind(7, f.x2); stmt.bind(8, f.y2)
+                for (k, v) in f.landmarks.enumerated() { stmt.bind(Int32(9 + k), v) }
+                stmt.bind(19, f.score); stmt.bind(20, f.interpolated); stmt.bind(21, f.eyeDistance)
+                stmt.bind(22, f.sharpness); stmt.bind(23, f.yaw); stmt.bind(24, f.roll)
+                stmt.bind(25, f.cropPath); stmt.bind(26, f.cropHash); stmt.bind(27, f.kept); stmt.bind(28, f.reason.rawValue)
+                try stmt.run()
+                ids.append(db.lastInsertRowID)
+            }
+            return ids
+        }
+    }
+
+    /// Faces of a track in frame order.
+    public func faces(trackID: Int64) throws -> [FaceRecord] {
+        try query("SELECT \(Self.faceColumns) FROM faces WHERE track_id = ? ORDER BY frame_index, id", [.integer(trackID)], Self.face)
+    }
+
+    /// Faces of a video by track and frame.
+    public func faces(videoID: Int64) throws -> [FaceRecord] {
+        try query("SELECT \(Self.faceColumns) FROM faces WHERE video_id = ? ORDER BY track_id, frame_index, id", [.integer(videoID)], Self.face)
+    }
+
+    /// Sets the perceptual hash of face crops (computed lazily by `exclude --images`).
+    public func setFaceCropHashes(_ hashes: [(faceID: Int64, hash: UInt64)]) throws {
+        try transaction {
+            let stmt = try db.statement("UPDATE faces SET crop_hash = ? WHERE id = ?")
+            for h in hashes {
+                stmt.reset()
+                stmt.bind(1, h.hash); stmt.bind(2, h.faceID)
+                try stmt.run()
+            }
+        }
+    }
+
+    // MARK: sequences
+
+    static let sequenceColumns = "id, track_id, video_id, face_count, first_frame, last_frame"
+
+    static func sequence(_ s: SQLiteStatement) -> SequenceRecord {
+        SequenceRecord(id: s.int64(0), trackID: s.int64(1), videoID: s.int64(2), faceCount: s.int(3), firstFrame: s.int(4), lastFrame: s.int(5))
+    }
+
+    /// Inserts the sequence of a track; returns its id.
+    @discardableResult
+    public func insertSequence(_ q: SequenceRecord) throws -> Int64 {
+        try insert("INSERT INTO sequences (track_id, video_id, face_count, first_frame, last_frame) VALUES (?, ?, ?, ?, ?)",
+                   [.integer(q.trackID), .integer(q.videoID), .int(q.faceCount), .int(q.firstFrame), .int(q.lastFrame)])
+    }
+
+    /// Sequences of one video, or all, by id (the export label order).
+    public func sequences(videoID: Int64? = nil) throws -> [SequenceRecord] {
+        if let videoID {
+            return try query("SELECT \(Self.sequenceColumns) FROM sequences WHERE video_id = ? ORDER BY id", [.integer(videoID)], Self.sequence)
+        }
+        return try query("SELECT \(Self.sequenceColumns) FROM sequences ORDER BY id", [], Self.sequence)
+    }
+
+    /// The sequence of a track, if it gave one.
+    public func sequence(trackID: Int64) throws -> SequenceRecord? {
+        try queryFirst("SELECT \(Self.sequenceColumns) FROM sequences WHERE track_id = ?", [.integer(trackID)], Self.sequence)
+    }
+
+    /// The kept faces of a sequence in frame order.
+    public func sequenceFaces(sequenceID: Int64) throws -> [FaceRecord] {
+        try query("""
+            SELECT \(Self.faceColumns.split(separator: ",").map { "f." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            FROM faces f JOIN sequences q ON q.track_id = f.track_id
+            WHERE q.id = ? AND f.kept = 1 ORDER BY f.frame_index, f.id
+            """, [.integer(sequenceID)], Self.face)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import SeqCore
+
+/// The options of `seqcurate export`.
+public struct ExportOptions: Sendable {
+    public enum PathStyle: String, Sendable, CaseIterable { case relative, absolute }
+    public enum Format: String, Sendable, CaseIterable { case caffe, csv }
+
+    /// The folder to write; must be missing or empty unless `force`.
+    public var outDir: URL
+    /// Identities with fewer usable images are left out.
+    public var minImagesPerIdentity = 1
+    /// At most this many sequences per video (the ones with the most faces); nil: all.
+    public var maxSequencesPerVideo: Int?
+    public var identitiesOnly = false
+    public var sequencesOnly = false
+    /// The fraction of identities held out for validation (written to the val list, not trained).
+    public var valFraction = 0.0
+    public var paths: PathStyle = .relative
+    /// Relative paths are relative to this folder; nil: the catalog folder. Caffe's
+    /// `root_folder` must then be this folder with a trailing slash.
+    public var root: URL?
+    public var format: Format = .caffe
+    /// Replace a non-empty `outDir`.
+    public var force = false
+    /// Recorded in the manifest.
+    public var toolVersion = "unknown"
+
+    public init(outDir: URL) { self.outDir = outDir }
+
+    /// Checks the options against each other.
+    func validate() throws {
+        if identitiesOnly && sequencesOnly {
+            throw SeqError("--identities-only and --sequences-only exclude each other")
+        }
+        if minImagesPerIdentity < 1 { throw SeqError("--min-images-per-identity must be at least 1") }
+        if let m = maxSequencesPerVideo, m < 1 { throw SeqError("--max-sequences-per-video must be at least 1") }
+        if !(0..<1).contains(valFraction) { throw SeqError("--val-fraction must be in [0, 1)") }
+        if sequencesOnly && valFraction > 0 { throw SeqError("--val-fraction holds out identities; it makes no sense with --sequences-only") }
+    }
+
+    /// Every filter as JSON, for the manifest and the catalog's export record.
+    func json(root: URL) -> JSONValue {
+        .object([
+            ("min_images_per_identity", .int(minImagesPerIdentity)),
+            ("max_sequences_per_video", .optional(maxSequencesPerVideo)),
+            ("identities_only", .bool(identitiesOnly)),
+            ("sequences_only", .bool(sequencesOnly)),
+            ("val_fraction", .double(valFraction)),
+            ("paths", .string(paths.rawValue)),
+            ("root", .string(root.path)),
+            ("format", .string(format.rawValue)),
+            ("exclusions_applied", .bool(true)),
+        ])
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Everything in the catalog that may go into training: identities with their usable images
+/// and sequences with their usable faces, after all exclusions. Files are not checked here.
+public struct TrainingCandidates: Sendable {
+    public struct Identity: Sendable {
+        public var id: Int64
+        public var dataset: String
+        public var name: String
+        /// (image id, file) by source path.
+        public var images: [(id: Int64, file: URL)]
+    }
+
+    public struct Sequence: Sendable {
+        public var id: Int64
+        public var videoID: Int64
+        public var videoPath: String
+        public var trackID: Int64
+        public var trackIndex: Int
+        /// (face id, crop file) in frame order.
+        public var faces: [(id: Int64, file: URL)]
+    }
+
+    /// By dataset, then name (byte order): the order of the labels 0 … F-1.
+    public var identities: [Identity]
+    /// By sequence id: the order of the labels -1 … -S.
+    public var sequences: [Sequence]
+}
+
+extension Catalog {
+    /// Identities and sequences that survive the exclusions:
+    /// - an identity counts when it is not excluded; its images when status is ok and the
+    ///   image is not excluded; identities left without images are left out;
+    /// - a sequence counts when its video is ok and not excluded; its faces are the kept
+    ///   faces with a crop that are not excluded; sequences left without faces are left out.
+    public func trainingCandidates() throws -> TrainingCandidates {
+        try transactionForRead {
+            var identities: [TrainingCandidates.Identity] = []
+            let imageRows = try query("""
+                SELECT i.id, i.dataset, i.name, m.id, m.source_path, m.crop_path
+                FROM identities i JOIN identity_images m ON m.identity_id = i.id
+                WHERE m.status = 'ok'
+                  AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.identity_id = i.id)
+                  AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.identity_image_id = m.id)
+                ORDER BY i.dataset, i.name, i.id, m.source_path, m.id
+                """) { s in
+                (s.int64(0), s.text(1), s.text(2), s.int64(3), s.text(4), s.optionalText(5))
+            }
+            for (identityID, dataset, name, imageID, source, crop) in imageRows {
+                let file = crop.map { resolve($0) } ?? URL(fileURLWithPath: source)
+                if identities.last?.id != identityID {
+                    identities.append(.init(id: identityID, dataset: dataset, name: name, images: []))
+                }
+                identities[identities.count - 1].images.append((imageID, file))
+            }
+
+            var sequences: [TrainingCandidates.Sequence] = []
+            let faceRows = try query("""
+                SELECT q.id, q.video_id, v.path, q.track_id, t.track_index, f.id, f.crop_path
+                FROM sequences q
+                JOIN videos v ON v.id = q.video_id
+                JOIN tracks t ON t.id = q.track_id
+                JOIN faces f ON f.track_id = q.track_id
+                WHERE v.status = 'ok' AND f.kept = 1 AND f.crop_path IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.video_id = q.video_id)
+                  AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.face_id = f.id)
+                ORDER BY q.id, f.frame_index, f.id
+                """) { s in
+                (s.int64(0), s.int64(1), s.text(2), s.int64(3), s.int(4), s.int64(5), s.text(6))
+            }
+            for (sequenceID, videoID, videoPath, trackID, trackIndex, faceID, crop) in faceRows {
+                if sequences.last?.id != sequenceID {
+                    sequences.append(.init(id: sequenceID, videoID: videoID, videoPath: videoPath, trackID: trackID, trackIndex: trackIndex, faces: []))
+                }
+                sequences[sequences.count - 1].faces.append((faceID, resolve(crop)))
+            }
+            return TrainingCandidates(identities: identities, sequences: sequences)
+        }
+    }
+
+    /// Runs several reads on one snapshot (a deferred transaction), so that a concurrent
+    /// writer cannot slip in between them.
+    func transactionForRead<T>(_ body: () throws -> T) throws -> T {
+        try withLock {
+            if !db.isAutocommit { return try body() }
+            try db.execute("BEGIN DEFERRED")
+            do {
+                let result = try body()
+                try db.execute("COMMIT")
+                return result
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

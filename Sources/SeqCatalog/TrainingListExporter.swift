@@ -1,0 +1,354 @@
+import Foundation
+import SeqCore
+
+/// What an export wrote.
+public struct ExportResult: Sendable {
+    public struct File: Sendable, Equatable {
+        public var name: String
+        /// `identities`, `sequences`, `validation` or `train` (csv: both parts in one file).
+        public var role: String
+        public var lines: Int
+        public var sha256: String
+    }
+    public var outDir: URL
+    /// F: identity labels 0 … F-1.
+    public var faceidNum: Int
+    /// S: sequence labels -1 … -S.
+    public var seqidNum: Int
+    public var identityImages: Int
+    public var sequenceFaces: Int
+    public var validationIdentities: Int
+    public var validationImages: Int
+    /// Catalog files that do not exist and were left out.
+    public var missingFiles: [String]
+    public var files: [File]
+    /// The row in the catalog's `exports` table.
+    public var exportID: Int64
+}
+
+/// Writes the training lists of SeqFace's Caffe `train_val.prototxt`, a manifest, and (for
+/// `--format csv`) one CSV, from a catalog.
+///
+/// - `image_train_part1.txt`: identity images, `path label` with labels 0 … F-1;
+/// - `image_train_part2_seq.txt`: sequence faces, labels -1 … -S, one per sequence;
+/// - `image_val.txt`: held-out identities (`--val-fraction`), labels 0 … V-1 of their own;
+/// - `manifest.json`: F, S, counts, filters, schema version, SHA-256 of each list, labels.
+///
+/// Output is a pure function of the catalog content and the options (no times, sorted
+/// byte-wise), so the same catalog and options give byte-identical files. The folder appears
+/// complete or not at all: everything is written to a temporary folder beside it and renamed.
+public struct TrainingListExporter {
+    public static let identityListName = "image_train_part1.txt"
+    public static let sequenceListName = "image_train_part2_seq.txt"
+    public static let validationListName = "image_val.txt"
+    public static let trainCSVName = "train.csv"
+    public static let validationCSVName = "val.csv"
+    public static let manifestName = "manifest.json"
+    /// The `format_version` of manifest.json (see schemas/export-manifest.schema.json).
+    public static let manifestFormatVersion = 1
+
+    public let catalog: Catalog
+
+    public init(catalog: Catalog) { self.catalog = catalog }
+
+    /// One line of a list before rendering.
+    struct Entry {
+        var file: URL
+        var faceID: Int?
+        var seqID: Int?
+        var trackID: Int64?
+        var videoID: Int64?
+        var source: String
+        var label: Int { faceID ?? seqID! }
+    }
+
+    struct LabelledIdentity {
+        var label: Int
+        var identity: TrainingCandidates.Identity
+        var images: [URL]
+    }
+
+    struct LabelledSequence {
+        var label: Int
+        var sequence: TrainingCandidates.Sequence
+        var faces: [URL]
+    }
+
+    /// Exports with `options`; see the type's documentation.
+    /// - Throws: `SeqError` for contradictory options, a non-empty output folder without
+    ///   `force`, a path that cannot go in a list, or a write failure (then nothing is left).
+    public func export(_ options: ExportOptions) throws -> ExportResult {
+        try options.validate()
+        let fm = FileManager.default
+        let out = options.outDir.standardizedFileURL
+        let root = (options.root ?? catalog.folder).standardizedFileURL
+        try checkOutputFolder(out, force: options.force)
+
+        let candidates = try catalog.trainingCandidates()
+        var missing: [String] = []
+        func existing(_ files: [URL]) -> [URL] {
+            files.filter { url in
+                if fm.fileExists(atPath: url.path) { return true }
+                missing.append(url.path)
+                return false
+            }
+        }
+
+        // Identities: file check, minimum count, validation split, labels 0 … F-1.
+        var train: [LabelledIdentity] = []
+        var validation: [LabelledIdentity] = []
+        if !options.sequencesOnly {
+            var usable: [(TrainingCandidates.Identity, [URL])] = []
+            for identity in candidates.identities {
+                let images = existing(identity.images.map(\.file))
+                if images.count >= options.minImagesPerIdentity { usable.append((identity, images)) }
+            }
+            let held = Self.validationSelection(usable.map { ($0.0.dataset, $0.0.name) }, fraction: options.valFraction)
+            for (i, (identity, images)) in usable.enumerated() {
+                if held.contains(i) {
+                    validation.append(LabelledIdentity(label: validation.count, identity: identity, images: images))
+                } else {
+                    train.append(LabelledIdentity(label: train.count, identity: identity, images: images))
+                }
+            }
+        }
+
+        // Sequences: file check, per-video cap, labels -1 … -S in sequence id order.
+        var sequences: [LabelledSequence] = []
+        if !options.identitiesOnly {
+            var usable: [(TrainingCandidates.Sequence, [URL])] = []
+            for sequence in candidates.sequences {
+                let faces = existing(sequence.faces.map(\.file))
+                if !faces.isEmpty { usable.append((sequence, faces)) }
+            }
+            if let cap = options.maxSequencesPerVideo {
+                var chosen = Set<Int64>()
+                let byVideo = Dictionary(grouping: usable, by: { $0.0.videoID })
+                for (_, group) in byVideo {
+                    let ranked = group.sorted { a, b in
+                        a.1.count != b.1.count ? a.1.count > b.1.count : a.0.id < b.0.id
+                    }
+                    for item in ranked.prefix(cap) { chosen.insert(item.0.id) }
+                }
+                usable = usable.filter { chosen.contains($0.0.id) }
+            }
+            for (i, (sequence, faces)) in usable.enumerated() {
+                sequences.append(LabelledSequence(label: -(i + 1), sequence: sequence, faces: faces))
+            }
+        }
+
+        // Rendering.
+        func entries(_ identities: [LabelledIdentity]) -> [Entry] {
+            identities.flatMap { li in
+                li.images.map { Entry(file: $0, faceID: li.label, seqID: nil, trackID: nil, videoID: nil, source: li.identity.dataset) }
+            }
+        }
+        let identityEntries = entries(train)
+        let validationEntries = entries(validation)
+        let sequenceEntries = sequences.flatMap { ls in
+            ls.faces.map { Entry(file: $0, faceID: nil, seqID: ls.label, trackID: ls.sequence.trackID, videoID: ls.sequence.videoID,
+                                 source: ls.sequence.videoPath) }
+        }
+
+        var contents: [(name: String, role: String, lines: Int, data: Data)] = []
+        switch options.format {
+        case .caffe:
+            if !options.sequencesOnly {
+                contents.append((Self.identityListName, "identities", identityEntries.count,
+                                 try caffeList(identityEntries, options: options, root: root)))
+            }
+            if !options.identitiesOnly {
+                contents.append((Self.sequenceListName, "sequences", sequenceEntries.count,
+                                 try caffeList(sequenceEntries, options: options, root: root)))
+            }
+            if !validation.isEmpty {
+                contents.append((Self.validationListName, "validation", validationEntries.count,
+                                 try caffeList(validationEntries, options: options, root: root)))
+            }
+        case .csv:
+            let trainEntries = identityEntries + sequenceEntries
+            contents.append((Self.trainCSVName, "train", trainEntries.count, try csvList(trainEntries, options: options, root: root)))
+            if !validation.isEmpty {
+                contents.append((Self.validationCSVName, "validation", validationEntries.count,
+                                 try csvList(validationEntries, options: options, root: root)))
+            }
+        }
+        let files = contents.map { ExportResult.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: SHA256.hex($0.data)) }
+
+        let optionsJSON = options.json(root: root)
+        let manifest = JSONValue.object([
+            ("format_version", .int(Self.manifestFormatVersion)),
+            ("seqcurate_version", .string(options.toolVersion)),
+            ("catalog_schema_version", .int(try catalog.schemaVersion())),
+            ("faceid_num", .int(train.count)),
+            ("seqid_num", .int(sequences.count)),
+            ("counts", .object([
+                ("identities", .int(train.count)),
+                ("identity_images", .int(identityEntries.count)),
+                ("sequences", .int(sequences.count)),
+                ("sequence_faces", .int(sequenceEntries.count)),
+                ("videos", .int(Set(sequences.map(\.sequence.videoID)).count)),
+                ("validation_identities", .int(validation.count)),
+                ("validation_images", .int(validationEntries.count)),
+                ("missing_files", .int(missing.count)),
+            ])),
+            ("filters", optionsJSON),
+            ("files", .array(files.map {
+                .object([("name", .string($0.name)), ("role", .string($0.role)), ("lines", .int($0.lines)), ("sha256", .string($0.sha256))])
+            })),
+            ("labels", .object([
+                ("identities", .array(train.map(Self.identityLabel))),
+                ("sequences", .array(sequences.map { ls in
+                    .object([("label", .int(ls.label)), ("sequence_id", .int(Int(ls.sequence.id))), ("video_id", .int(Int(ls.sequence.videoID))),
+                             ("video", .string(ls.sequence.videoPath)), ("track_id", .int(Int(ls.sequence.trackID))),
+                             ("track_index", .int(ls.sequence.trackIndex)), ("faces", .int(ls.faces.count))])
+                })),
+                ("validation", .array(validation.map(Self.identityLabel))),
+            ])),
+        ])
+        let manifestData = Data(manifest.serialized().utf8)
+        contents.append((Self.manifestName, "manifest", 0, manifestData))
+
+        try writeAtomically(contents.map { ($0.name, $0.data) }, to: out, force: options.force)
+
+        var compactOptions = optionsJSON.serialized()
+        compactOptions.removeLast()
+        let exportID = try catalog.recordExport(ExportRecord(
+            outDir: out.path, optionsJSON: compactOptions, faceidNum: train.count, seqidNum: sequences.count,
+            identityImages: identityEntries.count, sequenceFaces: sequenceEntries.count, manifestSHA256: SHA256.hex(manifestData)))
+
+        return ExportResult(outDir: out, faceidNum: train.count, seqidNum: sequences.count, identityImages: identityEntries.count,
+                            sequenceFaces: sequenceEntries.count, validationIdentities: validation.count,
+                            validationImages: validationEntries.count, missingFiles: missing, files: files, exportID: exportID)
+    }
+
+    static func identityLabel(_ li: LabelledIdentity) -> JSONValue {
+        .object([("label", .int(li.label)), ("identity_id", .int(Int(li.identity.id))), ("dataset", .string(li.identity.dataset)),
+                 ("name", .string(li.identity.name)), ("images", .int(li.images.count))])
+    }
+
+    /// Indices of the identities held out for validation: the `fraction` whose SHA-256 of
+    /// `dataset/name` is smallest. Depends only on the names, so adding identities moves few.
+    static func validationSelection(_ identities: [(dataset: String, name: String)], fraction: Double) -> Set<Int> {
+        guard fraction > 0, !identities.isEmpty else { return [] }
+        let count = min(identities.count - 1, Int((fraction * Double(identities.count)).rounded()))
+        guard count > 0 else { return [] }
+        let keyed = identities.enumerated().map { (index: $0.offset, key: SHA256.hex(Data("\($0.element.dataset)/\($0.element.name)".utf8))) }
+        return Set(keyed.sorted { $0.key < $1.key }.prefix(count).map(\.index))
+    }
+
+    // MARK: rendering
+
+    func listPath(_ file: URL, options: ExportOptions, root: URL) throws -> String {
+        let path = options.paths == .absolute ? file.standardizedFileURL.path : Self.relativePath(file, to: root)
+        if path.contains("\n") || path.contains("\r") {
+            throw SeqError("a path with a line break cannot go into a list", file: file.path)
+        }
+        return path
+    }
+
+    /// Caffe ImageData: `path label` per line; Caffe splits at the last space.
+    func caffeList(_ entries: [Entry], options: ExportOptions, root: URL) throws -> Data {
+        var text = ""
+        for e in entries {
+            text += try listPath(e.file, options: options, root: root)
+            text += " \(e.label)\n"
+        }
+        return Data(text.utf8)
+    }
+
+    /// CSV (RFC 4180) with the columns path, face_id, seq_id, track, video, source.
+    func csvList(_ entries: [Entry], options: ExportOptions, root: URL) throws -> Data {
+        var text = "path,face_id,seq_id,track,video,source\n"
+        for e in entries {
+            let path = try listPath(e.file, options: options, root: root)
+            let faceID: String = e.faceID.map { String($0) } ?? ""
+            let seqID: String = e.seqID.map { String($0) } ?? ""
+            let track: String = e.trackID.map { String($0) } ?? ""
+            let video: String = e.videoID.map { String($0) } ?? ""
+            let fields: [String] = [path, faceID, seqID, track, video, e.source]
+            text += fields.map(Self.csvField).joined(separator: ",") + "\n"
+        }
+        return Data(text.utf8)
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// `file` relative to `root`, with `..` where it lies outside.
+    public static func relativePath(_ file: URL, to root: URL) -> String {
+        let f = file.standardizedFileURL.pathComponents
+        let r = root.standardizedFileURL.pathComponents
+        var common = 0
+        while common < f.count, common < r.count, f[common] == r[common] { common += 1 }
+        return (Array(repeating: "..", count: r.count - common) + f[common...]).joined(separator: "/")
+    }
+
+    // MARK: writing
+
+    func checkOutputFolder(_ out: URL, force: Bool) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: out.path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw SeqError("the output exists and is not a folder", file: out.path) }
+        let items = (try? fm.contentsOfDirectory(atPath: out.path)) ?? []
+        guard !items.isEmpty else { return }
+        guard force else { throw SeqError("the output folder is not empty; use --force to replace it", file: out.path) }
+        // --force replaces the whole folder: never the one holding the catalog or its crops.
+        let catalogPath = catalog.url.standardizedFileURL.path
+        let cropsPath = catalog.folder.appendingPathComponent("crops").standardizedFileURL.path
+        if catalogPath.hasPrefix(out.path + "/") {
+            throw SeqError("the output folder holds the catalog; --force would delete it. Choose another --out", file: out.path)
+        }
+        if out.path == cropsPath || out.path.hasPrefix(cropsPath + "/") {
+            throw SeqError("the output folder holds catalog crops; --force would delete them. Choose another --out", file: out.path)
+        }
+    }
+
+    /// Writes `files` into a fresh folder beside `out`, then renames it to `out`; an old
+    /// non-empty `out` (with `force`) is moved aside first and removed after.
+    func writeAtomically(_ files: [(name: String, data: Data)], to out: URL, force: Bool) throws {
+        let fm = FileManager.default
+        let parent = out.deletingLastPathComponent()
+        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let staging = parent.appendingPathComponent(".\(out.lastPathComponent).export-\(tag)")
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+            for f in files {
+                try f.data.write(to: staging.appendingPathComponent(f.name))
+            }
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw SeqError("cannot write the export: \(error.localizedDescription)", file: staging.path)
+        }
+        var old: URL?
+        if fm.fileExists(atPath: out.path) {
+            // Re-check under the final step: another export may have filled it meanwhile.
+            let items = (try? fm.contentsOfDirectory(atPath: out.path)) ?? []
+            if items.isEmpty {
+                rmdir(out.path)
+            } else if force {
+                let aside = parent.appendingPathComponent(".\(out.lastPathComponent).old-\(tag)")
+                if rename(out.path, aside.path) != 0 {
+                    let reason = String(cString: strerror(errno))
+                    try? fm.removeItem(at: staging)
+                    throw SeqError("cannot move the old output aside: \(reason)", file: out.path)
+                }
+                old = aside
+            } else {
+                try? fm.removeItem(at: staging)
+                throw SeqError("the output folder is not empty; use --force to replace it", file: out.path)
+            }
+        }
+        if rename(staging.path, out.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            if let old { rename(old.path, out.path) }
+            try? fm.removeItem(at: staging)
+            throw SeqError("cannot move the export into place: \(reason)", file: out.path)
+        }
+        if let old { try? fm.removeItem(at: old) }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import SeqMedia
+
+/// Area-average resampling as PyTorch's `interpolate(mode: "area")` (adaptive average pooling)
+/// computes it: output pixel `i` of `n` along an axis of `m` input pixels averages input pixels
+/// `floor(i*m/n) ..< ceil((i+1)*m/n)` with equal weights. MTCNN's reference resamples its
+/// pyramid and its R-/O-Net crops this way; matching it keeps scores within a few thousandths.
+enum AreaResampler {
+    /// The input windows of every output index along one axis.
+    static func windows(input m: Int, output n: Int) -> (start: [Int32], end: [Int32]) {
+        var start = [Int32](repeating: 0, count: n), end = [Int32](repeating: 0, count: n)
+        for i in 0..<n {
+            start[i] = Int32((i * m) / n)
+            end[i] = Int32(((i + 1) * m + n - 1) / n)
+        }
+        return (start, end)
+    }
+
+    /// Resamples the region `x0 ..< x0+width`, `y0 ..< y0+height` of `image` to
+    /// `outWidth` x `outHeight` and writes `average * gain + offset` as three float planes (CHW)
+    /// at `dst`. Grayscale images are replicated into all three planes.
+    static func resample(_ image: Image, x0: Int, y0: Int, width: Int, height: Int,
+                         outWidth: Int, outHeight: Int, gain: Float, offset: Float,
+                         into dst: UnsafeMutablePointer<Float>) {
+        precondition(x0 >= 0 && y0 >= 0 && width > 0 && height > 0
+                     && x0 + width <= image.width && y0 + height <= image.height,
+                     "resample region outside the image")
+        let cols = windows(input: width, output: outWidth)
+        let rows = windows(input: height, output: outHeight)
+        let channels = image.channels, stride = image.width * channels
+        let plane = outWidth * outHeight
+        // Horizontal pass: one row of column averages per input row, channels planar.
+        var horizontal = [Float](repeating: 0, count: height * 3 * outWidth)
+        image.pixels.withUnsafeBufferPointer { px in
+        horizontal.withUnsafeMutableBufferPointer { hb in
+        cols.start.withUnsafeBufferPointer { cs in
+        cols.end.withUnsafeBufferPointer { ce in
+            let src = px.baseAddress!, h = hb.baseAddress!
+            for r in 0..<height {
+                let row = src + (y0 + r) * stride + x0 * channels
+                let out = h + r * 3 * outWidth
+                for j in 0..<outWidth {
+                    let a = Int(cs[j]), b = Int(ce[j])
+                    let inv = 1 / Float(b - a)
+                    if channels == 3 {
+                        var s0: Float = 0, s1: Float = 0, s2: Float = 0
+                        var p = row + a * 3
+                        for _ in a..<b {
+                            s0 += Float(p[0]); s1 += Float(p[1]); s2 += Float(p[2])
+                            p += 3
+                        }
+                        out[j] = s0 * inv
+                        out[outWidth + j] = s1 * inv
+                        out[2 * outWidth + j] = s2 * inv
+                    } else {
+                        var s: Float = 0
+                        for k in a..<b { s += Float(row[k * channels]) }
+                        out[j] = s * inv
+                        out[outWidth + j] = s * inv
+                        out[2 * outWidth + j] = s * inv
+                    }
+                }
+            }
+        }}}}
+        // Vertical pass.
+        horizontal.withUnsafeBufferPointer { hb in
+        rows.start.withUnsafeBufferPointer { rs in
+        rows.end.withUnsafeBufferPointer { re in
+            let h = hb.baseAddress!
+            for i in 0..<outHeight {
+                let a = Int(rs[i]), b = Int(re[i])
+                let scale = gain / Float(b - a)
+                for c in 0..<3 {
+                    let out = dst + c * plane + i * outWidth
+                    let first = h + a * 3 * outWidth + c * outWidth
+                    if b - a == 1 {
+                        for j in 0..<outWidth { out[j] = first[j] * gain + offset }
+                        continue
+                    }
+                    for j in 0..<outWidth { out[j] = first[j] }
+                    for r in (a + 1)..<b {
+                        let line = h + r * 3 * outWidth + c * outWidth
+                        for j in 0..<outWidth { out[j] += line[j] }
+                    }
+                    for j in 0..<outWidth { out[j] = out[j] * scale + offset }
+                }
+            }
+        }}}
+    }
+
+    /// The whole image resized to `width` x `height` by area averaging (rounded to 8 bits).
+    static func resized(_ image: Image, width: Int, height: Int) -> Image {
+        var planes = [Float](repeating: 0, count: 3 * width * height)
+        planes.withUnsafeMutableBufferPointer { pb in
+            resample(image, x0: 0, y0: 0, width: image.width, height: image.height,
+                     outWidth: width, outHeight: height, gain: 1, offset: 0, into: pb.baseAddress!)
+        }
+        let channels = image.channels == 1 ? 1 : 3
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let plane = width * height
+        for i in 0..<plane {
+            for c in 0..<channels {
+                pixels[i * channels + c] = UInt8(min(255, max(0, (planes[c * plane + i]).rounded())))
+            }
+        }
+        return Image(width: width, height: height, channels: channels, pixels: pixels)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import SeqCore
+
+/// Finds the image files behind pair keys in a dataset's published layout (model mode).
+///
+/// * LFW: `ROOT/Name/Name_0001.jpg`, the key itself.
+/// * YTF: the frames of `BASE/Name/<video>/`, where BASE is `ROOT/aligned_images_DB`, else
+///   `ROOT/frame_images_DB`, else ROOT itself.
+///
+/// Each image gets a key relative to the base, so extracted features form a `FeatureFile` that
+/// feature mode reads unchanged (YTF frame keys `Name/<video>/<frame>`).
+public struct DatasetImages: Sendable {
+    public let root: URL
+    public let benchmark: Benchmark
+    /// The folder keys are relative to.
+    public let base: URL
+
+    /// The YTF subfolders tried in order; aligned faces first, as the published features use them.
+    public static let ytfFolders = ["aligned_images_DB", "frame_images_DB"]
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
+
+    public init(root: URL, benchmark: Benchmark) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
+            throw SeqError("dataset root is not a folder", file: root.path)
+        }
+        self.root = root
+        self.benchmark = benchmark
+        var base = root
+        if benchmark == .ytf {
+            for name in Self.ytfFolders {
+                let candidate = root.appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), isDir.boolValue {
+                    base = candidate
+                    break
+                }
+            }
+        }
+        self.base = base
+    }
+
+    /// The images of `key` with their image keys: one for LFW, every frame (sorted by name)
+    /// for YTF; empty when there is none.
+    public func images(forKey key: String) -> [(key: String, url: URL)] {
+        let url = base.appendingPathComponent(key)
+        switch benchmark {
+        case .lfw:
+            return FileManager.default.fileExists(atPath: url.path) ? [(key, url)] : []
+        case .ytf:
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return [] }
+            return names.filter { !$0.hasPrefix(".") && Self.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+                .sorted()
+                .map { ("\(key)/\($0)", url.appendingPathComponent($0)) }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import SeqCore
+
+extension EvalReport {
+    /// The `--json` object: exactly `pairs`, `best_threshold_accuracy`, `best_threshold`,
+    /// `kfold_mean`, `kfold_std`, `auc`, `eer`, `tar_at_far` ({"0.001", "0.01"}); accuracies are
+    /// fractions; figures that need both classes (or two folds) are null without them.
+    public var summaryJSON: ReportJSON {
+        .object(summaryMembers)
+    }
+
+    private var summaryMembers: [(String, ReportJSON)] {
+        [
+            ("pairs", .int(pairs)),
+            ("best_threshold_accuracy", .number(best.accuracy)),
+            ("best_threshold", .number(best.threshold)),
+            ("kfold_mean", .number(kfold?.mean)),
+            ("kfold_std", .number(kfold?.std)),
+            ("auc", .number(auc)),
+            ("eer", .number(eer)),
+            ("tar_at_far", .object(tarAtFAR.map { ($0.label, .number($0.tar)) })),
+        ]
+    }
+
+    /// `results.json` of `--out`: the summary keys, then provenance, the per-fold results and
+    /// the worst pairs.
+    public var detailedJSON: ReportJSON {
+        func pairList(_ list: [ScoredPair]) -> ReportJSON {
+            .array(list.map { p in
+                .object([("similarity", .number(p.similarity)), ("first", .string(p.pair.first)),
+                         ("second", .string(p.pair.second)), ("same", .bool(p.pair.same)),
+                         ("fold", .int(p.pair.fold)), ("line", .int(p.pair.line))])
+            })
+        }
+        let folds: ReportJSON = kfold.map { k in
+            .array(k.folds.map { f in
+                .object([("fold", .int(f.fold)), ("pairs", .int(f.pairs)),
+                         ("threshold", .number(f.threshold)), ("accuracy", .number(f.accuracy))])
+            })
+        } ?? .null
+        return .object(summaryMembers + [
+            ("benchmark", .string(benchmark.rawValue)),
+            ("layout", .string(layout.rawValue)),
+            ("pairs_file", .string(pairsFile)),
+            ("positives", .int(positives)),
+            ("negatives", .int(negatives)),
+            ("skipped_pairs", .int(skippedPairs)),
+            ("similarity", .string("cosine")),
+            ("best_threshold_correct", .int(best.correct)),
+            ("folds", folds),
+            ("worst_false_accepts", pairList(worstFalseAccepts)),
+            ("worst_false_rejects", pairList(worstFalseRejects)),
+        ])
+    }
+
+    /// The human-readable report printed without `--json`.
+    public var table: String {
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a (needs both classes)" }
+        func num(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "n/a (needs both classes)" }
+        var rows: [(String, String)] = [
+            ("pairs", "\(pairs) (\(positives) same, \(negatives) different)"
+                + (skippedPairs > 0 ? ", \(skippedPairs) skipped for missing features" : "")),
+            ("best-threshold accuracy", "\(pct(best.accuracy)) at cosine >= \(String(format: "%.6f", best.threshold))  (SeqFace evaluate.py)"),
+        ]
+        if let k = kfold {
+            rows.append(("\(k.folds.count)-fold accuracy", "\(pct(k.mean)) ± \(String(format: "%.2f%%", k.std * 100))  (threshold from the other folds)"))
+        } else {
+            rows.append(("k-fold accuracy", "n/a (needs at least two folds)"))
+        }
+        rows.append(("AUC", num(auc)))
+        rows.append(("EER", pct(eer)))
+        for t in tarAtFAR { rows.append(("TAR @ FAR=\(t.label)", pct(t.tar))) }
+        let width = rows.map(\.0.count).max() ?? 0
+        var out = "\(benchmark.displayName): \(pairsFile) [\(layout.summary)]\n"
+        for (name, value) in rows {
+            out += "  " + name + String(repeating: " ", count: width - name.count) + "  " + value + "\n"
+        }
+        if let k = kfold {
+            out += "  folds: " + k.folds.map { "\($0.fold): \(String(format: "%.2f", $0.accuracy * 100))" }.joined(separator: "  ") + "\n"
+        }
+        func section(_ title: String, _ list: [ScoredPair]) {
+            out += "\(title)\n"
+            if list.isEmpty { out += "  (none)\n" }
+            for p in list {
+                out += "  " + String(format: "%.4f", p.similarity) + "  \(p.pair.first)  \(p.pair.second)  (line \(p.pair.line))\n"
+            }
+        }
+        section("worst false accepts (different people, most similar first):", worstFalseAccepts)
+        section("worst false rejects (same person, least similar first):", worstFalseRejects)
+        return out
+    }
+
+    /// Writes `roc.txt`, `roc.svg`, `results.json` and `scores.txt` (one
+    /// `similarity label fold first second` line per pair) into `directory`, creating it.
+    /// - Returns: the files written.
+    @discardableResult
+    public func write(to directory: URL, scores: PairScores) throws -> [URL] {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SeqError("cannot create output folder", file: directory.path)
+        }
+        let roc = directory.appendingPathComponent("roc.txt")
+        let svg = directory.appendingPathComponent("roc.svg")
+        let json = directory.appendingPathComponent("results.json")
+        let list = directory.appendingPathComponent("scores.txt")
+        try AtomicFile.write(self.roc.text, to: roc)
+        try AtomicFile.write(ROCPlot.svg(for: self), to: svg)
+        try AtomicFile.write(detailedJSON.rendered() + "\n", to: json)
+        var text = ""
+        text.reserveCapacity(scores.pairs.count * 80)
+        for p in scores.pairs {
+            // %.17g keeps every bit, so other tools see exactly the ties seqcurate saw.
+            text += String(format: "%.17g", p.similarity) + " \(p.pair.same ? 1 : 0) \(p.pair.fold) \(p.pair.first) \(p.pair.second)\n"
+        }
+        try AtomicFile.write(text, to: list)
+        return [roc, svg, json, list]
+    }
+}

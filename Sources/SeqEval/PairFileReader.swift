@@ -1,0 +1,186 @@
+import Foundation
+import SeqCore
+
+/// Reads verification pair lists in any of the four published layouts (see `PairLayout`),
+/// detecting which one a file uses.
+public enum PairFileReader {
+    /// Reads and parses the pair file at `url`.
+    public static func read(_ url: URL) throws -> PairList {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SeqError("cannot read pairs file", file: url.path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SeqError("pairs file is not UTF-8 text", file: url.path)
+        }
+        return try parse(text, file: url.path)
+    }
+
+    /// Parses pair-file `text`; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws -> PairList {
+        let lines = numberedLines(text)
+        let layout = try detectLayout(lines, file: file)
+        let pairs: [FacePair]
+        switch layout {
+        case .lfwOfficial: pairs = try parseLFWOfficial(lines, file: file)
+        case .lfwSeqFace: pairs = try parseLFWSeqFace(lines, file: file)
+        case .ytfOfficial: pairs = try parseYTF(lines, file: file, csv: true)
+        case .ytfSeqFace: pairs = try parseYTF(lines, file: file, csv: false)
+        }
+        if pairs.isEmpty { throw SeqError("pairs file lists no pairs", file: file) }
+        return PairList(file: file, layout: layout, pairs: pairs)
+    }
+
+    /// The layout of pair-file `text`, judged by its first non-blank line.
+    public static func detectLayout(_ text: String, file: String) throws -> PairLayout {
+        try detectLayout(numberedLines(text), file: file)
+    }
+
+    // MARK: - Detection
+
+    struct Line {
+        var number: Int
+        var text: Substring
+        var fields: [Substring]
+    }
+
+    /// Non-blank lines with their 1-based numbers, split on whitespace.
+    static func numberedLines(_ text: String) -> [Line] {
+        var out: [Line] = []
+        var number = 0
+        // "\r\n" is one Character in Swift, so split on any newline rather than on "\n".
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            number += 1
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.isEmpty { continue }
+            out.append(Line(number: number, text: line, fields: fields))
+        }
+        return out
+    }
+
+    static func detectLayout(_ lines: [Line], file: String) throws -> PairLayout {
+        guard let first = lines.first else { throw SeqError("pairs file is empty", file: file) }
+        if first.text.contains(",") {
+            let cells = csvCells(first.text)
+            if cells.count == 5, cells[0].lowercased().hasPrefix("split") { return .ytfOfficial }
+            if cells.count == 5, Int(cells[0]) != nil, Int(cells[1]) != nil, label(cells[4]) != nil { return .ytfOfficial }
+        } else {
+            let f = first.fields
+            if (f.count == 1 || f.count == 2), f.allSatisfy({ Int($0) != nil }) { return .lfwOfficial }
+            if f.count == 5, Int(f[0]) != nil, Int(f[1]) != nil, label(f[4]) != nil { return .ytfSeqFace }
+            if f.count == 3, Int(f[0]) == nil, Int(f[1]) == nil, label(f[2]) != nil { return .lfwSeqFace }
+        }
+        let layouts = PairLayout.allCases.map(\.summary).joined(separator: "; ")
+        throw SeqError("unknown pair-file layout: '\(first.text)' matches none of: \(layouts)",
+                       file: file, line: first.number)
+    }
+
+    // MARK: - Layouts
+
+    static func parseLFWOfficial(_ lines: [Line], file: String) throws -> [FacePair] {
+        let header = lines[0]
+        let numbers = header.fields.compactMap { Int($0) }
+        let (folds, perFold) = numbers.count == 2 ? (numbers[0], numbers[1]) : (1, numbers[0])
+        guard folds > 0, perFold > 0 else {
+            throw SeqError("header '\(header.text)' must give a positive fold count and pairs per fold",
+                           file: file, line: header.number)
+        }
+        var pairs: [FacePair] = []
+        pairs.reserveCapacity(folds * perFold * 2)
+        for line in lines.dropFirst() {
+            let f = line.fields
+            let fold = pairs.count / (2 * perFold) + 1
+            if f.count == 3, let a = imageNumber(f[1]), let b = imageNumber(f[2]) {
+                pairs.append(FacePair(first: lfwKey(f[0], a), second: lfwKey(f[0], b), same: true,
+                                      fold: fold, line: line.number))
+            } else if f.count == 4, let a = imageNumber(f[1]), let b = imageNumber(f[3]) {
+                pairs.append(FacePair(first: lfwKey(f[0], a), second: lfwKey(f[2], b), same: false,
+                                      fold: fold, line: line.number))
+            } else {
+                throw SeqError("expected 'name n1 n2' or 'name1 n1 name2 n2' (LFW official layout), found '\(line.text)'",
+                               file: file, line: line.number)
+            }
+        }
+        let expected = folds * perFold * 2
+        guard pairs.count == expected else {
+            throw SeqError("header '\(header.text)' promises \(folds) folds of \(perFold)+\(perFold) pairs (\(expected)), but the file lists \(pairs.count)",
+                           file: file, line: header.number)
+        }
+        return pairs
+    }
+
+    static func parseLFWSeqFace(_ lines: [Line], file: String) throws -> [FacePair] {
+        var pairs: [FacePair] = []
+        pairs.reserveCapacity(lines.count)
+        for line in lines {
+            let f = line.fields
+            guard f.count == 3, let same = label(f[2]) else {
+                throw SeqError("expected 'path1 path2 label' with label 0 or 1 (LFW SeqFace layout), found '\(line.text)'",
+                               file: file, line: line.number)
+            }
+            pairs.append(FacePair(first: normalizedKey(f[0]), second: normalizedKey(f[1]), same: same,
+                                  fold: 0, line: line.number))
+        }
+        // Ten consecutive blocks in file order, as in LFW's own pairs.txt (600 pairs each for 6000).
+        let count = pairs.count
+        for i in pairs.indices { pairs[i].fold = i * 10 / count + 1 }
+        return pairs
+    }
+
+    static func parseYTF(_ lines: [Line], file: String, csv: Bool) throws -> [FacePair] {
+        var pairs: [FacePair] = []
+        pairs.reserveCapacity(lines.count)
+        let expected = csv ? "'split, pair, name1, name2, label' (YTF official layout)"
+                           : "'split pair name1 name2 label' (YTF SeqFace layout)"
+        for (index, line) in lines.enumerated() {
+            let cells: [Substring] = csv ? csvCells(line.text) : line.fields
+            if csv, index == 0, cells.first.map({ Int($0) == nil }) ?? false { continue }  // column header
+            guard cells.count == 5, let split = Int(cells[0]), Int(cells[1]) != nil,
+                  !cells[2].isEmpty, !cells[3].isEmpty, let same = label(cells[4]) else {
+                throw SeqError("expected \(expected) with label 0 or 1, found '\(line.text)'",
+                               file: file, line: line.number)
+            }
+            pairs.append(FacePair(first: normalizedKey(cells[2]), second: normalizedKey(cells[3]), same: same,
+                                  fold: split, line: line.number))
+        }
+        return pairs
+    }
+
+    // MARK: - Fields
+
+    static func csvCells(_ text: Substring) -> [Substring] {
+        text.split(separator: ",", omittingEmptySubsequences: false).map { cell in
+            var c = cell[...]
+            while let f = c.first, f == " " || f == "\t" { c = c.dropFirst() }
+            while let l = c.last, l == " " || l == "\t" { c = c.dropLast() }
+            return c
+        }
+    }
+
+    static func label(_ s: Substring) -> Bool? {
+        switch s {
+        case "1": return true
+        case "0": return false
+        default: return nil
+        }
+    }
+
+    static func imageNumber(_ s: Substring) -> Int? {
+        guard let n = Int(s), n >= 1 else { return nil }
+        return n
+    }
+
+    /// LFW's file name for image `n` of `name`: `Name/Name_0004.jpg`.
+    static func lfwKey(_ name: Substring, _ n: Int) -> String {
+        let digits = String(n)
+        return "\(name)/\(name)_\(String(repeating: "0", count: max(0, 4 - digits.count)))\(digits).jpg"
+    }
+
+    /// Keys are compared as written, except for a leading `./` and a trailing `/`.
+    static func normalizedKey(_ s: Substring) -> String {
+        var k = s
+        while k.hasPrefix("./") { k = k.dropFirst(2) }
+        while k.count > 1, k.hasSuffix("/") { k = k.dropLast() }
+        return String(k)
+    }
+}

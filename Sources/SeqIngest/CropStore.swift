@@ -1,0 +1,105 @@
+import Foundation
+import SeqCatalog
+import SeqCore
+
+/// Where a video's crops live, and how they get there without orphans.
+///
+/// Crops of a video are written into `crops/.staging/<pid>-<run>-<content hash>/` while it is
+/// being ingested by ingest run `<run>`. Only after the video's transaction commits is that
+/// folder renamed to its final place `crops/<hash prefix>/<hash16>-r<run>/`. The run id in the
+/// name keeps a re-ingested (`--force`) video's crops apart from the old ones. `recover` mends
+/// what a killed run left: a staging folder of a dead process whose video did not commit is
+/// deleted; one whose video committed is moved into place; final folders that no catalog video
+/// owns any more are deleted.
+public struct CropStore: Sendable {
+    public let catalogFolder: URL
+    public var root: URL { catalogFolder.appendingPathComponent("crops") }
+    var stagingRoot: URL { root.appendingPathComponent(".staging") }
+
+    public init(catalogFolder: URL) {
+        self.catalogFolder = catalogFolder
+    }
+
+    /// The final folder of a video's crops, relative to the catalog folder.
+    public func relativeFolder(contentHash: String, runID: Int64) -> String {
+        "crops/\(contentHash.prefix(2))/\(contentHash.prefix(16))-r\(runID)"
+    }
+
+    public func finalFolder(contentHash: String, runID: Int64) -> URL {
+        catalogFolder.appendingPathComponent(relativeFolder(contentHash: contentHash, runID: runID))
+    }
+
+    /// A fresh staging folder for this process.
+    public func makeStaging(contentHash: String, runID: Int64) throws -> URL {
+        let url = stagingRoot.appendingPathComponent("\(getpid())-\(runID)-\(contentHash)")
+        try? FileManager.default.removeItem(at: url)
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw SeqError("cannot create the crop folder: \(error.localizedDescription)", file: url.path)
+        }
+        return url
+    }
+
+    /// Moves a committed video's staged crops into place.
+    public func publish(staging: URL, contentHash: String, runID: Int64) throws {
+        let final = finalFolder(contentHash: contentHash, runID: runID)
+        let fm = FileManager.default
+        try? fm.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
+        do {
+            try fm.moveItem(at: staging, to: final)
+        } catch {
+            throw SeqError("cannot move crops into place: \(error.localizedDescription)", file: final.path)
+        }
+    }
+
+    /// Removes a staging folder (a video that failed or was skipped).
+    public func discard(staging: URL) {
+        try? FileManager.default.removeItem(at: staging)
+    }
+
+    /// Removes the crops of an earlier ingest of a video (after `--force` committed).
+    public func removeFinal(contentHash: String, runID: Int64) {
+        try? FileManager.default.removeItem(at: finalFolder(contentHash: contentHash, runID: runID))
+    }
+
+    /// Cleans up after runs that were killed (see the type's description). Staging folders of
+    /// processes that are still alive, such as a concurrent ingest, are left alone.
+    public func recover(catalog: Catalog) throws {
+        let fm = FileManager.default
+        if let entries = try? fm.contentsOfDirectory(atPath: stagingRoot.path) {
+            for name in entries {
+                let parts = name.split(separator: "-", maxSplits: 2)
+                guard parts.count == 3, let pid = Int32(parts[0]), let runID = Int64(parts[1]) else { continue }
+                if pid != getpid() && kill(pid, 0) == 0 { continue }
+                let hash = String(parts[2])
+                let staging = stagingRoot.appendingPathComponent(name)
+                if let video = try catalog.video(contentHash: hash), video.status == .ok, video.ingestRunID == runID {
+                    try publish(staging: staging, contentHash: hash, runID: runID)
+                } else {
+                    try? fm.removeItem(at: staging)
+                }
+            }
+        }
+        // Final folders of videos the catalog no longer holds in that version. List the folders
+        // before reading the catalog: a concurrent run publishes only after its commit, so every
+        // folder listed here that belongs to a committed video shows up in the query below.
+        guard let prefixes = try? fm.contentsOfDirectory(atPath: root.path) else { return }
+        var candidates: [(name: String, url: URL)] = []
+        for prefix in prefixes where prefix.count == 2 {
+            let dir = root.appendingPathComponent(prefix)
+            for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
+                candidates.append((name, dir.appendingPathComponent(name)))
+            }
+        }
+        guard !candidates.isEmpty else { return }
+        var owned: Set<String> = []
+        for v in try catalog.videos() where v.status == .ok {
+            if let run = v.ingestRunID { owned.insert("\(v.contentHash.prefix(16))-r\(run)") }
+        }
+        for c in candidates where !owned.contains(c.name) {
+            try? fm.removeItem(at: c.url)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import SeqDetect
+import SeqTrack
+
+/// How faces are cut out of frames.
+public enum AlignMethod: String, Sendable, Codable, CaseIterable {
+    /// SeqFace's published crop: eyes levelled, a square of side 3d around the eye centre (default, 144x144).
+    case seqface
+    /// Five-point similarity transform onto the standard 112x112 template (insightface-style).
+    case similarity
+}
+
+/// Every setting of `seqcurate ingest`; recorded in the catalog with each run.
+public struct IngestOptions: Sendable, Codable, Equatable {
+    /// Run MTCNN on every Nth frame and interpolate boxes and landmarks between (default 1: every frame).
+    public var detectEvery = 1
+    /// MTCNN minimum face size in pixels (default 20).
+    public var minFaceSize: Float = 20
+    /// MTCNN thresholds of P-Net, R-Net, O-Net (default 0.6, 0.7, 0.7).
+    public var thresholds: [Float] = [0.6, 0.7, 0.7]
+    /// Downscale frames so that their longer side is at most this before detecting (nil: native size).
+    public var maxSide: Int?
+    /// Crop geometry.
+    public var align: AlignMethod = .seqface
+    /// Crop side in pixels (default 144 for seqface, 112 for similarity).
+    public var cropSize: Int?
+    /// JPEG quality of the crops (default 95).
+    public var jpegQuality = 95
+    /// Side of the greyed thumbnails kept for dropped faces, shown by `seqcurate report` (0 = none; default 48).
+    public var droppedThumbnailSize = 48
+    /// Re-ingest videos whose content is already in the catalog.
+    public var force = false
+    /// Frames decoded and detected together; detection runs on `workers` threads across a batch.
+    public var batchSize = 8
+    /// Detection threads (default: the number of cores).
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    public var shots = ShotDetectorOptions()
+    public var tracker = TrackerOptions()
+    public var selection = SequenceSelectionOptions()
+
+    public init() {}
+
+    /// The crop side actually used.
+    public var effectiveCropSize: Int { cropSize ?? (align == .seqface ? 144 : 112) }
+
+    /// The options as one JSON object, for the ingest run record.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "{}"
+    }
+}

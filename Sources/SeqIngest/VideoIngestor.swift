@@ -1,0 +1,325 @@
+import Dispatch
+import Foundation
+import SeqCatalog
+import SeqCore
+import SeqDetect
+import SeqMedia
+import SeqTrack
+
+/// Cuts the aligned face out of a frame.
+public typealias FaceCropper = @Sendable (Image, FaceDetection) -> Image
+
+/// What happened to one video.
+public struct VideoIngestResult: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case ingested
+        /// Its content is already in the catalog (use `force`).
+        case skipped
+        case failed(String)
+    }
+    public var path: String
+    public var outcome: Outcome
+    public var videoID: Int64?
+    public var frames = 0
+    public var detections = 0
+    public var shots = 0
+    public var tracks = 0
+    public var sequences = 0
+    public var keptFaces = 0
+    public var seconds = 0.0
+    /// Seconds of video per second of wall time.
+    public var speed: Double { seconds > 0 && videoDuration > 0 ? videoDuration / seconds : 0 }
+    public var videoDuration = 0.0
+}
+
+/// Runs the ingest pipeline on one video at a time: decode, shot cuts, MTCNN, tracking, quality,
+/// sequence selection, crops, and one catalog transaction per video.
+public final class VideoIngestor {
+    public let catalog: Catalog
+    public let detector: MTCNN
+    public let cropper: FaceCropper
+    public let options: IngestOptions
+    public let runID: Int64
+    public let store: CropStore
+
+    public init(catalog: Catalog, detector: MTCNN, cropper: @escaping FaceCropper, options: IngestOptions, runID: Int64) {
+        self.catalog = catalog
+        self.detector = detector
+        self.cropper = cropper
+        self.options = options
+        self.runID = runID
+        self.store = CropStore(catalogFolder: catalog.folder)
+    }
+
+    /// A face measured when its frame was at hand: the frame itself is not kept.
+    struct MeasuredFace {
+        var detection: FaceDetection
+        var quality: FaceQuality
+        var signature: DuplicateSignature
+        var hash: UInt64
+        var jpeg: Data
+        var thumbnail: Data?
+    }
+
+    /// A finished track with everything its catalog rows need.
+    struct TrackPlan {
+        var track: FaceTrack
+        var faces: [PlannedFace]
+        var isSequence: Bool
+    }
+
+    struct PlannedFace {
+        var observation: TrackObservation
+        var measured: MeasuredFace?
+        var reason: FaceSelectionReason
+        /// Relative to the video's crop folder.
+        var cropPath: String?
+        var cropBytes: Data?
+    }
+
+    /// Ingests one video. Failures of the video itself (unreadable, truncated) are recorded in the
+    /// catalog and returned; failures of the catalog throw.
+    public func ingest(_ url: URL, quiet: Bool = false) throws -> VideoIngestResult {
+        let clock = Date()
+        var result = VideoIngestResult(path: url.path, outcome: .ingested)
+        let hash: String
+        do {
+            hash = try SHA256.hex(fileAt: url)
+        } catch {
+            // Nothing to hash: nothing to record either, as the catalog keys videos by content.
+            result.outcome = .failed((error as? SeqError)?.reason ?? "\(error)")
+            return result
+        }
+        let existing = try catalog.video(contentHash: hash)
+        if let existing, existing.status == .ok, !options.force {
+            result.outcome = .skipped
+            result.videoID = existing.id
+            return result
+        }
+        // Crops stay in memory until the video is done, so a run killed while analysing leaves no files.
+        var staging: URL?
+        do {
+            let (video, plans, shots) = try process(url, result: &result, quiet: quiet)
+            let folder = try store.makeStaging(contentHash: hash, runID: runID)
+            staging = folder
+            for plan in plans {
+                for face in plan.faces {
+                    if let path = face.cropPath, let bytes = face.cropBytes { try write(bytes, to: folder.appendingPathComponent(path)) }
+                }
+            }
+            let videoID = try catalog.transaction { () -> Int64 in
+                if let old = existing?.id { try catalog.deleteVideo(id: old) }
+                var record = video
+                record.contentHash = hash
+                record.ingestRunID = runID
+                let videoID = try catalog.insertVideo(record)
+                let shotIDs = try catalog.insertShots(shots.enumerated().map { i, r in
+                    ShotRecord(videoID: videoID, index: i, firstFrame: r.lowerBound, lastFrame: r.upperBound - 1)
+                })
+                let folder = store.relativeFolder(contentHash: hash, runID: runID)
+                for (index, plan) in plans.enumerated() {
+                    let t = plan.track
+                    let shotIndex = shots.firstIndex { $0.contains(t.firstFrame) }
+                    let trackID = try catalog.insertTrack(TrackRecord(
+                        videoID: videoID, shotID: shotIndex.map { shotIDs[$0] }, index: index,
+                        firstFrame: t.firstFrame, lastFrame: t.lastFrame, faceCount: t.observations.count,
+                        meanBoxWidth: t.meanBoxWidth, meanBoxHeight: t.meanBoxHeight, meanScore: t.meanScore,
+                        minScore: t.observations.map(\.detection.score).min() ?? 0,
+                        maxCenterStep: Self.maxCenterStep(t)))
+                    try catalog.insertFaces(plan.faces.map { f in
+                        let d = f.observation.detection
+                        let q = f.measured?.quality ?? FaceQuality(score: d.score, eyeDistance: FaceQuality.eyeDistance(d), sharpness: 0,
+                                                                   yaw: FaceQuality.yaw(d), roll: FaceQuality.roll(d))
+                        return FaceRecord(
+                            trackID: trackID, videoID: videoID, frameIndex: f.observation.frameIndex, time: f.observation.time,
+                            x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2,
+                            landmarks: d.landmarks.flatMap { [$0.x, $0.y] }, score: d.score,
+                            interpolated: f.observation.interpolated, eyeDistance: q.eyeDistance,
+                            sharpness: f.measured == nil ? nil : q.sharpness, yaw: q.yaw, roll: q.roll,
+                            cropPath: f.cropPath.map { "\(folder)/\($0)" }, cropHash: f.measured?.hash,
+                            reason: FaceReason(rawValue: f.reason.rawValue))
+                    })
+                    if plan.isSequence {
+                        let kept = plan.faces.filter { $0.reason == .kept }
+                        try catalog.insertSequence(SequenceRecord(
+                            trackID: trackID, videoID: videoID, faceCount: kept.count,
+                            firstFrame: kept.first?.observation.frameIndex ?? t.firstFrame,
+                            lastFrame: kept.last?.observation.frameIndex ?? t.lastFrame))
+                    }
+                }
+                return videoID
+            }
+            try store.publish(staging: folder, contentHash: hash, runID: runID)
+            if let old = existing, let oldRun = old.ingestRunID, oldRun != runID {
+                store.removeFinal(contentHash: hash, runID: oldRun)
+            }
+            result.videoID = videoID
+        } catch let error as SeqError where error.file == url.path || error.file == nil {
+            if let staging { store.discard(staging: staging) }
+            let reason = error.reason
+            result.outcome = .failed(reason)
+            result.videoID = try catalog.transaction { () -> Int64 in
+                if let old = existing?.id { try catalog.deleteVideo(id: old) }
+                return try catalog.insertVideo(VideoRecord(
+                    path: url.path, contentHash: hash, duration: nil, fps: nil, width: nil, height: nil, frameCount: nil,
+                    status: .failed, failureReason: reason, ingestRunID: runID))
+            }
+        } catch {
+            if let staging { store.discard(staging: staging) }
+            throw error
+        }
+        result.seconds = Date().timeIntervalSince(clock)
+        return result
+    }
+
+    private static func maxCenterStep(_ t: FaceTrack) -> Float {
+        var best: Float = 0
+        for (a, b) in zip(t.observations, t.observations.dropFirst()) {
+            let ca = a.detection.box.center, cb = b.detection.box.center
+            best = max(best, ((ca.x - cb.x) * (ca.x - cb.x) + (ca.y - cb.y) * (ca.y - cb.y)).squareRoot())
+        }
+        return best
+    }
+
+    /// Decodes and analyses the video; writes crops into `staging`; returns the rows to insert.
+    private func process(_ url: URL, result: inout VideoIngestResult, quiet: Bool)
+        throws -> (VideoRecord, [TrackPlan], [Range<Int>]) {
+        let reader = try VideoReader(url: url)
+        let info = reader.info
+        var shotDetector = ShotDetector(options: options.shots)
+        var trackerOptions = options.tracker
+        // Frames that are not detected count as missed: widen the gap by the detection stride.
+        trackerOptions.maxGap += max(options.detectEvery - 1, 0)
+        var tracker = FaceTracker(options: trackerOptions)
+        let selector = SequenceSelector(options: options.selection)
+        var pending: [Int: [MeasuredFace]] = [:]
+        var plans: [TrackPlan] = []
+        let name = url.lastPathComponent
+        let progress = ProgressReporter(name, total: info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil),
+                                        unit: "frames", quiet: quiet)
+        var lastFrame = -1
+        var lastTime = 0.0
+
+        func finishTracks(_ tracks: [FaceTrack]) throws {
+            for var track in tracks {
+                if options.detectEvery > 1 { track = track.filledByInterpolation() }
+                let measured: [MeasuredFace?] = track.observations.map { o in
+                    o.interpolated ? nil : pending[o.frameIndex]?.first { $0.detection == o.detection }
+                }
+                let blank = DuplicateSignature(alignedCrop: Image(width: 16, height: 16, channels: 1))
+                let candidates = zip(track.observations, measured).map { o, m -> SelectionCandidate in
+                    if let m {
+                        return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: o.interpolated,
+                                                  quality: m.quality, signature: m.signature)
+                    }
+                    let d = o.detection
+                    return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: true,
+                                              quality: FaceQuality(score: d.score, eyeDistance: FaceQuality.eyeDistance(d), sharpness: 0,
+                                                                   yaw: FaceQuality.yaw(d), roll: FaceQuality.roll(d)),
+                                              signature: blank)
+                }
+                let selection = selector.select(candidates)
+                let trackIndex = plans.count
+                var faces: [PlannedFace] = []
+                for (i, o) in track.observations.enumerated() {
+                    let reason = selection.reasons[i]
+                    var face = PlannedFace(observation: o, measured: measured[i], reason: reason)
+                    if var m = measured[i] {
+                        if reason == .kept {
+                            face.cropPath = String(format: "t%03d_f%06d.jpg", trackIndex, o.frameIndex)
+                            face.cropBytes = m.jpeg
+                        } else if let thumb = m.thumbnail {
+                            face.cropPath = String(format: "dropped/t%03d_f%06d.jpg", trackIndex, o.frameIndex)
+                            face.cropBytes = thumb
+                        }
+                        // The bytes travel with the plan; the measurement need not keep a second copy.
+                        m.jpeg = Data()
+                        m.thumbnail = nil
+                        face.measured = m
+                    }
+                    faces.append(face)
+                }
+                plans.append(TrackPlan(track: track, faces: faces, isSequence: selection.isSequence))
+                result.tracks += 1
+                if selection.isSequence {
+                    result.sequences += 1
+                    result.keptFaces += selection.kept.count
+                }
+            }
+            if tracker.openTrackCount == 0 { pending.removeAll(keepingCapacity: true) }
+        }
+
+        var batch: [VideoFrame] = []
+        func runBatch() throws {
+            guard !batch.isEmpty else { return }
+            let measuredFaces = measure(batch)
+            for (frame, faces) in zip(batch, measuredFaces) {
+                let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image)
+                let detected = frame.index % options.detectEvery == 0
+                if detected || cut {
+                    if !faces.isEmpty { pending[frame.index] = faces }
+                    tracker.update(frameIndex: frame.index, time: frame.time, detections: faces.map(\.detection), cut: cut)
+                    try finishTracks(tracker.takeFinishedTracks())
+                }
+                result.detections += faces.count
+                lastFrame = frame.index
+                lastTime = frame.time
+            }
+            result.frames += batch.count
+            progress.advance(by: batch.count, note: "faces \(result.detections) tracks \(result.tracks)")
+            batch.removeAll(keepingCapacity: true)
+        }
+        while let frame = try reader.nextFrame() {
+            batch.append(frame)
+            if batch.count >= options.batchSize { try runBatch() }
+        }
+        try runBatch()
+        try finishTracks(tracker.finish())
+        progress.finish(note: "faces \(result.detections) tracks \(result.tracks) sequences \(result.sequences)")
+        guard result.frames > 0 else { throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.path) }
+        if let declared = info.declaredFrames, result.frames < declared / 2 {
+            throw SeqError("truncated: decoded \(result.frames) of \(declared) frames", file: url.path)
+        }
+        var shots = shotDetector.shots
+        if shots.isEmpty { shots = [0..<(lastFrame + 1)] }
+        result.shots = shots.count
+        result.videoDuration = max(info.duration, lastTime)
+        let video = VideoRecord(path: url.path, contentHash: "", duration: result.videoDuration, fps: info.fps,
+                                width: info.width, height: info.height, frameCount: result.frames)
+        return (video, plans, shots)
+    }
+
+    /// Detects, aligns and measures the faces of a batch of frames on `workers` threads.
+    private func measure(_ frames: [VideoFrame]) -> [[MeasuredFace]] {
+        var out = [[MeasuredFace]](repeating: [], count: frames.count)
+        let every = options.detectEvery
+        let quality = options.jpegQuality
+        let thumb = options.droppedThumbnailSize
+        out.withUnsafeMutableBufferPointer { results in
+            let buffer = results
+            DispatchQueue.concurrentPerform(iterations: frames.count) { i in
+                let frame = frames[i]
+                guard frame.index % every == 0 else { return }
+                let detections = detector.detect(frame.image)
+                buffer[i] = detections.map { d in
+                    let crop = cropper(frame.image, d)
+                    let q = FaceQuality(detection: d, alignedCrop: crop)
+                    let jpeg = (try? ImageIO.encodeJPEG(crop, quality: quality)) ?? Data()
+                    var small: Data?
+                    if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
+                    return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
+                                        hash: PerceptualHash.dHash(pixels: crop.pixels, width: crop.width, height: crop.height, channels: crop.channels),
+                                        jpeg: jpeg, thumbnail: small)
+                }
+            }
+        }
+        return out
+    }
+
+    private func write(_ data: Data, to url: URL) throws {
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: url.path, contents: data) else {
+            throw SeqError("cannot write crop", file: url.path)
+        }
+    }
+}

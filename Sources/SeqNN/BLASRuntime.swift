@@ -1,0 +1,54 @@
+import COpenBLAS
+import Foundation
+
+/// Makes OpenBLAS use the fastest kernels this CPU supports.
+///
+/// Debian's OpenBLAS 0.3.21 does not recognise recent AVX-512 CPUs and falls back to generic
+/// kernels (about a fifth of the sgemm speed). The library reads `OPENBLAS_CORETYPE` only when
+/// it loads, so the fix is to set it and start the program again.
+public enum BLASRuntime {
+    /// Set in the re-executed process so a library that still ignores the variable cannot loop.
+    static let reexecMarker = "SEQCURATE_BLAS_REEXEC"
+
+    /// The kernel family OpenBLAS is using, e.g. "SkylakeX", "Haswell", "Prescott".
+    public static var coreName: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// The core type this CPU should use, or nil when OpenBLAS's own choice is fine.
+    public static var preferredCoreType: String? {
+        if seq_cpu_has_avx512() != 0 { return "SkylakeX" }
+        if seq_cpu_has_avx2() != 0 { return "Haswell" }
+        return nil
+    }
+
+    /// Core names (lowercased) whose sgemm kernels are at least as good as `preferred`'s:
+    /// later cores of the same family reuse or extend its kernels.
+    static func acceptableCores(for preferred: String) -> Set<String> {
+        let avx512: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
+        switch preferred.lowercased() {
+        case "skylakex": return avx512
+        case "haswell": return avx512.union(["haswell", "zen"])
+        default: return [preferred.lowercased()]
+        }
+    }
+
+    /// If the user has not set `OPENBLAS_CORETYPE` and OpenBLAS picked weaker kernels than the
+    /// CPU supports, sets the variable and re-executes the current program with the same
+    /// arguments. Call it first thing in `main`; it returns normally when nothing needs doing
+    /// or when the re-exec fails.
+    public static func ensureOptimalKernels() {
+        let env = ProcessInfo.processInfo.environment
+        guard env["OPENBLAS_CORETYPE"] == nil, env[reexecMarker] == nil,
+              let wanted = preferredCoreType,
+              !acceptableCores(for: wanted).contains(coreName.lowercased()) else { return }
+        setenv("OPENBLAS_CORETYPE", wanted, 1)
+        setenv(reexecMarker, "1", 1)
+        fflush(nil)  // buffered output would otherwise be lost with the old process image
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // Only reached if exec failed: carry on with the slower kernels.
+        unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(reexecMarker)
+    }
+}

@@ -1,0 +1,250 @@
+/// 2-D convolution over NCHW tensors (cross-correlation, as in Caffe and PyTorch),
+/// lowered onto `cblas_sgemm` through im2col.
+///
+/// Several small images are unfolded side by side into one column matrix so deep layers with
+/// small maps still make large matrix products. 1x1 stride-1 unpadded kernels skip im2col.
+/// Scratch buffers live in a per-thread `Workspace` shared by all layers, so hot loops do not
+/// allocate them again.
+public final class Conv2D: Layer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelH: Int
+    public let kernelW: Int
+    public let stride: Int
+    public let padding: Int
+    /// Filters, shape `[out, in, kernelH, kernelW]`.
+    public let weight: Parameter
+    /// Biases, shape `[out]`. By default learning rate x2 and no weight decay (Caffe's usual setting).
+    public let bias: Parameter
+    /// When false, `backward` only accumulates parameter gradients and returns zeros
+    /// (saves the col2im work for a network's first layer).
+    public var needsInputGradient = true
+
+    /// Column-matrix size, in floats, up to which small images are unfolded together into one
+    /// product (16 MiB), so deep layers with small maps still make wide matrix products.
+    public var chunkBudget = 1 << 22
+    /// Column-matrix size, in floats, above which one image is unfolded in bands of output rows,
+    /// so large maps are multiplied piecewise while their columns are still in cache.
+    public var bandBudget = 1 << 20
+
+    private var lastInput: Tensor?
+
+    /// A zero-initialised convolution. `name` prefixes the parameter names (`name.weight`, `name.bias`).
+    public init(inChannels: Int, outChannels: Int, kernelH: Int, kernelW: Int,
+                stride: Int = 1, padding: Int = 0, name: String = "conv") {
+        precondition(inChannels > 0 && outChannels > 0 && kernelH > 0 && kernelW > 0 && stride > 0 && padding >= 0)
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelH = kernelH
+        self.kernelW = kernelW
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(name: name + ".weight", value: Tensor(zeros: [outChannels, inChannels, kernelH, kernelW]))
+        bias = Parameter(name: name + ".bias", value: Tensor(zeros: [outChannels]), lrMult: 2, decayMult: 0)
+    }
+
+    /// A zero-initialised convolution with a square kernel.
+    public convenience init(inChannels: Int, outChannels: Int, kernel: Int,
+                            stride: Int = 1, padding: Int = 0, name: String = "conv") {
+        self.init(inChannels: inChannels, outChannels: outChannels, kernelH: kernel, kernelW: kernel,
+                  stride: stride, padding: padding, name: name)
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+
+    private var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
+
+    /// Output spatial size for an input of `height` x `width`.
+    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        ((height + 2 * padding - kernelH) / stride + 1, (width + 2 * padding - kernelW) / stride + 1)
+    }
+
+    private func geometry(for shape: [Int]) -> WindowGeometry {
+        precondition(shape.count == 4 && shape[1] == inChannels,
+                     "Conv2D(\(weight.name)) expects [N, \(inChannels), H, W], got \(shape)")
+        precondition(shape[2] > 0 && shape[3] > 0 && shape[2] + 2 * padding >= kernelH && shape[3] + 2 * padding >= kernelW,
+                     "Conv2D(\(weight.name)): input \(shape) smaller than the kernel")
+        let (oh, ow) = outputSize(height: shape[2], width: shape[3])
+        return WindowGeometry(channels: inChannels, height: shape[2], width: shape[3],
+                              kernelH: kernelH, kernelW: kernelW, stride: stride, padding: padding,
+                              outH: oh, outW: ow)
+    }
+
+    /// One matrix product's worth of work: `count` whole images from `image` side by side,
+    /// or (count 1) a band of output rows of one image.
+    private struct WorkUnit {
+        var image: Int
+        var count: Int
+        var rows: Range<Int>
+    }
+
+    /// Splits a batch into work units within the chunk and band budgets.
+    private func workUnits(_ g: WindowGeometry, batch n: Int) -> (units: [WorkUnit], maxColumns: Int) {
+        let perImage = g.colRows * g.colCols
+        var units: [WorkUnit] = []
+        if perImage > bandBudget {
+            let bandRows = max(1, bandBudget / (g.colRows * g.outW))
+            for i in 0..<n {
+                for r in Swift.stride(from: 0, to: g.outH, by: bandRows) {
+                    units.append(WorkUnit(image: i, count: 1, rows: r..<min(r + bandRows, g.outH)))
+                }
+            }
+            return (units, min(bandRows, g.outH) * g.outW)
+        }
+        let chunk = max(1, min(n, chunkBudget / max(1, perImage)))
+        for i in Swift.stride(from: 0, to: n, by: chunk) {
+            units.append(WorkUnit(image: i, count: min(chunk, n - i), rows: 0..<g.outH))
+        }
+        return (units, chunk * g.colCols)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let g = geometry(for: x.shape)
+        lastInput = x
+        let n = x.shape[0], outC = outChannels
+        let p = g.colCols, k = g.colRows
+        let inSize = inChannels * g.height * g.width, outSize = outC * p
+        var y = Tensor(zeros: [n, outC, g.outH, g.outW])
+        guard n > 0, p > 0 else { return y }
+        let pointwise = isPointwise
+        let (units, maxColumns) = pointwise
+            ? ((0..<n).map { WorkUnit(image: $0, count: 1, rows: 0..<g.outH) }, p)
+            : workUnits(g, batch: n)
+        let work = Workspace.current
+        work.reserve(columns: pointwise ? 0 : k * maxColumns,
+                     gathered: units.contains(where: { $0.count > 1 }) ? outC * maxColumns : 0)
+
+        x.data.withUnsafeBufferPointer { xb in
+        y.data.withUnsafeMutableBufferPointer { yb in
+        weight.value.data.withUnsafeBufferPointer { wb in
+        bias.value.data.withUnsafeBufferPointer { bb in
+        work.columns.withUnsafeMutableBufferPointer { cb in
+        work.gathered.withUnsafeMutableBufferPointer { gb in
+            let xp = xb.baseAddress!, yp = yb.baseAddress!, wp = wb.baseAddress!, bp = bb.baseAddress!
+            for unit in units {
+                if unit.count == 1 {
+                    // One image or band: the product lands straight in the output, bias preloaded.
+                    let cols = unit.rows.count * g.outW
+                    let out = yp + unit.image * outSize + unit.rows.lowerBound * g.outW
+                    for o in 0..<outC { (out + o * p).update(repeating: bp[o], count: cols) }
+                    let b: UnsafePointer<Float>
+                    let ldb: Int
+                    if pointwise {
+                        (b, ldb) = (xp + unit.image * inSize, p)
+                    } else {
+                        im2col(xp + unit.image * inSize, g, rows: unit.rows, into: cb.baseAddress!, rowStride: cols)
+                        (b, ldb) = (UnsafePointer(cb.baseAddress!), cols)
+                    }
+                    sgemm(m: outC, n: cols, k: k, a: wp, lda: k, b: b, ldb: ldb, beta: 1, c: out, ldc: p)
+                } else {
+                    let cols = unit.count * p
+                    for i in 0..<unit.count {
+                        im2col(xp + (unit.image + i) * inSize, g, into: cb.baseAddress! + i * p, rowStride: cols)
+                    }
+                    let gp = gb.baseAddress!
+                    sgemm(m: outC, n: cols, k: k, a: wp, lda: k, b: cb.baseAddress!, ldb: cols,
+                          beta: 0, c: gp, ldc: cols)
+                    // Scatter [out, image, pixel] back to NCHW, adding the bias on the way.
+                    for i in 0..<unit.count {
+                        let out = yp + (unit.image + i) * outSize
+                        for o in 0..<outC {
+                            let src = gp + o * cols + i * p, dst = out + o * p, b = bp[o]
+                            for j in 0..<p { dst[j] = src[j] + b }
+                        }
+                    }
+                }
+            }
+        }}}}}}
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
+        let g = geometry(for: x.shape)
+        let n = x.shape[0], outC = outChannels
+        let p = g.colCols, k = g.colRows
+        let inSize = inChannels * g.height * g.width, outSize = outC * p
+        precondition(dy.shape == [n, outC, g.outH, g.outW], "Conv2D(\(weight.name)).backward: dy shape \(dy.shape)")
+        var dx = Tensor(zeros: x.shape)
+        guard n > 0, p > 0 else { return dx }
+        let pointwise = isPointwise
+        let (units, maxColumns) = pointwise
+            ? ((0..<n).map { WorkUnit(image: $0, count: 1, rows: 0..<g.outH) }, p)
+            : workUnits(g, batch: n)
+        let work = Workspace.current
+        work.reserve(columns: pointwise ? 0 : k * maxColumns,
+                     gathered: units.contains(where: { $0.count > 1 }) ? outC * maxColumns : 0)
+        let wantDx = needsInputGradient
+
+        x.data.withUnsafeBufferPointer { xb in
+        dy.data.withUnsafeBufferPointer { dyb in
+        dx.data.withUnsafeMutableBufferPointer { dxb in
+        weight.value.data.withUnsafeBufferPointer { wb in
+        weight.grad.data.withUnsafeMutableBufferPointer { dwb in
+        bias.grad.data.withUnsafeMutableBufferPointer { dbb in
+        work.columns.withUnsafeMutableBufferPointer { cb in
+        work.gathered.withUnsafeMutableBufferPointer { gb in
+            let xp = xb.baseAddress!, dyp = dyb.baseAddress!, dxp = dxb.baseAddress!
+            let wp = wb.baseAddress!, dwp = dwb.baseAddress!, dbp = dbb.baseAddress!
+            // Bias gradient: sum of dy over batch and pixels.
+            for i in 0..<n {
+                for o in 0..<outC {
+                    dbp[o] += vectorSum(dyp + i * outSize + o * p, count: p)
+                }
+            }
+            for unit in units {
+                // dy for this unit as an [out, cols] matrix with leading dimension ldd.
+                let dyMat: UnsafePointer<Float>
+                let cols: Int, ldd: Int
+                if unit.count == 1 {
+                    cols = unit.rows.count * g.outW
+                    dyMat = dyp + unit.image * outSize + unit.rows.lowerBound * g.outW
+                    ldd = p
+                } else {
+                    cols = unit.count * p
+                    let gp = gb.baseAddress!
+                    for i in 0..<unit.count {
+                        for o in 0..<outC {
+                            (gp + o * cols + i * p).update(from: dyp + (unit.image + i) * outSize + o * p, count: p)
+                        }
+                    }
+                    dyMat = UnsafePointer(gp)
+                    ldd = cols
+                }
+                if pointwise {
+                    let xi = xp + unit.image * inSize
+                    sgemm(transB: true, m: outC, n: k, k: p, a: dyMat, lda: p, b: xi, ldb: p,
+                          beta: 1, c: dwp, ldc: k)
+                    if wantDx {
+                        sgemm(transA: true, m: k, n: p, k: outC, a: wp, lda: k, b: dyMat, ldb: p,
+                              beta: 0, c: dxp + unit.image * inSize, ldc: p)
+                    }
+                    continue
+                }
+                let colp = cb.baseAddress!
+                if unit.count == 1 {
+                    im2col(xp + unit.image * inSize, g, rows: unit.rows, into: colp, rowStride: cols)
+                } else {
+                    for i in 0..<unit.count {
+                        im2col(xp + (unit.image + i) * inSize, g, into: colp + i * p, rowStride: cols)
+                    }
+                }
+                // dW += dy . col^T
+                sgemm(transB: true, m: outC, n: k, k: cols, a: dyMat, lda: ldd, b: colp, ldb: cols,
+                      beta: 1, c: dwp, ldc: k)
+                guard wantDx else { continue }
+                // dcol = W^T . dy, reusing the column buffer, then fold back onto the images.
+                sgemm(transA: true, m: k, n: cols, k: outC, a: wp, lda: k, b: dyMat, ldb: ldd,
+                      beta: 0, c: colp, ldc: cols)
+                if unit.count == 1 {
+                    col2imAdd(colp, rowStride: cols, g, rows: unit.rows, into: dxp + unit.image * inSize)
+                } else {
+                    for i in 0..<unit.count {
+                        col2imAdd(colp + i * p, rowStride: cols, g, into: dxp + (unit.image + i) * inSize)
+                    }
+                }
+            }
+        }}}}}}}}
+        return dx
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import SeqCore
+
+/// Reader and writer for the safetensors format: an 8-byte little-endian header length,
+/// a JSON header `{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`,
+/// then the raw little-endian tensor bytes (offsets are relative to the end of the header).
+///
+/// Writes F32. Reads F32, and converts F16, F64 and I32 to Float.
+public enum SafeTensors {
+    /// Headers larger than this are rejected as corrupt (the format's own limit is 100 MB).
+    static let maxHeaderBytes = 100_000_000
+
+    /// Reads every tensor in the file. Throws `SeqError` naming the file when it is
+    /// missing, truncated or malformed ("corrupt safetensors: ...").
+    public static func read(from url: URL) throws -> [String: Tensor] {
+        try readWithMetadata(from: url).tensors
+    }
+
+    /// Reads every tensor and the free-form `__metadata__` strings.
+    public static func readWithMetadata(from url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw SeqError("cannot read safetensors: \(error.localizedDescription)", file: url.path)
+        }
+        func corrupt(_ why: String) -> SeqError {
+            SeqError("corrupt safetensors: \(why)", file: url.path)
+        }
+        guard data.count >= 8 else { throw corrupt("file is \(data.count) bytes, shorter than the 8-byte header length") }
+        let headerLength = data.withUnsafeBytes { raw in
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        }
+        guard headerLength >= 2, headerLength <= UInt64(maxHeaderBytes), headerLength <= UInt64(data.count - 8) else {
+            throw corrupt("header length \(headerLength) does not fit in a \(data.count)-byte file")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let payloadSize = data.count - dataStart
+        let headerBytes = data.subdata(in: 8..<dataStart)
+        guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
+            throw corrupt("header is not a JSON object")
+        }
+        var tensors: [String: Tensor] = [:]
+        var metadata: [String: String] = [:]
+        for (name, entry) in header {
+            if name == "__metadata__" {
+                guard let m = entry as? [String: Any] else { throw corrupt("__metadata__ is not an object") }
+                for (k, v) in m {
+                    guard let s = v as? String else { throw corrupt("__metadata__[\(k)] is not a string") }
+                    metadata[k] = s
+                }
+                continue
+            }
+            guard let fields = entry as? [String: Any],
+                  let dtype = fields["dtype"] as? String,
+                  let shapeAny = fields["shape"] as? [Any],
+                  let offsetsAny = fields["data_offsets"] as? [Any] else {
+                throw corrupt("entry \"\(name)\" lacks dtype, shape or data_offsets")
+            }
+            let shape = try shapeAny.map { v -> Int in
+                guard let i = jsonInt(v), i >= 0 else { throw corrupt("entry \"\(name)\" has a bad shape") }
+                return i
+            }
+            guard offsetsAny.count == 2, let begin = jsonInt(offsetsAny[0]), let end = jsonInt(offsetsAny[1]),
+                  begin >= 0, begin <= end, end <= payloadSize else {
+                throw corrupt("entry \"\(name)\" has data_offsets outside the \(payloadSize)-byte data section")
+            }
+            guard let elementSize = bytesPerElement(dtype) else {
+                throw corrupt("entry \"\(name)\" has unsupported dtype \(dtype)")
+            }
+            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+                return (p, acc.1 || o)
+            }
+            guard !overflow, count.multipliedReportingOverflow(by: elementSize) == (end - begin, false) else {
+                throw corrupt("entry \"\(name)\" has \(end - begin) bytes but shape \(shape) of \(dtype) needs \(count * elementSize)")
+            }
+            let values = data.withUnsafeBytes { raw in
+                decode(UnsafeRawBufferPointer(rebasing: raw[(dataStart + begin)..<(dataStart + end)]),
+                       dtype: dtype, count: count)
+            }
+            tensors[name] = Tensor(shape: shape, data: values)
+        }
+        return (tensors, metadata)
+    }
+
+    /// Writes the tensors as F32 (names sorted, data packed in that order), atomically.
+    public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String] = [:]) throws {
+        let names = tensors.keys.sorted()
+        var header = "{"
+        var entries: [String] = []
+        if !metadata.isEmpty {
+            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
+        }
+        var offset = 0
+        for name in names {
+            let t = tensors[name]!
+            let bytes = t.count * 4
+            let shape = t.shape.map(String.init).joined(separator: ",")
+            entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            offset += bytes
+        }
+        header += entries.joined(separator: ",") + "}"
+        // Pad with spaces so the data section starts 8-byte aligned, as other writers do.
+        var headerBytes = Array(header.utf8)
+        while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
+
+        var out = Data(capacity: 8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: headerBytes)
+        for name in names {
+            tensors[name]!.data.withUnsafeBufferPointer { buf in
+                #if _endian(little)
+                out.append(UnsafeBufferPointer(start: buf.baseAddress, count: buf.count))
+                #else
+                for v in buf { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                #endif
+            }
+        }
+        try AtomicFile.write(out, to: url)
+    }
+
+    /// Loads every parameter by name from a file, checking shapes. Throws naming the file and
+    /// the first parameter that is missing or has the wrong shape.
+    public static func load(_ parameters: [Parameter], from url: URL) throws {
+        let tensors = try read(from: url)
+        for p in parameters {
+            guard let t = tensors[p.name] else {
+                throw SeqError("missing tensor \"\(p.name)\"", file: url.path)
+            }
+            guard t.shape == p.value.shape else {
+                throw SeqError("tensor \"\(p.name)\" has shape \(t.shape), expected \(p.value.shape)", file: url.path)
+            }
+            p.value = t
+        }
+    }
+
+    /// Writes the parameters' values under their names.
+    public static func save(_ parameters: [Parameter], to url: URL, metadata: [String: String] = [:]) throws {
+        var tensors: [String: Tensor] = [:]
+        for p in parameters { tensors[p.name] = p.value }
+        try write(tensors, to: url, metadata: metadata)
+    }
+
+    private static func bytesPerElement(_ dtype: String) -> Int? {
+        switch dtype {
+        case "F32", "I32": return 4
+        case "F16": return 2
+        case "F64": return 8
+        default: return nil
+        }
+    }
+
+    private static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            for i in 0..<count {
+                switch dtype {
+                case "F32":
+                    out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                case "I32":
+                    out[i] = Float(Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
+                case "F64":
+                    out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                default: // F16
+                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
+                }
+            }
+            initialized = count
+        }
+    }
+
+    private static func jsonInt(_ v: Any) -> Int? {
+        if let n = v as? NSNumber {
+            let d = n.doubleValue
+            guard d.rounded() == d, abs(d) < 9e15 else { return nil }
+            return n.intValue
+        }
+        return nil
+    }
+
+    private static func jsonString(_ s: String) -> String {
+        let encoded = try! JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
+        // ["..."] -> "..."
+        return String(decoding: encoded.dropFirst().dropLast(), as: UTF8.self)
+    }
+}

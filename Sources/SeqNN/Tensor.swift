@@ -1,0 +1,79 @@
+/// A dense float32 tensor in C order (row-major). Images are NCHW.
+///
+/// A value type: copies are cheap until written (Swift arrays are copy-on-write).
+public struct Tensor: Equatable {
+    /// Extent of each dimension, outermost first.
+    public var shape: [Int]
+    /// The elements in C order; `data.count == shape.reduce(1, *)`.
+    public var data: [Float]
+
+    /// Wraps existing values. The element count must match the shape.
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        precondition(shape.reduce(1, *) == data.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) values, got \(data.count)")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A tensor of the given shape filled with zeros.
+    public init(zeros shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.data = [Float](repeating: 0, count: shape.reduce(1, *))
+    }
+
+    /// A tensor of the given shape with every element equal to `value`.
+    public init(repeating value: Float, shape: [Int]) {
+        self.shape = shape
+        self.data = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// Number of elements.
+    public var count: Int { data.count }
+
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// The same values viewed with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        Tensor(shape: newShape, data: data)
+    }
+
+    /// Items `range` of the outermost (batch) dimension, as a new tensor.
+    public func batch(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
+                     "batch \(range) out of range for shape \(shape)")
+        let item = shape.dropFirst().reduce(1, *)
+        return Tensor(shape: [range.count] + shape.dropFirst(),
+                      data: Array(data[(range.lowerBound * item)..<(range.upperBound * item)]))
+    }
+
+    /// Tensors of equal shape `[n_i, ...]` joined along the batch dimension.
+    public init(concatenating parts: [Tensor]) {
+        precondition(!parts.isEmpty, "nothing to concatenate")
+        let tail = Array(parts[0].shape.dropFirst())
+        precondition(parts.allSatisfy { $0.rank >= 1 && Array($0.shape.dropFirst()) == tail },
+                     "concatenated tensors must agree beyond the batch dimension")
+        var data: [Float] = []
+        data.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for p in parts { data.append(contentsOf: p.data) }
+        self.init(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + tail, data: data)
+    }
+
+    /// Element at a multi-dimensional index (convenience, not for hot loops).
+    public subscript(_ index: Int...) -> Float {
+        get { data[flatIndex(index)] }
+        set { data[flatIndex(index)] = newValue }
+    }
+
+    private func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index \(index) does not match shape \(shape)")
+        var flat = 0
+        for (i, d) in zip(index, shape) {
+            precondition(i >= 0 && i < d, "index \(index) out of range for shape \(shape)")
+            flat = flat * d + i
+        }
+        return flat
+    }
+}

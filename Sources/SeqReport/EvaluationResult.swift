@@ -1,0 +1,98 @@
+import Foundation
+
+/// One evaluation folder as `seqcurate eval --out DIR` writes it: `roc.txt` (lines
+/// `tpr fpr`) and a results JSON (`best_threshold_accuracy`, `kfold_mean`, `auc`, `eer`, …,
+/// `worst_false_accepts`, `worst_false_rejects`). Missing or unreadable parts are recorded
+/// in `problems`, never thrown.
+public struct EvaluationResult: Sendable {
+    /// A pair from the worst false accepts or rejects.
+    public struct Pair: Sendable, Equatable {
+        public var similarity: Double?
+        public var first: String
+        public var second: String
+        /// The images, when the keys resolve to files.
+        public var firstFile: URL?
+        public var secondFile: URL?
+    }
+
+    public var name: String
+    public var folder: URL
+    /// The benchmark named in the results (`lfw`, `ytf`), if any.
+    public var benchmark: String?
+    /// ROC points ordered by false positive rate.
+    public var roc: [(tpr: Double, fpr: Double)]
+    /// Headline figures in a fixed order, then any other scalar members.
+    public var figures: [(key: String, value: String)]
+    public var worstFalseAccepts: [Pair]
+    public var worstFalseRejects: [Pair]
+    public var problems: [String]
+
+    /// The headline keys, in the order of the figures table.
+    public static let figureKeys = ["benchmark", "pairs", "positives", "negatives", "best_threshold_accuracy", "best_threshold",
+                                    "kfold_mean", "kfold_std", "auc", "eer"]
+
+    /// Reads an evaluation folder. Pair keys resolve against `imageRoots`, then the folder
+    /// itself; absolute keys are used as they are.
+    public static func load(from folder: URL, imageRoots: [URL] = []) -> EvaluationResult {
+        var r = EvaluationResult(name: folder.standardizedFileURL.lastPathComponent, folder: folder, benchmark: nil, roc: [], figures: [],
+                                 worstFalseAccepts: [], worstFalseRejects: [], problems: [])
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
+            r.problems.append("not a folder: \(folder.path)")
+            return r
+        }
+        if let text = try? String(contentsOf: folder.appendingPathComponent("roc.txt"), encoding: .utf8) {
+            for line in text.split(whereSeparator: \.isNewline) {
+                let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+                guard parts.count >= 2, let tpr = Double(parts[0]), let fpr = Double(parts[1]) else { continue }
+                r.roc.append((tpr, fpr))
+            }
+            r.roc.sort { ($0.fpr, $0.tpr) < ($1.fpr, $1.tpr) }
+            if r.roc.isEmpty { r.problems.append("roc.txt has no `tpr fpr` lines") }
+        } else {
+            r.problems.append("no roc.txt")
+        }
+        let jsonFiles = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var found = false
+        for f in jsonFiles {
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(f).path), let json = LooseJSON.parse(data),
+                  figureKeys.contains(where: { json[$0] != nil }) else { continue }
+            found = true
+            r.read(json, file: f, roots: imageRoots + [folder])
+        }
+        if !found { r.problems.append("no results JSON with best_threshold_accuracy, kfold_mean, auc or eer") }
+        return r
+    }
+
+    private mutating func read(_ json: LooseJSON, file: String, roots: [URL]) {
+        if benchmark == nil { benchmark = json["benchmark"]?.string }
+        let prefix = figures.isEmpty ? "" : "\(file): "
+        for key in Self.figureKeys { if let v = json[key], v != .null { figures.append((prefix + key, v.display)) } }
+        for (key, value) in json["tar_at_far"]?.members ?? [] { figures.append((prefix + "tar_at_far \(key)", value.display)) }
+        for m in json.members where !Self.figureKeys.contains(m.key) {
+            switch m.value {
+            case .number, .string, .bool: figures.append((prefix + m.key, m.value.display))
+            default: continue
+            }
+        }
+        worstFalseAccepts += Self.pairs(json["worst_false_accepts"], roots: roots)
+        worstFalseRejects += Self.pairs(json["worst_false_rejects"], roots: roots)
+    }
+
+    private static func pairs(_ list: LooseJSON?, roots: [URL]) -> [Pair] {
+        (list?.array ?? []).compactMap { item in
+            guard let first = item["first"]?.string, let second = item["second"]?.string else { return nil }
+            return Pair(similarity: item["similarity"]?.number, first: first, second: second,
+                        firstFile: resolve(first, roots: roots), secondFile: resolve(second, roots: roots))
+        }
+    }
+
+    /// The image file a pair key names, if one exists.
+    static func resolve(_ key: String, roots: [URL]) -> URL? {
+        let candidates = key.hasPrefix("/") ? [URL(fileURLWithPath: key)] : roots.map { $0.appendingPathComponent(key) }
+        return candidates.first { url in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && !isDir.boolValue
+        }
+    }
+}

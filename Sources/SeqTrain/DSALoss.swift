@@ -1,0 +1,234 @@
+import Foundation
+import SeqCore
+
+/// Hyper-parameters of the discriminative sequence agent (DSA) loss.
+public struct DSAConfig: Codable, Equatable, Sendable {
+    /// Identity classes `F`; agents `0..<F`.
+    public var faceIDCount: Int
+    /// Sequences `S`; label `-k` maps to agent `F - 1 + k`. With `S = 0` sequence samples are skipped.
+    public var sequenceIDCount: Int
+    /// Weight of the pull-to-own-agent term, in `[0, 1]`.
+    public var lambda: Float = 0.5
+    /// Fraction of agents left out each iteration, in `[0, 1]`. A `Double` because
+    /// `K_used = floor(N * (1 - dropout_ratio))` is defined in double precision.
+    public var dropoutRatio: Double = 0.99
+    /// Margin factor on the own-agent distance, `>= 1`.
+    public var alpha: Float = 2
+    /// Additive margin, `>= 0`.
+    public var beta: Float = 1
+    /// Rescale every agent row to norm `scale` before each iteration.
+    public var useNormalize: Bool = false
+    public var scale: Float = 1
+    /// While `iteration <= centerIter` the pull term is left out.
+    public var centerIter: Int = 0
+    /// While `iteration <= diffIter` the hinge terms are left out.
+    public var diffIter: Int = 0
+    /// Samples with this label are left out entirely.
+    public var ignoreLabel: Int32? = nil
+    /// Multiplies the feature gradient (not the agent update, which is center-loss style).
+    public var lossWeight: Float = 1
+
+    public init(faceIDCount: Int, sequenceIDCount: Int, lambda: Float = 0.5, dropoutRatio: Double = 0.99,
+                alpha: Float = 2, beta: Float = 1, useNormalize: Bool = false, scale: Float = 1,
+                centerIter: Int = 0, diffIter: Int = 0, ignoreLabel: Int32? = nil, lossWeight: Float = 1) {
+        self.faceIDCount = faceIDCount
+        self.sequenceIDCount = sequenceIDCount
+        self.lambda = lambda
+        self.dropoutRatio = dropoutRatio
+        self.alpha = alpha
+        self.beta = beta
+        self.useNormalize = useNormalize
+        self.scale = scale
+        self.centerIter = centerIter
+        self.diffIter = diffIter
+        self.ignoreLabel = ignoreLabel
+        self.lossWeight = lossWeight
+    }
+
+    /// `N = F + S`, the number of agent rows.
+    public var agentCount: Int { faceIDCount + sequenceIDCount }
+
+    /// `K_used = floor(N * (1 - dropout_ratio))`, the agents sampled per iteration.
+    public var sampledAgentCount: Int {
+        Int((Double(agentCount) * (1.0 - dropoutRatio)).rounded(.down))
+    }
+
+    /// Checks the ranges the method page gives.
+    public func validate() throws {
+        guard faceIDCount > 0 else { throw SeqError("DSA: faceid_num must be positive, got \(faceIDCount)") }
+        guard sequenceIDCount >= 0 else { throw SeqError("DSA: seqid_num must be >= 0, got \(sequenceIDCount)") }
+        guard (0...1).contains(lambda) else { throw SeqError("DSA: lambda must be in [0, 1], got \(lambda)") }
+        guard (0...1).contains(dropoutRatio) else { throw SeqError("DSA: dropout_ratio must be in [0, 1], got \(dropoutRatio)") }
+        guard alpha >= 1 else { throw SeqError("DSA: alpha must be >= 1, got \(alpha)") }
+        guard beta >= 0 else { throw SeqError("DSA: beta must be >= 0, got \(beta)") }
+        guard !useNormalize || scale > 0 else { throw SeqError("DSA: scale must be positive, got \(scale)") }
+        guard centerIter >= 0, diffIter >= 0 else { throw SeqError("DSA: center_iter and diff_iter must be >= 0") }
+    }
+}
+
+/// The DSA loss of SeqFace (method page, "DSA loss"), on plain row-major arrays.
+///
+/// It owns only the iteration counter for the warm-up counts; the agents are passed in, so a
+/// trainer can keep them in a `Parameter` and let the optimiser apply `dcenters`
+/// (learning-rate multiplier 1, no weight decay).
+public final class DSALoss {
+    public let config: DSAConfig
+    /// Feature (and agent) dimension `K`.
+    public let featureDim: Int
+    /// Iterations evaluated so far; the warm-up counts compare against it (1 on the first call).
+    public internal(set) var iteration: Int
+
+    public init(config: DSAConfig, featureDim: Int, iteration: Int = 0) throws {
+        try config.validate()
+        guard featureDim > 0 else { throw SeqError("DSA: feature dimension must be positive") }
+        self.config = config
+        self.featureDim = featureDim
+        self.iteration = iteration
+    }
+
+    /// Result of one iteration.
+    public struct Output: Sendable {
+        /// Mean loss over valid samples; 0 when there are none or both warm-ups are active.
+        public var loss: Float
+        /// `batch x K`: feature gradient, divided by the valid count, times the loss weight.
+        public var dfeatures: [Float]
+        /// `N x K`: the center-style agent update (the optimiser's "gradient" for the agents).
+        public var dcenters: [Float]
+        /// Samples that took part.
+        public var validCount: Int
+    }
+
+    /// Xavier-uniform agents, `N x K`: uniform in `±sqrt(3 / K)` (Caffe's fan-in convention).
+    public static func initialAgents(config: DSAConfig, featureDim: Int, using rng: inout SeededGenerator) -> [Float] {
+        let bound = (3 / Float(featureDim)).squareRoot()
+        return (0..<(config.agentCount * featureDim)).map { _ in (rng.nextUnitFloat() * 2 - 1) * bound }
+    }
+
+    /// Runs one iteration, drawing the agent sample from `rng`.
+    public func evaluate(features: [Float], labels: [Int32], centers: inout [Float],
+                         using rng: inout SeededGenerator) throws -> Output {
+        let order = rng.permutation(config.agentCount)
+        return try evaluate(features: features, labels: labels, centers: &centers, agentOrder: order)
+    }
+
+    /// Runs one iteration with a given permutation of `0..<N`; its first `K_used` entries
+    /// are the sampled agents. With `useNormalize` the agents are rescaled in place first.
+    public func evaluate(features: [Float], labels: [Int32], centers: inout [Float],
+                         agentOrder: [Int]) throws -> Output {
+        let dim = featureDim
+        let batch = labels.count
+        let faces = config.faceIDCount
+        let agents = config.agentCount
+        guard features.count == batch * dim else {
+            throw SeqError("DSA: \(features.count) feature values for \(batch) labels x \(dim) dimensions")
+        }
+        guard centers.count == agents * dim else {
+            throw SeqError("DSA: centers hold \(centers.count) values, expected \(agents) x \(dim)")
+        }
+        guard agentOrder.count == agents else {
+            throw SeqError("DSA: agent order has \(agentOrder.count) entries, expected a permutation of 0..<\(agents)")
+        }
+        var seen = [Bool](repeating: false, count: agents)
+        for a in agentOrder {
+            guard a >= 0, a < agents, !seen[a] else {
+                throw SeqError("DSA: agent order is not a permutation of 0..<\(agents) (entry \(a))")
+            }
+            seen[a] = true
+        }
+        // Agent row of each sample, or -1 when the sample is left out.
+        var agentOf = [Int](repeating: -1, count: batch)
+        for (m, y) in labels.enumerated() {
+            if let ignore = config.ignoreLabel, y == ignore { continue }
+            if y >= 0 {
+                guard Int(y) < faces else { throw SeqError("DSA: label \(y) of sample \(m) is not below faceid_num \(faces)") }
+                agentOf[m] = Int(y)
+            } else {
+                if config.sequenceIDCount == 0 { continue }
+                guard -Int(y) <= config.sequenceIDCount else {
+                    throw SeqError("DSA: label \(y) of sample \(m) is below -seqid_num (\(-config.sequenceIDCount))")
+                }
+                agentOf[m] = faces - 1 - Int(y)
+            }
+        }
+        iteration += 1
+
+        if config.useNormalize {
+            let s = config.scale
+            centers.withUnsafeMutableBufferPointer { c in
+                for n in 0..<agents {
+                    let row = c.baseAddress! + n * dim
+                    let factor = s / (VectorMath.dot(row, row, dim) + 1e-7).squareRoot()
+                    for k in 0..<dim { row[k] *= factor }
+                }
+            }
+        }
+
+        var dfeatures = [Float](repeating: 0, count: batch * dim)
+        var dcenters = [Float](repeating: 0, count: agents * dim)
+        let validCount = agentOf.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+
+        features.withUnsafeBufferPointer { xb in
+            centers.withUnsafeBufferPointer { cb in
+                let x = xb.baseAddress!, c = cb.baseAddress!
+                // Center-style agent update: every agent in the batch moves towards its samples.
+                dcenters.withUnsafeMutableBufferPointer { db in
+                    var count = [Int](repeating: 0, count: agents)
+                    for a in agentOf where a >= 0 { count[a] += 1 }
+                    for m in 0..<batch {
+                        let a = agentOf[m]
+                        guard a >= 0 else { continue }
+                        let w = -0.5 / Float(count[a] + 1)
+                        VectorMath.addScaledDifference(w, x + m * dim, c + a * dim, into: db.baseAddress! + a * dim, dim)
+                    }
+                }
+            }
+        }
+
+        let pullActive = iteration > config.centerIter
+        let hingeActive = iteration > config.diffIter
+        guard validCount > 0, pullActive || hingeActive else {
+            return Output(loss: 0, dfeatures: dfeatures, dcenters: dcenters, validCount: validCount)
+        }
+
+        let sampled = Array(agentOrder.prefix(config.sampledAgentCount))
+        let lambda = config.lambda, alpha = config.alpha, beta = config.beta
+        let hingeWeight = sampled.isEmpty ? 0 : (1 - lambda) / Float(sampled.count)
+        var total = 0.0
+        features.withUnsafeBufferPointer { xb in
+            centers.withUnsafeBufferPointer { cb in
+                dfeatures.withUnsafeMutableBufferPointer { gb in
+                    let x = xb.baseAddress!, c = cb.baseAddress!
+                    for m in 0..<batch {
+                        let a = agentOf[m]
+                        guard a >= 0 else { continue }
+                        let xm = x + m * dim, ca = c + a * dim, g = gb.baseAddress! + m * dim
+                        let own = VectorMath.squaredDistance(xm, ca, dim) / 4
+                        var lossM: Float = 0
+                        // Coefficient on (x - c_a)/2 accumulated over the terms.
+                        var ownCoefficient: Float = 0
+                        if pullActive {
+                            lossM += lambda * own
+                            ownCoefficient += lambda
+                        }
+                        if hingeActive && hingeWeight > 0 {
+                            let isFace = a < faces
+                            for n in sampled where n != a && (isFace || n < faces) {
+                                let cn = c + n * dim
+                                let margin = alpha * own - VectorMath.squaredDistance(xm, cn, dim) / 4 + beta
+                                guard margin > 0 else { continue }
+                                lossM += hingeWeight * margin
+                                ownCoefficient += hingeWeight * alpha
+                                VectorMath.addScaledDifference(-0.5 * hingeWeight, xm, cn, into: g, dim)
+                            }
+                        }
+                        VectorMath.addScaledDifference(0.5 * ownCoefficient, xm, ca, into: g, dim)
+                        total += Double(lossM)
+                    }
+                    let scale = config.lossWeight / Float(validCount)
+                    for i in 0..<gb.count { gb[i] *= scale }
+                }
+            }
+        }
+        return Output(loss: Float(total / Double(validCount)), dfeatures: dfeatures, dcenters: dcenters, validCount: validCount)
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import COpenBLAS
+import SeqCore
+import SeqNN
+
+/// Which angular margin the classifier head applies to a sample's own class.
+public enum MarginKind: String, Codable, CaseIterable, Sendable {
+    /// SphereFace's A-Softmax: `ψ(θ) = (-1)^k cos(mθ) - 2k`, blended with `cos θ` by an annealed lambda.
+    case sphereface
+    /// CosFace: `cos θ - m`.
+    case cosface
+    /// ArcFace: `cos(θ + m)` (with the usual linear fallback where `θ + m > π`).
+    case arcface
+    /// Plain scaled cosine (NormFace).
+    case none
+}
+
+/// Settings of the classifier head.
+public struct MarginConfig: Codable, Equatable, Sendable {
+    public var kind: MarginKind = .sphereface
+    /// The margin: integer multiplier for sphereface (1…8), additive for cosface/arcface.
+    public var m: Float = 4
+    /// The fixed scale `s` applied to the cosines.
+    public var scale: Float = 32
+    /// SphereFace lambda schedule: `max(lambdaBase * (1 + gamma * iter)^(-power), lambdaMin)`.
+    public var lambdaBase: Float = 5
+    public var gamma: Float = 0.12
+    public var power: Float = 1
+    public var lambdaMin: Float = 5
+
+    public init(kind: MarginKind = .sphereface, m: Float? = nil, scale: Float = 32, lambdaBase: Float = 5,
+                gamma: Float = 0.12, power: Float = 1, lambdaMin: Float = 5) {
+        self.kind = kind
+        switch kind {
+        case .sphereface: self.m = m ?? 4
+        case .cosface: self.m = m ?? 0.35
+        case .arcface: self.m = m ?? 0.5
+        case .none: self.m = m ?? 0
+        }
+        self.scale = scale
+        self.lambdaBase = lambdaBase
+        self.gamma = gamma
+        self.power = power
+        self.lambdaMin = lambdaMin
+    }
+
+    public func validate() throws {
+        guard scale > 0 else { throw SeqError("head: scale must be positive, got \(scale)") }
+        switch kind {
+        case .sphereface:
+            guard m >= 1, m <= 8, m == m.rounded() else { throw SeqError("head: sphereface m must be an integer in 1…8, got \(m)") }
+            guard lambdaBase >= 0, lambdaMin >= 0 else { throw SeqError("head: sphereface lambdas must be >= 0") }
+        case .cosface, .arcface:
+            guard m >= 0, m < 2 else { throw SeqError("head: \(kind.rawValue) margin must be in [0, 2), got \(m)") }
+        case .none:
+            break
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, m, scale, gamma, power
+        case lambdaBase = "lambda_base", lambdaMin = "lambda_min"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "head")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try c.decodeIfPresent(MarginKind.self, forKey: .kind) ?? .sphereface
+        let d = MarginConfig(kind: kind)
+        self = d
+        m = try c.decodeIfPresent(Float.self, forKey: .m) ?? d.m
+        scale = try c.decodeIfPresent(Float.self, forKey: .scale) ?? d.scale
+        lambdaBase = try c.decodeIfPresent(Float.self, forKey: .lambdaBase) ?? d.lambdaBase
+        gamma = try c.decodeIfPresent(Float.self, forKey: .gamma) ?? d.gamma
+        power = try c.decodeIfPresent(Float.self, forKey: .power) ?? d.power
+        lambdaMin = try c.decodeIfPresent(Float.self, forKey: .lambdaMin) ?? d.lambdaMin
+        try validate()
+    }
+
+    /// SphereFace's blending weight at a given (1-based) iteration.
+    public func sphereLambda(iteration: Int) -> Float {
+        max(lambdaBase * powf(1 + gamma * Float(iteration), -power), lambdaMin)
+    }
+}
+
+/// Classifier on L2-normalised features times `s`, with L2-normalised class weights and a
+/// margin on each identity sample's own class. Sequence samples (negative labels) get plain
+/// scaled cosines for every class, as the method page requires.
+public final class MarginHead {
+    public let config: MarginConfig
+    public let featureDim: Int
+    public let classes: Int
+    /// Class weights `[classes, featureDim]`; normalised on the fly, so their scale is free.
+    public let weight: Parameter
+
+    // Saved by forward for backward.
+    private var unitFeatures: [Float] = []
+    private var featureNorms: [Float] = []
+    private var unitWeights: [Float] = []
+    private var weightNorms: [Float] = []
+    private var marginSlope: [Float] = []   // dg/dcos at each sample's own class; 0 = no margin
+    private var targets: [Int] = []
+    private var batch = 0
+
+    public init(featureDim: Int, classes: Int, config: MarginConfig, name: String = "fc6",
+                using rng: inout SeededGenerator) throws {
+        try config.validate()
+        guard featureDim > 0, classes > 0 else { throw SeqError("head: feature dimension and class count must be positive") }
+        self.config = config
+        self.featureDim = featureDim
+        self.classes = classes
+        weight = Parameter(name: name + ".weight",
+                           value: Initializer.xavier(shape: [classes, featureDim], fanIn: featureDim, using: &rng))
+    }
+
+    public var parameters: [Parameter] { [weight] }
+
+    /// Logits `[B, classes]` for features `[B, featureDim]`. `iteration` drives the SphereFace lambda.
+    public func forward(_ features: Tensor, labels: [Int32], iteration: Int = 1) -> Tensor {
+        precondition(features.rank == 2 && features.shape[1] == featureDim, "head expects [B, \(featureDim)], got \(features.shape)")
+        let b = features.shape[0], d = featureDim, c = classes
+        precondition(labels.count == b, "head: \(labels.count) labels for batch \(b)")
+        batch = b
+        (unitFeatures, featureNorms) = Self.normalizeRows(features.data, rows: b, cols: d)
+        (unitWeights, weightNorms) = Self.normalizeRows(weight.value.data, rows: c, cols: d)
+        var logits = Tensor(zeros: [b, c])
+        if b == 0 { return logits }
+        unitFeatures.withUnsafeBufferPointer { u in
+            unitWeights.withUnsafeBufferPointer { w in
+                logits.data.withUnsafeMutableBufferPointer { z in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(b), blasint(c), blasint(d),
+                                1, u.baseAddress!, blasint(d), w.baseAddress!, blasint(d), 0, z.baseAddress!, blasint(c))
+                }
+            }
+        }
+        marginSlope = [Float](repeating: 0, count: b)
+        targets = labels.map { Int($0) }
+        let s = config.scale
+        let lambda = config.sphereLambda(iteration: iteration)
+        logits.data.withUnsafeMutableBufferPointer { z in
+            for i in 0..<b {
+                let y = targets[i]
+                if y >= 0 && y < c && config.kind != .none {
+                    let (value, slope) = margin(min(max(z[i * c + y], -1), 1), lambda: lambda)
+                    z[i * c + y] = value
+                    marginSlope[i] = slope
+                } else {
+                    targets[i] = -1
+                }
+            }
+            for i in 0..<z.count { z[i] *= s }
+        }
+        return logits
+    }
+
+    /// Gradient with respect to the features; adds the class-weight gradient to `weight.grad`.
+    public func backward(_ dlogits: Tensor) -> Tensor {
+        let b = batch, d = featureDim, c = classes
+        precondition(dlogits.shape == [b, c], "head.backward: dlogits shape \(dlogits.shape), expected [\(b), \(c)]")
+        var dcos = dlogits.data
+        let s = config.scale
+        for i in 0..<dcos.count { dcos[i] *= s }
+        for i in 0..<b where targets[i] >= 0 { dcos[i * c + targets[i]] *= marginSlope[i] }
+        var du = [Float](repeating: 0, count: b * d)
+        var dw = [Float](repeating: 0, count: c * d)
+        if b > 0 {
+            dcos.withUnsafeBufferPointer { g in
+                unitWeights.withUnsafeBufferPointer { w in
+                    unitFeatures.withUnsafeBufferPointer { u in
+                        du.withUnsafeMutableBufferPointer { o in
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(b), blasint(d), blasint(c),
+                                        1, g.baseAddress!, blasint(c), w.baseAddress!, blasint(d), 0, o.baseAddress!, blasint(d))
+                        }
+                        dw.withUnsafeMutableBufferPointer { o in
+                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blasint(c), blasint(d), blasint(b),
+                                        1, g.baseAddress!, blasint(c), u.baseAddress!, blasint(d), 0, o.baseAddress!, blasint(d))
+                        }
+                    }
+                }
+            }
+        }
+        Self.projectThroughNormalization(&du, unit: unitFeatures, norms: featureNorms, cols: d)
+        Self.projectThroughNormalization(&dw, unit: unitWeights, norms: weightNorms, cols: d)
+        weight.grad.data.withUnsafeMutableBufferPointer { g in
+            for i in 0..<g.count { g[i] += dw[i] }
+        }
+        return Tensor(shape: [b, d], data: du)
+    }
+
+    /// The margin function `g(cos)` of the own class and its derivative.
+    func margin(_ cosine: Float, lambda: Float) -> (Float, Float) {
+        switch config.kind {
+        case .none:
+            return (cosine, 1)
+        case .cosface:
+            return (cosine - config.m, 1)
+        case .arcface:
+            let m = config.m
+            // Past θ + m = π, cos(θ + m) would rise again; continue linearly instead.
+            if cosine > cosf(Float.pi - m) {
+                let sine = max((1 - cosine * cosine).squareRoot(), 1e-6)
+                return (cosine * cosf(m) - sine * sinf(m), cosf(m) + sinf(m) * cosine / sine)
+            }
+            return (cosine - m * sinf(Float.pi - m), 1)
+        case .sphereface:
+            let m = Int(config.m)
+            let theta = acosf(cosine)
+            let k = min(Int((Float(m) * theta / Float.pi).rounded(.down)), m - 1)
+            let (t, dt) = Self.chebyshev(m, cosine)
+            let sign: Float = k % 2 == 0 ? 1 : -1
+            let psi = sign * t - 2 * Float(k)
+            let dpsi = sign * dt
+            return ((lambda * cosine + psi) / (1 + lambda), (lambda + dpsi) / (1 + lambda))
+        }
+    }
+
+    /// `T_m(x) = cos(m acos x)` and its derivative, by the three-term recurrence.
+    static func chebyshev(_ m: Int, _ x: Float) -> (Float, Float) {
+        var t0: Float = 1, t1 = x      // T_0, T_1
+        var d0: Float = 0, d1: Float = 1
+        if m == 0 { return (1, 0) }
+        if m == 1 { return (x, 1) }
+        for _ in 2...m {
+            let t2 = 2 * x * t1 - t0
+            let d2 = 2 * t1 + 2 * x * d1 - d0
+            (t0, t1, d0, d1) = (t1, t2, d1, d2)
+        }
+        return (t1, d1)
+    }
+
+    static func normalizeRows(_ x: [Float], rows: Int, cols: Int) -> ([Float], [Float]) {
+        var unit = x
+        var norms = [Float](repeating: 0, count: rows)
+        unit.withUnsafeMutableBufferPointer { u in
+            for r in 0..<rows {
+                let row = u.baseAddress! + r * cols
+                let norm = (VectorMath.dot(row, row, cols) + 1e-12).squareRoot()
+                norms[r] = norm
+                let inv = 1 / norm
+                for j in 0..<cols { row[j] *= inv }
+            }
+        }
+        return (unit, norms)
+    }
+
+    /// Turns a gradient with respect to `v / |v|` into one with respect to `v`, row by row.
+    static func projectThroughNormalization(_ g: inout [Float], unit: [Float], norms: [Float], cols: Int) {
+        g.withUnsafeMutableBufferPointer { gb in
+            unit.withUnsafeBufferPointer { ub in
+                for r in 0..<norms.count {
+                    let gr = gb.baseAddress! + r * cols, ur = ub.baseAddress! + r * cols
+                    let dot = VectorMath.dot(gr, ur, cols)
+                    let inv = 1 / norms[r]
+                    for j in 0..<cols { gr[j] = (gr[j] - ur[j] * dot) * inv }
+                }
+            }
+        }
+    }
+}

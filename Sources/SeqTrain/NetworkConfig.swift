@@ -1,0 +1,79 @@
+import Foundation
+import SeqCore
+
+/// Shape of a `face_res20net`-family network.
+///
+/// The published network is the default: four stages of 64/128/256/512 channels with
+/// 1/2/4/1 residual units, a 512-d `fc5`, 128x128 RGB input. Narrower or shallower variants
+/// change `channels` (or scale them with `width`), `units` and `inputSize`; for example
+/// `{"channels": [16, 32, 48, 64], "units": [1, 1, 1, 1], "input_size": 64, "feature_dim": 128}`
+/// trains on two CPU cores in minutes.
+public struct NetworkConfig: Codable, Equatable, Sendable {
+    /// Output channels of each stage's opening stride-2 convolution.
+    public var channels: [Int] = [64, 128, 256, 512]
+    /// Residual units per stage (same count as `channels`).
+    public var units: [Int] = [1, 2, 4, 1]
+    /// Multiplies every entry of `channels` (rounded, at least 1).
+    public var width: Double = 1
+    /// Side of the square input crop.
+    public var inputSize: Int = 128
+    /// 3 for RGB, 1 for gray.
+    public var inputChannels: Int = 3
+    /// Size of `fc5`, the face feature.
+    public var featureDim: Int = 512
+
+    public init() {}
+
+    /// The published `face_res20net`.
+    public static let faceRes20 = NetworkConfig()
+
+    /// A small variant for demos and tests on a couple of CPU cores.
+    public static var tiny: NetworkConfig {
+        var c = NetworkConfig()
+        c.channels = [8, 16, 24, 32]
+        c.units = [1, 1, 1, 1]
+        c.inputSize = 32
+        c.featureDim = 64
+        return c
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case channels, units, width
+        case inputSize = "input_size", inputChannels = "input_channels", featureDim = "feature_dim"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "network")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = NetworkConfig()
+        channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? d.channels
+        units = try c.decodeIfPresent([Int].self, forKey: .units) ?? d.units
+        width = try c.decodeIfPresent(Double.self, forKey: .width) ?? d.width
+        inputSize = try c.decodeIfPresent(Int.self, forKey: .inputSize) ?? d.inputSize
+        inputChannels = try c.decodeIfPresent(Int.self, forKey: .inputChannels) ?? d.inputChannels
+        featureDim = try c.decodeIfPresent(Int.self, forKey: .featureDim) ?? d.featureDim
+        try validate()
+    }
+
+    /// Stage widths after the `width` multiplier.
+    public var effectiveChannels: [Int] { channels.map { max(1, Int((Double($0) * width).rounded())) } }
+
+    /// Spatial side after all stages (each halves it, rounding up).
+    public var finalMapSize: Int { channels.reduce(inputSize) { s, _ in (s - 1) / 2 + 1 } }
+
+    public func validate() throws {
+        guard !channels.isEmpty else { throw SeqError("network: channels must not be empty") }
+        guard units.count == channels.count else {
+            throw SeqError("network: units has \(units.count) entries but channels has \(channels.count)")
+        }
+        guard channels.allSatisfy({ $0 > 0 }), units.allSatisfy({ $0 >= 0 }) else {
+            throw SeqError("network: channels must be positive and units non-negative")
+        }
+        guard width > 0 else { throw SeqError("network: width must be positive") }
+        guard inputChannels == 1 || inputChannels == 3 else { throw SeqError("network: input_channels must be 1 or 3") }
+        guard inputSize >= 1 << channels.count else {
+            throw SeqError("network: input_size \(inputSize) is too small for \(channels.count) stride-2 stages")
+        }
+        guard featureDim > 0 else { throw SeqError("network: feature_dim must be positive") }
+    }
+}

@@ -1,0 +1,215 @@
+import ArgumentParser
+import Foundation
+import SeqCore
+import SeqEval
+import SeqTrain
+
+/// `seqcurate eval lfw|ytf`: verification figures by the published LFW and YTF protocols.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate face features on LFW or YTF pairs (SeqFace's figure, 10-fold, ROC).",
+        discussion: """
+        Reads a pair list in any published layout (LFW pairs.txt, SeqFace's LFW list, YTF \
+        splits.txt, SeqFace's YTF list; detected automatically) and scores each pair by cosine \
+        similarity. Reports SeqFace's best-threshold accuracy over all pairs, the standard \
+        10-fold accuracy (threshold chosen on nine folds), AUC, EER and TAR at FAR 1e-3 and 1e-2.
+
+        Feature mode: F.npy is float32 [rows, dim], K.txt one key per row (the image path \
+        relative to the dataset root). For YTF a video's feature is the L2-normalised sum of \
+        the L2-normalised features of every row under Name/<video>/.
+
+        Model mode: features are extracted from the images under --root with the latest \
+        checkpoint of the training run --model (LFW ROOT/Name/Name_0001.jpg; YTF \
+        ROOT/aligned_images_DB/Name/<video>/*.jpg, else frame_images_DB) and cached in \
+        RUN/eval_cache/, so a re-run only reads them. --detect is not available yet.
+
+        Examples:
+          seqcurate eval lfw --pairs lfw_pairs.txt --features F.npy --keys K.txt
+          seqcurate eval ytf --pairs ytf_splits.txt --features F.npy --keys K.txt --json
+          seqcurate eval lfw --pairs lfw_pairs_seqface.txt --features F.npy --keys K.txt --out results/lfw
+          seqcurate eval ytf --pairs ytf_pairs_seqface.txt --features F.npy --keys K.txt --skip-missing
+          seqcurate eval lfw --pairs lfw_pairs.txt --root data/lfw --model runs/r27
+        """
+    )
+
+    @Argument(help: "The benchmark: lfw or ytf.")
+    var benchmark: BenchmarkName
+
+    @Option(help: "The pair list (any of the four published layouts).")
+    var pairs: String
+
+    @Option(help: "Feature matrix, float32 .npy [rows, dim].")
+    var features: String?
+
+    @Option(help: "Keys file: one key per feature row, relative to the dataset root.")
+    var keys: String?
+
+    @Option(help: "Dataset root for model mode (LFW Name/Name_0001.jpg; YTF aligned_images_DB/Name/<video>/).")
+    var root: String?
+
+    @Option(help: "Trained model run for model mode.")
+    var model: String?
+
+    @Flag(help: "Model mode: detect and align raw images first.")
+    var detect = false
+
+    @Flag(help: "Print one JSON object with the figures instead of the table.")
+    var json = false
+
+    @Option(help: "Write roc.txt, roc.svg, results.json and scores.txt into this folder.")
+    var out: String?
+
+    @Flag(help: "Leave out pairs whose key has no feature (and say how many) instead of stopping.")
+    var skipMissing = false
+
+    @Option(help: "How many worst false accepts and false rejects to list.")
+    var worst: Int = 10
+
+    @Flag(help: .hidden)
+    var timing = false
+
+    enum BenchmarkName: String, ExpressibleByArgument, CaseIterable {
+        case lfw, ytf
+        var benchmark: Benchmark { self == .lfw ? .lfw : .ytf }
+    }
+
+    func validate() throws {
+        let featureMode = features != nil || keys != nil
+        let modelMode = root != nil || model != nil
+        if featureMode && modelMode {
+            throw ValidationError("use either --features/--keys (feature mode) or --root/--model (model mode), not both")
+        }
+        if !featureMode && !modelMode {
+            throw ValidationError("give --features and --keys (feature mode) or --root and --model (model mode)")
+        }
+        if featureMode && (features == nil || keys == nil) {
+            throw ValidationError("feature mode needs both --features and --keys")
+        }
+        if modelMode && (root == nil || model == nil) {
+            throw ValidationError("model mode needs both --root and --model")
+        }
+        if detect && !modelMode { throw ValidationError("--detect applies to model mode (--root/--model) only") }
+        if worst < 0 { throw ValidationError("--worst must be 0 or more") }
+    }
+
+    func run() throws {
+        do {
+            try evaluate()
+        } catch let error as SeqError {
+            printError("seqcurate: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func evaluate() throws {
+        var clock = PhaseClock()
+        let list = try PairFileReader.read(URL(fileURLWithPath: pairs))
+        guard list.benchmark == benchmark.benchmark else {
+            throw SeqError("this is a \(list.layout.summary) file, but `eval \(benchmark.rawValue)` was asked for; use `eval \(list.benchmark.rawValue)`",
+                           file: list.file)
+        }
+        clock.lap("read pairs")
+
+        let file: FeatureFile
+        if let features, let keys {
+            file = try FeatureFile.load(features: URL(fileURLWithPath: features), keys: URL(fileURLWithPath: keys))
+            clock.lap("read features+keys", io: true)
+        } else {
+            file = try extractedFeatures(for: list)
+            clock.lap("extract or read cached features", io: true)
+        }
+        let source = try file.source(for: list.benchmark)
+        clock.lap("index keys")
+        let scores = try PairScorer.score(list, with: source, skipMissing: skipMissing)
+        clock.lap(list.benchmark == .ytf ? "aggregate videos+score" : "score")
+        let report = EvalReport(scores: scores, worst: worst)
+        clock.lap("figures")
+
+        if !scores.skipped.isEmpty {
+            let n = scores.missingKeys.count
+            printError("seqcurate: skipped \(scores.skipped.count) of \(list.pairs.count) pairs: \(n) \(n == 1 ? "key has" : "keys have") no feature (first: '\(scores.missingKeys[0])')")
+        }
+        if let out {
+            try report.write(to: URL(fileURLWithPath: out), scores: scores)
+            clock.lap("write --out", io: true)
+        }
+        print(json ? report.summaryJSON.rendered() : report.table, terminator: json ? "\n" : "")
+        if timing { printError(clock.summary) }
+    }
+}
+
+extension EvalCommand {
+    /// Model mode: the features of every image the pairs need, from the run's cache where the
+    /// same weights already saw the same dataset, otherwise extracted now and added to the cache.
+    private func extractedFeatures(for list: PairList) throws -> FeatureFile {
+        guard let root, let model else { throw SeqError("model mode needs --root and --model") }
+        if detect {
+            throw SeqError("--detect (detecting and aligning raw images first) is not available yet; evaluate aligned images (YTF aligned_images_DB, aligned LFW) without --detect")
+        }
+        let run = URL(fileURLWithPath: model)
+        guard let state = try Checkpoint.latest(run: run) else {
+            throw SeqError("model mode needs a trained model (seqcurate train): the run has no checkpoint yet", file: run.path)
+        }
+        let dataset = try DatasetImages(root: URL(fileURLWithPath: root), benchmark: list.benchmark)
+        var needed: [(key: String, url: URL)] = []
+        var seen = Set<String>()
+        for pair in list.pairs {
+            for key in [pair.first, pair.second] where seen.insert(key).inserted {
+                let images = dataset.images(forKey: key)
+                if images.isEmpty && !skipMissing {
+                    throw SeqError("no image for '\(key)' under \(dataset.base.path) (use --skip-missing to leave such pairs out)",
+                                   file: list.file, line: pair.line)
+                }
+                needed += images
+            }
+        }
+        // The cache name ties features to these weights and this dataset folder.
+        let weights = (state.weightsFile as NSString).deletingPathExtension
+        let cache = FeatureCache(directory: run.appendingPathComponent("eval_cache"),
+                                 name: "\(list.benchmark.rawValue)-\(weights)-\(stableHash(dataset.base.standardizedFileURL.path))")
+        let cached = cache.load()
+        let have = Set(cached?.keys ?? [])
+        let todo = needed.filter { !have.contains($0.key) }
+        // Only the images present now are evaluated, whatever else the cache holds.
+        if todo.isEmpty, let cached { return try cached.selecting(keys: needed.map(\.key)) }
+
+        let extractor = try FeatureExtractor.load(run: run)
+        let progress = ProgressReporter("extract", total: todo.count, unit: "images", quiet: json)
+        let values = try extractor.extract(todo.map(\.url), progress: progress)
+        progress.finish()
+        let d = extractor.network.config.featureDim
+        let base = try cached ?? FeatureFile(keys: [], values: [], dimension: d,
+                                             featuresPath: cache.featuresURL.path, keysPath: cache.keysURL.path)
+        let file = try base.appending(keys: todo.map(\.key), values: values)
+        try cache.save(file)
+        return try file.selecting(keys: needed.map(\.key))
+    }
+
+    /// FNV-1a of `text`, as 16 hex digits (Swift's `hashValue` changes from run to run).
+    private func stableHash(_ text: String) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// Wall-clock time per phase, for the hidden `--timing` flag (tools/bench_eval.sh reads it).
+private struct PhaseClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    private var phases: [(String, Double, Bool)] = []
+
+    mutating func lap(_ name: String, io: Bool = false) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        phases.append((name, Double(now - last) / 1e9, io))
+        last = now
+    }
+
+    var summary: String {
+        let compute = phases.filter { !$0.2 }.reduce(0) { $0 + $1.1 }
+        let total = phases.reduce(0) { $0 + $1.1 }
+        let parts = phases.map { String(format: "%@ %.3fs", $0.0, $0.1) }.joined(separator: ", ")
+        return "timing: \(parts); compute \(String(format: "%.3f", compute))s, total \(String(format: "%.3f", total))s"
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import SeqCatalog
+import SeqCore
+import SeqMedia
+
+extension ProtocolNames.TestProtocol: ExpressibleByArgument {}
+
+struct ExcludeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exclude",
+        abstract: "Keep test-set people and images out of training.",
+        discussion: """
+        --protocol lfw|ytf PAIRS_FILE and --names FILE exclude every identity
+        whose name is in the list, and every video whose file or folder name
+        carries such a name. Names match ignoring case, spaces and underscores
+        (George_W_Bush matches "george w bush"). Understood pair files: LFW
+        pairs.txt, the SeqFace LFW and YTF pair lists, YTF splits.txt.
+
+        --images DIR excludes catalog faces and identity images whose aligned
+        crop is a near-duplicate (dHash distance <= --max-distance) of an
+        image in DIR.
+
+        Exclusions are rows with a reason; nothing is deleted. Running the
+        same exclusion again adds nothing. `seqcurate stats` counts them.
+
+        Examples:
+          seqcurate exclude --protocol lfw lfw/pairs.txt
+          seqcurate exclude --protocol ytf ytf/splits.txt
+          seqcurate exclude --names test_people.txt
+          seqcurate exclude --images lfw_aligned/ --max-distance 6
+        """)
+
+    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(name: .customLong("protocol"), help: "The protocol of PAIRS_FILE: lfw or ytf.") var testProtocol: ProtocolNames.TestProtocol?
+    @Argument(help: "The protocol's pairs file (with --protocol).") var pairsFile: String?
+    @Option(help: "A file of names, one per line (# comments).") var names: String?
+    @Option(help: "A folder of (aligned) test images; near-duplicates in the catalog are excluded.") var images: String?
+    @Option(help: "Largest dHash distance (bits of 64) that counts as a near-duplicate.") var maxDistance = 6
+
+    func validate() throws {
+        if testProtocol != nil && pairsFile == nil { throw ValidationError("--protocol needs the pairs file: --protocol lfw pairs.txt") }
+        if testProtocol == nil && pairsFile != nil { throw ValidationError("a pairs file needs --protocol lfw or --protocol ytf") }
+        if testProtocol == nil && names == nil && images == nil {
+            throw ValidationError("say what to exclude: --protocol lfw|ytf PAIRS_FILE, --names FILE or --images DIR")
+        }
+        if !(0...32).contains(maxDistance) { throw ValidationError("--max-distance must be in 0…32") }
+    }
+
+    func run() throws {
+        do {
+            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+            if let testProtocol, let pairsFile {
+                let url = URL(fileURLWithPath: pairsFile)
+                let parsed = try ProtocolNames.read(url, expected: testProtocol)
+                print("\(pairsFile): \(parsed.layout.rawValue), \(parsed.pairCount) pairs, \(parsed.names.count) names")
+                report(try db.excludeNames(parsed.names, protocolName: testProtocol.rawValue, source: url.standardizedFileURL.path))
+            }
+            if let names {
+                let url = URL(fileURLWithPath: names)
+                let list = try ProtocolNames.readNameList(url)
+                print("\(names): \(list.count) names")
+                report(try db.excludeNames(list, protocolName: "names", source: url.standardizedFileURL.path))
+            }
+            if let images {
+                try excludeImages(URL(fileURLWithPath: images), db: db)
+            }
+        } catch let error as SeqError {
+            printError("seqcurate: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func report(_ s: ExclusionSummary) {
+        print("matched \(s.matchedIdentities) identities and \(s.matchedVideos) videos; \(s.added) new exclusions"
+              + (s.unmatchedNames.isEmpty ? "" : "; \(s.unmatchedNames.count) names match nothing in the catalog"))
+    }
+
+    private func excludeImages(_ dir: URL, db: Catalog) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw SeqError("no such folder", file: dir.path)
+        }
+        let extensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
+        var files: [URL] = []
+        if let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) {
+            for case let url as URL in walker where extensions.contains(url.pathExtension.lowercased()) { files.append(url) }
+        }
+        files.sort { $0.path < $1.path }
+        guard !files.isEmpty else { throw SeqError("no JPEG, PNG or BMP images in the folder", file: dir.path) }
+
+        let test = Self.hashAll(files, label: "hashing test images")
+        for (_, error) in test.failures { printError("seqcurate: warning: skipped \(error)") }
+
+        // Catalog crops hashed on demand, then kept in the catalog for the next run.
+        let missing = try db.itemsMissingCropHash()
+        let faceHashes = Self.hashAll(missing.faces.map(\.path), label: "hashing catalog face crops")
+        let imageHashes = Self.hashAll(missing.identityImages.map(\.path), label: "hashing identity images")
+        try db.setFaceCropHashes(faceHashes.hashes.indices.compactMap { i in faceHashes.hashes[i].map { (missing.faces[i].id, $0) } })
+        try db.setIdentityImageHashes(imageHashes.hashes.indices.compactMap { i in imageHashes.hashes[i].map { (missing.identityImages[i].id, $0) } })
+        let unreadable = faceHashes.failures.count + imageHashes.failures.count
+        if unreadable > 0 { printError("seqcurate: warning: \(unreadable) catalog crops could not be read and were not compared") }
+
+        var hashes: [UInt64] = []
+        var names: [String] = []
+        for (i, h) in test.hashes.enumerated() {
+            if let h { hashes.append(h); names.append(files[i].lastPathComponent) }
+        }
+        let s = try db.excludeNearDuplicates(hashes: hashes, names: names, maxDistance: maxDistance, source: dir.standardizedFileURL.path)
+        print("\(hashes.count) test images: \(s.matchedFaces) faces and \(s.matchedIdentityImages) identity images are near-duplicates; \(s.added) new exclusions")
+    }
+
+    /// dHash of every file, on all cores; nil where the file cannot be read.
+    static func hashAll(_ files: [URL], label: String) -> (hashes: [UInt64?], failures: [(URL, SeqError)]) {
+        guard !files.isEmpty else { return ([], []) }
+        let progress = ProgressReporter(label, total: files.count, unit: "images")
+        let results = UnsafeMutableBufferPointer<Result<UInt64, SeqError>?>.allocate(capacity: files.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var i = w
+            while i < files.count {
+                do {
+                    let image = try ImageIO.read(files[i], grayscale: true)
+                    results[i] = .success(PerceptualHash.dHash(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels))
+                } catch {
+                    results[i] = .failure(error as? SeqError ?? SeqError("\(error)", file: files[i].path))
+                }
+                progress.advance()
+                i += workers
+            }
+        }
+        progress.finish()
+        var hashes: [UInt64?] = []
+        var failures: [(URL, SeqError)] = []
+        for (i, r) in results.enumerated() {
+            switch r {
+            case .success(let h)?: hashes.append(h)
+            case .failure(let e)?: hashes.append(nil); failures.append((files[i], e))
+            case nil: hashes.append(nil)
+            }
+        }
+        return (hashes, failures)
+    }
+}

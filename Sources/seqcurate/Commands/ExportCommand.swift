@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import SeqCatalog
+import SeqCore
+
+extension ExportOptions.PathStyle: ExpressibleByArgument {}
+extension ExportOptions.Format: ExpressibleByArgument {}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the Caffe ImageData training lists and a manifest.",
+        discussion: """
+        Writes into --out (missing or empty, unless --force):
+          image_train_part1.txt      identity images, labels 0 … F-1
+          image_train_part2_seq.txt  sequence faces, labels -1 … -S
+          image_val.txt              held-out identities (--val-fraction)
+          manifest.json              F, S, counts, filters, checksums, labels
+        --format csv writes train.csv (and val.csv) instead, with the columns
+        path, face_id, seq_id, track, video, source.
+
+        Excluded identities, videos and faces never appear; missing files are
+        left out and counted. The same catalog and options give byte-identical
+        files. For the published Caffe train_val.prototxt, set root_folder to
+        --root (default: the catalog folder) with a trailing slash, and F and S
+        in the classifier and DSA layers (see docs/export.md).
+
+        Examples:
+          seqcurate export --out lists/
+          seqcurate export --out lists/ --min-images-per-identity 10 \\
+                           --max-sequences-per-video 20
+          seqcurate export --out lists/ --val-fraction 0.05 --paths absolute --force
+          seqcurate export --out lists-csv/ --format csv --sequences-only
+        """)
+
+    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(help: "The folder to write.") var out: String
+    @Option(help: "Leave out identities with fewer usable images.") var minImagesPerIdentity = 1
+    @Option(help: "Keep at most this many sequences per video (those with the most faces).") var maxSequencesPerVideo: Int?
+    @Flag(help: "Write only the identity list.") var identitiesOnly = false
+    @Flag(help: "Write only the sequence list.") var sequencesOnly = false
+    @Option(help: "Fraction of identities held out for validation, in [0, 1).") var valFraction = 0.0
+    @Option(help: "relative (to --root) or absolute paths.") var paths: ExportOptions.PathStyle = .relative
+    @Option(help: "The folder relative paths start from (default: the catalog folder).") var root: String?
+    @Option(help: "caffe (two `path label` lists) or csv.") var format: ExportOptions.Format = .caffe
+    @Flag(help: "Replace a non-empty output folder.") var force = false
+
+    func run() throws {
+        do {
+            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+            var options = ExportOptions(outDir: URL(fileURLWithPath: out))
+            options.minImagesPerIdentity = minImagesPerIdentity
+            options.maxSequencesPerVideo = maxSequencesPerVideo
+            options.identitiesOnly = identitiesOnly
+            options.sequencesOnly = sequencesOnly
+            options.valFraction = valFraction
+            options.paths = paths
+            options.root = root.map { URL(fileURLWithPath: $0) }
+            options.format = format
+            options.force = force
+            options.toolVersion = Seqcurate.version
+            let result = try TrainingListExporter(catalog: db).export(options)
+
+            if !result.missingFiles.isEmpty {
+                printError("seqcurate: warning: \(result.missingFiles.count) catalog files do not exist and were left out, e.g.")
+                for path in result.missingFiles.prefix(5) { printError("  \(path)") }
+            }
+            for f in result.files {
+                print("wrote \(result.outDir.appendingPathComponent(f.name).path) (\(f.lines) lines)")
+            }
+            print("wrote \(result.outDir.appendingPathComponent(TrainingListExporter.manifestName).path)")
+            print("faceid_num (F) = \(result.faceidNum) identities, \(result.identityImages) images")
+            print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
+            if result.validationIdentities > 0 {
+                print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
+            }
+            if result.faceidNum == 0 && result.seqidNum == 0 {
+                printError("seqcurate: warning: the lists are empty; ingest videos or import identities first")
+            }
+        } catch let error as SeqError {
+            printError("seqcurate: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import SeqCore
+import SeqNN
+import SeqTrain
+
+/// `seqcurate features`: fc5 features of a trained run for a list or a folder of face images.
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Extract fc5 features with a trained model.",
+        discussion: """
+        Writes a float32 .npy matrix (rows x feature_dim) and, beside it, NAME.keys.txt with one image path \
+        (relative to the list root or --images folder) per row. Images are brought to the training image size, \
+        centrally cropped and scaled as (v-127.5)/128. --flip adds the mirrored image's feature to each row.
+
+        Examples:
+          seqcurate features --model runs/seqface --images lfw_aligned/ --out lfw.npy --flip
+          seqcurate features --model runs/seqface --checkpoint runs/seqface/checkpoints/iter_00010000.safetensors --list test.txt --out test.npy
+        """
+    )
+
+    @Option(help: "Run folder of seqcurate train (its config.json).") var model: String
+    @Option(help: "Weights file (default: the run's last good checkpoint).") var checkpoint: String?
+    @Option(help: "List of images (path [label] per line).") var list: String?
+    @Option(help: "Folder list paths are relative to (default: the list's folder).") var root: String?
+    @Option(help: "Folder of images, searched recursively.") var images: String?
+    @Option(help: "Output .npy file.") var out: String
+    @Flag(help: "Add the feature of the mirrored image.") var flip = false
+    @Option(help: "Images per forward pass.") var batch = 16
+    @Option(help: "Decoding threads.") var threads = 2
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        BLASRuntime.ensureOptimalKernels()
+        do {
+            let set: ImageSet
+            switch (list, images) {
+            case let (l?, nil): set = try ImageSet.list(URL(fileURLWithPath: l), root: root.map { URL(fileURLWithPath: $0) })
+            case let (nil, d?): set = try ImageSet.directory(URL(fileURLWithPath: d))
+            default: throw SeqError("give exactly one of --list and --images")
+            }
+            guard batch > 0, threads > 0 else { throw SeqError("--batch and --threads must be positive") }
+            let extractor = try FeatureExtractor.load(run: URL(fileURLWithPath: model), checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
+                                                      batchSize: batch, threads: threads)
+            let progress = ProgressReporter("features", total: set.urls.count, unit: "images", quiet: quiet)
+            let values = try extractor.extract(set.urls, flip: flip, progress: progress)
+            progress.finish()
+            let outURL = URL(fileURLWithPath: out)
+            let dim = extractor.network.config.featureDim
+            try NPYArray(shape: [set.keys.count, dim], values: values).write(to: outURL)
+            let keysURL = ImageSet.keysURL(for: outURL)
+            try AtomicFile.write(set.keys.joined(separator: "\n") + "\n", to: keysURL)
+            print(String(format: "{\"rows\": %d, \"dim\": %d, \"features\": \"%@\", \"keys\": \"%@\"}", set.keys.count, dim, outURL.path, keysURL.path))
+        } catch let e as SeqError {
+            printError("seqcurate: \(e)")
+            throw ExitCode(1)
+        }
+    }
+}

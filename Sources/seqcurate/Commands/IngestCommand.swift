@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import SeqCatalog
+import SeqCore
+import SeqDetect
+import SeqIngest
+import SeqTrack
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Turn videos into face tracks and Celeb-Seq sequences in the catalog.",
+        discussion: """
+        Each video is decoded, cut into shots, searched for faces with MTCNN, its faces linked
+        into tracks, and each good track cut into a sequence of 5-10 good, distinct faces whose
+        aligned crops are written beside the catalog (crops/). One transaction per video: a run
+        that is killed leaves no trace of the video it was working on, and the next run does it
+        again. Videos already in the catalog (same content) are skipped unless --force.
+        Folders are searched for video files (mp4, avi, mkv, mov, webm, m4v, mpg, mpeg, flv, wmv).
+
+        Examples:
+          seqcurate ingest assets/carphone_pristine.mp4
+          seqcurate ingest videos/ --catalog work/seqcurate.db --detect-every 2
+          seqcurate ingest clip.mp4 --align similarity --size 112 --force
+        """)
+
+    @Argument(help: "Video files or folders.") var inputs: [String]
+    @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
+    @OptionGroup var detector: DetectorOptions
+    @Option(help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
+    @Option(help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
+    @Option(help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
+    @Option(help: "A track must give at least this many good faces to make a sequence.") var minFaces = SequenceSelectionOptions().minFaces
+    @Option(help: "A sequence holds at most this many faces.") var maxFaces = SequenceSelectionOptions().maxFaces
+    @Option(help: "Quality floor: minimum detection score.") var minScore = SequenceSelectionOptions().minScore
+    @Option(help: "Quality floor: minimum eye distance in pixels.") var minEyeDistance = SequenceSelectionOptions().minEyeDistance
+    @Option(help: "Quality floor: minimum sharpness (variance of the Laplacian of the crop).") var minSharpness = SequenceSelectionOptions().minSharpness
+    @Option(help: "Quality floor: maximum |yaw| in degrees.") var maxYaw = SequenceSelectionOptions().maxYaw
+    @Option(help: "Quality floor: maximum |roll| in degrees.") var maxRoll = SequenceSelectionOptions().maxRoll
+    @Option(help: "Near-duplicate threshold: mean absolute gray difference of 16x16 crops.") var duplicateThreshold = SequenceSelectionOptions().duplicateThreshold
+    @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
+    @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Flag(help: "Re-ingest videos already in the catalog.") var force = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            var options = IngestOptions()
+            guard detectEvery >= 1 else { throw SeqError("--detect-every must be at least 1") }
+            options.detectEvery = detectEvery
+            options.minFaceSize = detector.minFace
+            options.thresholds = try detector.parsedThresholds()
+            options.maxSide = detector.maxSide
+            options.tracker.maxGap = maxGap
+            options.tracker.minTrack = minTrack
+            options.selection.minFaces = minFaces
+            options.selection.maxFaces = maxFaces
+            options.selection.minScore = minScore
+            options.selection.minEyeDistance = minEyeDistance
+            options.selection.minSharpness = minSharpness
+            options.selection.maxYaw = maxYaw
+            options.selection.maxRoll = maxRoll
+            options.selection.duplicateThreshold = duplicateThreshold
+            guard minFaces >= 1, maxFaces >= minFaces else { throw SeqError("--max-faces must be at least --min-faces (≥ 1)") }
+            options.align = align
+            options.cropSize = size
+            options.force = force
+
+            let videos = try VideoInputs.expand(inputs)
+            let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
+            let mtcnn = try detector.makeDetector(parallelPyramid: false)
+            let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
+            let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
+                                      parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
+            let runID = try db.beginIngestRun(run)
+            let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
+            try ingestor.store.recover(catalog: db)
+
+            var results: [VideoIngestResult] = []
+            for (i, url) in videos.enumerated() {
+                if !quiet && videos.count > 1 { printError("[\(i + 1)/\(videos.count)] \(url.path)") }
+                let r = try ingestor.ingest(url, quiet: quiet)
+                switch r.outcome {
+                case .ingested:
+                    if !quiet {
+                        printError(String(format: "  %d frames, %d faces, %d shots, %d tracks, %d sequences (%d faces kept), %.2fx real time",
+                                          r.frames, r.detections, r.shots, r.tracks, r.sequences, r.keptFaces, r.speed))
+                    }
+                case .skipped:
+                    if !quiet { printError("  already in the catalog (same content); --force re-does it") }
+                case .failed(let reason):
+                    printError("seqcurate: \(url.path): \(reason)")
+                }
+                results.append(r)
+            }
+            let failed = results.filter { if case .failed = $0.outcome { return true } else { return false } }
+            try db.finishIngestRun(id: runID, status: failed.isEmpty ? .finished : .failed)
+            let ingested = results.filter { $0.outcome == .ingested }
+            print("ingested \(ingested.count), skipped \(results.filter { $0.outcome == .skipped }.count), failed \(failed.count) of \(results.count) videos; "
+                  + "\(ingested.reduce(0) { $0 + $1.tracks }) tracks, \(ingested.reduce(0) { $0 + $1.sequences }) sequences, "
+                  + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.url.path)")
+            if !failed.isEmpty {
+                for f in failed { if case .failed(let reason) = f.outcome { printError("failed: \(f.path): \(reason)") } }
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+extension AlignMethod: ExpressibleByArgument {}
+
+enum VideoInputs {
+    static let extensions: Set<String> = ["mp4", "avi", "mkv", "mov", "webm", "m4v", "mpg", "mpeg", "flv", "wmv", "ts", "3gp"]
+
+    /// Files as given; folders searched recursively for video files, sorted.
+    static func expand(_ inputs: [String]) throws -> [URL] {
+        var out: [URL] = []
+        let fm = FileManager.default
+        for input in inputs {
+            var isDir: ObjCBool = false
+            if fm.fileExists(atPath: input, isDirectory: &isDir), isDir.boolValue {
+                let root = URL(fileURLWithPath: input)
+                var found: [URL] = []
+                if let e = fm.enumerator(at: root, includingPropertiesForKeys: nil) {
+                    for case let url as URL in e where extensions.contains(url.pathExtension.lowercased()) { found.append(url) }
+                }
+                if found.isEmpty { printError("seqcurate: \(input): no video files in this folder") }
+                out += found.sorted { $0.path < $1.path }
+            } else {
+                // Missing files are reported by the ingest itself, with the others still done.
+                out.append(URL(fileURLWithPath: input))
+            }
+        }
+        return out
+    }
+}

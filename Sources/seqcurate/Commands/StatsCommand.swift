@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import SeqCatalog
+import SeqCore
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Summarise a catalog: videos, tracks, sequences, faces, identities, exclusions, F and S.",
+        discussion: """
+        F (faceid_num) and S (seqid_num) are the label counts an export with
+        default options would write: after exclusions, before checking that
+        the files exist.
+
+        Examples:
+          seqcurate stats
+          seqcurate stats --catalog work/seqcurate.db --json
+        """)
+
+    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    func run() throws {
+        do {
+            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+            let stats = try db.stats()
+            print(json ? stats.json.serialized() : stats.text, terminator: "")
+        } catch let error as SeqError {
+            printError("seqcurate: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import XCTest
+@testable import SeqCatalog
+
+final class ExportTests: XCTestCase {
+    /// (path, label) lines of a Caffe list.
+    private func readList(_ url: URL) throws -> [(path: String, label: Int)] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(text.isEmpty || text.hasSuffix("\n"))
+        return text.split(separator: "\n").map { line in
+            let space = line.lastIndex(of: " ")!
+            return (String(line[..<space]), Int(line[line.index(after: space)...])!)
+        }
+    }
+
+    private func manifest(_ out: URL) throws -> J {
+        try JParser.parse(try Data(contentsOf: out.appendingPathComponent("manifest.json")))
+    }
+
+    private func assertValidManifest(_ out: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let schema = try JParser.parse(try Data(contentsOf: repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
+        let errors = MiniJSONSchema(root: schema).validate(try manifest(out), schema)
+        XCTAssertEqual(errors, [], file: file, line: line)
+    }
+
+    func testDefaultExportWritesContiguousLabelsAndAValidManifest() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        let out = dir.appendingPathComponent("lists")
+        var options = ExportOptions(outDir: out)
+        options.toolVersion = "0.1.0"
+        let result = try TrainingListExporter(catalog: catalog).export(options)
+        XCTAssertEqual(result.faceidNum, 4)
+        XCTAssertEqual(result.seqidNum, 4)
+
+        let part1 = try readList(out.appendingPathComponent("image_train_part1.txt"))
+        let part2 = try readList(out.appendingPathComponent("image_train_part2_seq.txt"))
+        XCTAssertEqual(part1.count, 8)
+        XCTAssertEqual(part2.count, 23)
+        // Labels: 0 … F-1 and -1 … -S, each label's lines together, in order.
+        XCTAssertEqual(part1.map(\.label), [0, 0, 0, 1, 1, 2, 3, 3])
+        XCTAssertEqual(part2.map(\.label), Array(repeating: -1, count: 6) + Array(repeating: -2, count: 5) + Array(repeating: -3, count: 7) + Array(repeating: -4, count: 5))
+        XCTAssertEqual(part1.first?.path, "ids/Alice_Smith/000.jpg")
+        XCTAssertEqual(part2.first?.path, "crops/v1/t1/f0.jpg")
+        // Every listed file exists relative to the root (the catalog folder here).
+        for entry in part1 + part2 {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(entry.path).path), entry.path)
+        }
+        XCTAssertFalse(part1.contains { $0.path.contains("broken.jpg") }, "failed images are not listed")
+
+        try assertValidManifest(out)
+        let m = try manifest(out)
+        XCTAssertEqual(m["faceid_num"]?.int, 4)
+        XCTAssertEqual(m["seqid_num"]?.int, 4)
+        XCTAssertEqual(m["catalog_schema_version"]?.int, Catalog.currentSchemaVersion)
+        XCTAssertEqual(m["labels"]?["identities"]?.array?.map { $0["name"]?.string }, ["Alice_Smith", "Bob_Jones", "Carol_White", "george w bush"])
+        XCTAssertEqual(m["labels"]?["sequences"]?.array?.first?["video"]?.string, "/data/videos/George_W_Bush_speech.mp4")
+        for f in m["files"]?.array ?? [] {
+            let name = try XCTUnwrap(f["name"]?.string)
+            XCTAssertEqual(f["sha256"]?.string, try SHA256.hex(fileAt: out.appendingPathComponent(name)), name)
+        }
+        // Recorded in the catalog.
+        let exports = try catalog.exports()
+        XCTAssertEqual(exports.count, 1)
+        XCTAssertEqual(exports[0].seqidNum, 4)
+        XCTAssertEqual(exports[0].manifestSHA256, try SHA256.hex(fileAt: out.appendingPathComponent("manifest.json")))
+        XCTAssertEqual(try catalog.stats().exports, 1)
+    }
+
+    func testSameCatalogAndOptionsGiveByteIdenticalOutput() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("a"))
+        options.maxSequencesPerVideo = 1
+        options.valFraction = 0.3
+        _ = try TrainingListExporter(catalog: catalog).export(options)
+        options.outDir = dir.appendingPathComponent("b")
+        _ = try TrainingListExporter(catalog: catalog).export(options)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("a").path).sorted()
+        XCTAssertEqual(names, ["image_train_part1.txt", "image_train_part2_seq.txt", "image_val.txt", "manifest.json"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("b").path).sorted(), names)
+        for name in names {
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("a/\(name)")), try Data(contentsOf: dir.appendingPathComponent("b/\(name)")), name)
+        }
+    }
+
+    func testExcludedRowsNeverAppearAndFiltersKeepLabelsContiguous() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        _ = try catalog.excludeNames(["George_W_Bush"], protocolName: "lfw", source: "pairs.txt")
+        // Exclude one face of the 7-face sequence too.
+        let video2 = try XCTUnwrap(try catalog.video(contentHash: "h2"))
+        let face = try XCTUnwrap(try catalog.faces(videoID: video2.id!).first { $0.kept })
+        try catalog.addExclusions([ExclusionRecord(target: .face(face.id!), reason: "test", protocolName: "images", source: "/t")])
+
+        var options = ExportOptions(outDir: dir.appendingPathComponent("out"))
+        options.minImagesPerIdentity = 2
+        options.maxSequencesPerVideo = 1
+        let result = try TrainingListExporter(catalog: catalog).export(options)
+        let part1 = try readList(result.outDir.appendingPathComponent("image_train_part1.txt"))
+        let part2 = try readList(result.outDir.appendingPathComponent("image_train_part2_seq.txt"))
+        // Alice (3) and Bob (2) remain; Carol has 1 image, george w bush is excluded.
+        XCTAssertEqual(result.faceidNum, 2)
+        XCTAssertEqual(part1.map(\.label), [0, 0, 0, 1, 1])
+        XCTAssertFalse(part1.contains { $0.path.lowercased().contains("george") })
+        // Video 1 is excluded by name; video 2 keeps its largest sequence (7 - 1 excluded = 6 vs 5).
+        XCTAssertEqual(result.seqidNum, 1)
+        XCTAssertEqual(part2.count, 6)
+        XCTAssertEqual(Set(part2.map(\.label)), [-1])
+        XCTAssertFalse(part2.contains { $0.path == face.cropPath })
+        XCTAssertFalse(part2.contains { $0.path.hasPrefix("crops/v1/") })
+        try assertValidManifest(result.outDir)
+    }
+
+    func testMissingFilesAreLeftOutAndCounted() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("crops/v1/t1/f0.jpg"))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("ids/Carol_White/000.jpg"))
+        let result = try TrainingListExporter(catalog: catalog).export(ExportOptions(outDir: dir.appendingPathComponent("out")))
+        XCTAssertEqual(result.missingFiles.count, 2)
+        XCTAssertEqual(result.faceidNum, 3)          // Carol had only that image
+        XCTAssertEqual(result.sequenceFaces, 22)
+        XCTAssertEqual(try manifest(result.outDir)["counts"]?["missing_files"]?.int, 2)
+        let part1 = try readList(result.outDir.appendingPathComponent("image_train_part1.txt"))
+        XCTAssertEqual(Set(part1.map(\.label)), [0, 1, 2])
+    }
+
+    func testNonEmptyOutputNeedsForceAndFailuresLeaveNothing() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        let out = dir.appendingPathComponent("out")
+        try touch(out.appendingPathComponent("old.txt"))
+        let exporter = TrainingListExporter(catalog: catalog)
+        XCTAssertThrowsError(try exporter.export(ExportOptions(outDir: out))) {
+            XCTAssertTrue("\($0)".contains("not empty; use --force"), "\($0)")
+        }
+        var options = ExportOptions(outDir: out)
+        options.force = true
+        _ = try exporter.export(options)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("old.txt").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("manifest.json").path))
+        // --force never replaces the folder holding the catalog.
+        options.outDir = dir
+        XCTAssertThrowsError(try exporter.export(options)) { XCTAssertTrue("\($0)".contains("holds the catalog"), "\($0)") }
+        options.outDir = dir.appendingPathComponent("crops/v1")
+        XCTAssertThrowsError(try exporter.export(options)) { XCTAssertTrue("\($0)".contains("holds catalog crops"), "\($0)") }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("crops/v1/t1/f0.jpg").path))
+
+        // A path that cannot go into a list fails the export before anything appears.
+        let weird = dir.appendingPathComponent("ids/Bad\nName/0.jpg")
+        try touch(weird)
+        let id = try catalog.upsertIdentity(dataset: "casia", name: "Bad\nName")
+        try catalog.insertIdentityImages([IdentityImageRecord(identityID: id, sourcePath: weird.path, cropPath: nil, aligned: true)])
+        let failed = dir.appendingPathComponent("failed")
+        XCTAssertThrowsError(try exporter.export(ExportOptions(outDir: failed)))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: failed.path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        XCTAssertEqual(leftovers.filter { $0.contains("export-") || $0.contains(".old-") }, [])
+        XCTAssertEqual(try catalog.exports().count, 1)
+    }
+
+    func testPartsValidationAbsolutePathsAndCSV() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        let exporter = TrainingListExporter(catalog: catalog)
+
+        var options = ExportOptions(outDir: dir.appendingPathComponent("ids-only"))
+        options.identitiesOnly = true
+        options.valFraction = 0.25
+        let ids = try exporter.export(options)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: ids.outDir.path).sorted(),
+                       ["image_train_part1.txt", "image_val.txt", "manifest.json"])
+        XCTAssertEqual(ids.faceidNum, 3)
+        XCTAssertEqual(ids.validationIdentities, 1)
+        XCTAssertEqual(ids.seqidNum, 0)
+        XCTAssertEqual(Set(try readList(ids.outDir.appendingPathComponent("image_val.txt")).map(\.label)), [0])
+        XCTAssertEqual(Set(try readList(ids.outDir.appendingPathComponent("image_train_part1.txt")).map(\.label)), [0, 1, 2])
+        try assertValidManifest(ids.outDir)
+
+        options = ExportOptions(outDir: dir.appendingPathComponent("seq-only"))
+        options.sequencesOnly = true
+        options.paths = .absolute
+        let seqs = try exporter.export(options)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: seqs.outDir.path).sorted(), ["image_train_part2_seq.txt", "manifest.json"])
+        let part2 = try readList(seqs.outDir.appendingPathComponent("image_train_part2_seq.txt"))
+        XCTAssertTrue(part2.allSatisfy { $0.path.hasPrefix("/") && FileManager.default.fileExists(atPath: $0.path) })
+
+        options = ExportOptions(outDir: dir.appendingPathComponent("csv"))
+        options.format = .csv
+        options.root = dir.appendingPathComponent("crops")
+        let csv = try exporter.export(options)
+        let lines = try String(contentsOf: csv.outDir.appendingPathComponent("train.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "path,face_id,seq_id,track,video,source")
+        XCTAssertEqual(lines.count, 1 + 8 + 23)
+        XCTAssertEqual(lines[1], "../ids/Alice_Smith/000.jpg,0,,,,casia")
+        XCTAssertTrue(lines[9].hasPrefix("v1/t1/f0.jpg,,-1,1,1,/data/videos/George_W_Bush_speech.mp4"), String(lines[9]))
+        try assertValidManifest(csv.outDir)
+
+        options = ExportOptions(outDir: dir.appendingPathComponent("x"))
+        options.identitiesOnly = true
+        options.sequencesOnly = true
+        XCTAssertThrowsError(try exporter.export(options))
+    }
+
+    func testRelativePaths() {
+        XCTAssertEqual(TrainingListExporter.relativePath(URL(fileURLWithPath: "/a/b/c.jpg"), to: URL(fileURLWithPath: "/a")), "b/c.jpg")
+        XCTAssertEqual(TrainingListExporter.relativePath(URL(fileURLWithPath: "/a/b/c.jpg"), to: URL(fileURLWithPath: "/a/x/y")), "../../b/c.jpg")
+        XCTAssertEqual(TrainingListExporter.relativePath(URL(fileURLWithPath: "/a/./b/../c.jpg"), to: URL(fileURLWithPath: "/a/")), "c.jpg")
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import SeqCore
+import XCTest
+@testable import SeqNN
+
+final class SafeTensorsTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("seqnn-st-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func testRoundTripKeepsNamesShapesValuesAndMetadata() throws {
+        let url = dir.appendingPathComponent("w.safetensors")
+        let tensors = [
+            "conv1.weight": Tensor(shape: [2, 1, 2, 2], data: [1, -2, 3.5, 4, 5, 6, 7, -8e-9]),
+            "conv1.bias": Tensor(shape: [2], data: [0.25, -0.5]),
+            "empty": Tensor(zeros: [0, 3]),
+            "scalar": Tensor(shape: [], data: [42]),
+        ]
+        try SafeTensors.write(tensors, to: url, metadata: ["format": "pt", "note": "quote \" here"])
+        let (back, meta) = try SafeTensors.readWithMetadata(from: url)
+        XCTAssertEqual(back, tensors)
+        XCTAssertEqual(meta, ["format": "pt", "note": "quote \" here"])
+
+        // Layout: 8-byte little-endian length, then a JSON header, data 8-byte aligned.
+        let bytes = try Data(contentsOf: url)
+        let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        XCTAssertEqual((8 + headerLength) % 8, 0)
+        XCTAssertEqual(bytes.count, 8 + headerLength + 4 * (8 + 2 + 0 + 1))
+        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
+        let bias = header["conv1.bias"] as! [String: Any]
+        XCTAssertEqual(bias["dtype"] as? String, "F32")
+        XCTAssertEqual(bias["shape"] as? [Int], [2])
+    }
+
+    /// Hand-made file with F16, F64 and I32 entries, as other writers produce.
+    func testReadsOtherDtypes() throws {
+        var payload = Data()
+        for v: Float16 in [1.5, -2] { withUnsafeBytes(of: v.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        for v: Double in [0.125] { withUnsafeBytes(of: v.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        for v: Int32 in [-7] { withUnsafeBytes(of: v.littleEndian) { payload.append(contentsOf: $0) } }
+        let header = #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"d":{"dtype":"F64","shape":[1],"data_offsets":[4,12]},"i":{"dtype":"I32","shape":[1,1],"data_offsets":[12,16]}}"#
+        let url = dir.appendingPathComponent("mixed.safetensors")
+        try file(header: header, payload: payload).write(to: url)
+        let t = try SafeTensors.read(from: url)
+        XCTAssertEqual(t["h"]?.data, [1.5, -2])
+        XCTAssertEqual(t["d"]?.data, [0.125])
+        XCTAssertEqual(t["i"], Tensor(shape: [1, 1], data: [-7]))
+    }
+
+    func testCorruptFilesAreRejectedNamingTheFile() throws {
+        let good = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+        let cases: [(String, Data)] = [
+            ("short", Data([1, 2, 3])),
+            ("huge-header", file(header: good, payload: Data(count: 8), lengthOverride: 1 << 40)),
+            ("not-json", file(header: "{not json", payload: Data(count: 8))),
+            ("offsets-outside", file(header: good, payload: Data(count: 4))),
+            ("size-mismatch", file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, payload: Data(count: 8))),
+            ("bad-dtype", file(header: #"{"a":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}"#, payload: Data(count: 8))),
+            ("missing-field", file(header: #"{"a":{"dtype":"F32","shape":[2]}}"#, payload: Data(count: 8))),
+        ]
+        for (name, bytes) in cases {
+            let url = dir.appendingPathComponent("\(name).safetensors")
+            try bytes.write(to: url)
+            XCTAssertThrowsError(try SafeTensors.read(from: url), name) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(url.path), "\(name): \(text)")
+                XCTAssertTrue(text.contains("corrupt safetensors"), "\(name): \(text)")
+            }
+        }
+        // The well-formed variant of the same file reads.
+        let url = dir.appendingPathComponent("good.safetensors")
+        try file(header: good, payload: Data(count: 8)).write(to: url)
+        XCTAssertEqual(try SafeTensors.read(from: url)["a"]?.data, [0, 0])
+        // A missing file is an error naming it too.
+        XCTAssertThrowsError(try SafeTensors.read(from: dir.appendingPathComponent("nope.safetensors"))) {
+            XCTAssertTrue("\($0)".contains("nope.safetensors"))
+        }
+    }
+
+    func testLoadAndSaveParametersByName() throws {
+        let conv = Conv2D(inChannels: 1, outChannels: 2, kernel: 1, name: "c")
+        conv.weight.value = Tensor(shape: [2, 1, 1, 1], data: [3, 4])
+        let url = dir.appendingPathComponent("p.safetensors")
+        try SafeTensors.save(conv.parameters, to: url)
+        let other = Conv2D(inChannels: 1, outChannels: 2, kernel: 1, name: "c")
+        try SafeTensors.load(other.parameters, from: url)
+        XCTAssertEqual(other.weight.value.data, [3, 4])
+        let wrongShape = Conv2D(inChannels: 2, outChannels: 2, kernel: 1, name: "c")
+        XCTAssertThrowsError(try SafeTensors.load(wrongShape.parameters, from: url)) {
+            XCTAssertTrue("\($0)".contains("c.weight"))
+        }
+        let wrongName = Conv2D(inChannels: 1, outChannels: 2, kernel: 1, name: "d")
+        XCTAssertThrowsError(try SafeTensors.load(wrongName.parameters, from: url)) {
+            XCTAssertTrue("\($0)".contains("missing tensor \"d.weight\""))
+        }
+    }
+
+    private func file(header: String, payload: Data, lengthOverride: UInt64? = nil) -> Data {
+        var d = Data()
+        let h = Data(header.utf8)
+        withUnsafeBytes(of: (lengthOverride ?? UInt64(h.count)).littleEndian) { d.append(contentsOf: $0) }
+        d.append(h)
+        d.append(payload)
+        return d
+    }
+}

@@ -1,0 +1,160 @@
+import XCTest
+import SeqCore
+import SeqNN
+@testable import SeqTrain
+
+final class TrainingTests: XCTestCase {
+    private var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("seqtrain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: work)
+    }
+
+    private func smallConfig(iterations: Int, sequenceBatch: Int) -> TrainConfig {
+        var c = TrainConfig()
+        c.network = .tiny
+        c.head = MarginConfig(kind: .cosface, m: 0.2, scale: 16)
+        c.solver.baseLR = 0.05
+        c.solver.maxIter = iterations
+        c.solver.lrPolicy = .fixed
+        c.solver.snapshot = 0
+        c.solver.dsaWeight = 0.04
+        c.dsa.dropoutRatio = 0.5
+        c.data.identityBatch = 16
+        c.data.sequenceBatch = sequenceBatch
+        c.data.imageSize = 36
+        return c
+    }
+
+    func testIdentityTrainingLearnsAndGeneralises() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let train = try gen.writeList("identity.txt", folder: "id", classes: 12, perClass: 8, label: { $0 })
+        let heldOut = try gen.writeList("heldout.txt", folder: "test", classes: 8, perClass: 5, label: { $0 })
+        let config = smallConfig(iterations: 120, sequenceBatch: 0)
+        let trainer = try Trainer(config: config, identity: try TrainingList(file: train, kind: .identity), sequence: nil,
+                                  options: .init(runDir: work.appendingPathComponent("run"), quiet: true))
+        let test = try TrainingList(file: heldOut, kind: .identity)
+        let extractor = FeatureExtractor(network: trainer.network, imageSize: 36)
+        let before = verificationAccuracy(features: try extractor.extract(test.entries.map { test.url(of: $0) }),
+                                          dim: config.network.featureDim, classes: test.entries.map { Int($0.label) })
+        let records = try trainer.run()
+        XCTAssertEqual(records.count, 120)
+        let first = records.prefix(10).map(\.lsro).reduce(0, +) / 10
+        let last = records.suffix(10).map(\.lsro).reduce(0, +) / 10
+        XCTAssertLessThan(last, 0.6 * first, "identity loss must fall clearly: \(first) -> \(last)")
+        let after = verificationAccuracy(features: try extractor.extract(test.entries.map { test.url(of: $0) }, flip: true),
+                                         dim: config.network.featureDim, classes: test.entries.map { Int($0.label) })
+        print("verification on held-out classes: before \(before), after \(after); lsro \(first) -> \(last)")
+        XCTAssertGreaterThan(after, 0.8, "held-out verification must beat chance (0.5) widely")
+        XCTAssertGreaterThan(after, before, "training must improve held-out verification")
+        // The run folder has everything a user needs.
+        let run = work.appendingPathComponent("run")
+        for f in ["config.json", "run.json", "metrics.jsonl", "checkpoint.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(f).path), f)
+        }
+        let lines = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 120)
+    }
+
+    func testSequenceDataWithDSARunsAndBothTermsFall() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let ids = try gen.writeList("identity.txt", folder: "id", classes: 8, perClass: 6, label: { $0 })
+        let seqs = try gen.writeList("sequence.txt", folder: "seq", classes: 10, perClass: 5, label: { -($0 + 1) })
+        var config = smallConfig(iterations: 80, sequenceBatch: 8)
+        // Raw fc5 features feed DSA, so a gentler rate than the identity-only test keeps them bounded.
+        config.solver.baseLR = 0.01
+        let trainer = try Trainer(config: config, identity: try TrainingList(file: ids, kind: .identity),
+                                  sequence: try TrainingList(file: seqs, kind: .sequence),
+                                  options: .init(runDir: work.appendingPathComponent("run"), quiet: true))
+        XCTAssertEqual(trainer.sequenceIDCount, 10)
+        XCTAssertEqual(trainer.agents?.value.shape, [18, config.network.featureDim])
+        XCTAssertEqual(trainer.agents?.decayMult, 0)
+        let records = try trainer.run()
+        let dsa = records.compactMap(\.dsa)
+        XCTAssertEqual(dsa.count, 80)
+        XCTAssertTrue(dsa.allSatisfy { $0.isFinite } && records.allSatisfy { $0.lsro.isFinite })
+        let mean = { (v: ArraySlice<Float>) in v.reduce(0, +) / Float(v.count) }
+        print("dsa \(mean(dsa.prefix(10))) -> \(mean(dsa.suffix(10))); lsro \(mean(records.prefix(10).map(\.lsro)[...])) -> \(mean(records.suffix(10).map(\.lsro)[...]))")
+        XCTAssertLessThan(mean(dsa.suffix(10)), mean(dsa.prefix(10)))
+        XCTAssertLessThan(mean(records.suffix(10).map(\.lsro)[...]), mean(records.prefix(10).map(\.lsro)[...]))
+    }
+
+    func testResumeReproducesTheUninterruptedLossSequence() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let ids = try TrainingList(file: try gen.writeList("identity.txt", folder: "id", classes: 5, perClass: 4, label: { $0 }), kind: .identity)
+        let seqs = try TrainingList(file: try gen.writeList("sequence.txt", folder: "seq", classes: 4, perClass: 3, label: { -($0 + 1) }), kind: .sequence)
+        var config = smallConfig(iterations: 12, sequenceBatch: 4)
+        config.data.identityBatch = 6
+        config.solver.snapshot = 4
+        let whole = try Trainer(config: config, identity: ids, sequence: seqs,
+                                options: .init(runDir: work.appendingPathComponent("whole"), quiet: true)).run()
+        let runB = work.appendingPathComponent("split")
+        let part1 = try Trainer(config: config, identity: ids, sequence: seqs, options: .init(runDir: runB, quiet: true, stopAfter: 7)).run()
+        XCTAssertEqual(part1.count, 7)
+        XCTAssertThrowsError(try Trainer(config: config, identity: ids, sequence: seqs, options: .init(runDir: runB, quiet: true)),
+                             "starting over an existing run must be refused")
+        let resumed = try Trainer(config: config, identity: ids, sequence: seqs, options: .init(runDir: runB, resume: true, quiet: true))
+        XCTAssertEqual(resumed.iteration, 7)
+        let part2 = try resumed.run()
+        let split = part1 + part2
+        XCTAssertEqual(split.map(\.iter), whole.map(\.iter))
+        for (a, b) in zip(split, whole) {
+            XCTAssertEqual(a.lsro, b.lsro, accuracy: 1e-5 * max(1, abs(b.lsro)), "iteration \(a.iter)")
+            XCTAssertEqual(a.dsa ?? -1, b.dsa ?? -1, accuracy: 1e-5 * max(1, abs(b.dsa ?? 1)), "iteration \(a.iter)")
+        }
+        let metrics = try String(contentsOf: runB.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(metrics.count, 12)
+        // A different config cannot resume this run.
+        var other = config
+        other.solver.baseLR = 0.01
+        XCTAssertThrowsError(try Trainer(config: other, identity: ids, sequence: seqs, options: .init(runDir: runB, resume: true, quiet: true)))
+    }
+
+    func testCorruptCheckpointIsRefused() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let ids = try TrainingList(file: try gen.writeList("identity.txt", folder: "id", classes: 3, perClass: 3, label: { $0 }), kind: .identity)
+        var config = smallConfig(iterations: 2, sequenceBatch: 0)
+        config.data.identityBatch = 4
+        let run = work.appendingPathComponent("run")
+        try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, quiet: true)).run()
+        let state = try XCTUnwrap(Checkpoint.latest(run: run))
+        let weights = Checkpoint.folder(run).appendingPathComponent(state.weightsFile)
+        // Truncated: the size check refuses it.
+        let data = try Data(contentsOf: weights)
+        try data.prefix(data.count - 100).write(to: weights)
+        XCTAssertThrowsError(try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, resume: true, quiet: true))) { e in
+            XCTAssertTrue("\(e)".contains("corrupt checkpoint"), "\(e)")
+        }
+        XCTAssertThrowsError(try FeatureExtractor.load(run: run))
+        // Same size, broken header: the header check refuses it.
+        var broken = data
+        broken.replaceSubrange(8..<16, with: Data(repeating: 0x21, count: 8))
+        try broken.write(to: weights)
+        XCTAssertThrowsError(try FeatureExtractor.load(run: run)) { e in
+            XCTAssertTrue("\(e)".contains("corrupt checkpoint"), "\(e)")
+        }
+        try data.write(to: weights)
+        XCTAssertNoThrow(try FeatureExtractor.load(run: run))
+    }
+
+    func testDivergenceStopsNamingTheIteration() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let ids = try TrainingList(file: try gen.writeList("identity.txt", folder: "id", classes: 3, perClass: 3, label: { $0 }), kind: .identity)
+        var config = smallConfig(iterations: 50, sequenceBatch: 0)
+        config.data.identityBatch = 4
+        config.solver.baseLR = 1e30
+        config.solver.snapshot = 1
+        let run = work.appendingPathComponent("run")
+        XCTAssertThrowsError(try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, quiet: true)).run()) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("iteration "), text)
+            XCTAssertTrue(text.contains("NaN") || text.contains("infinite"), text)
+            XCTAssertTrue(text.contains("last good checkpoint"), text)
+        }
+    }
+}
