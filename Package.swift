@@ -15,6 +15,10 @@ import PackageDescription
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
 //   SeqReport static HTML report                    -> SeqCatalog
 //   seqcurate thin commands                         -> all of the above
+// The numeric modules are optimised in debug builds too, so `swift test` runs real video and
+// real networks in seconds rather than minutes.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "seqcurate",
     products: [
@@ -33,14 +37,14 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .target(name: "SeqCore"),
-        .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg", "CTurboJPEG"]),
-        .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"]),
-        .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"]),
-        .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"]),
+        .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg", "CTurboJPEG"], swiftSettings: optimised),
+        .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"], swiftSettings: optimised),
+        .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], swiftSettings: optimised),
+        .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"], swiftSettings: optimised),
         .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite"]),
-        .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"]),
-        .target(name: "SeqEval", dependencies: ["SeqCore"]),
-        .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"]),
+        .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], swiftSettings: optimised),
+        .target(name: "SeqEval", dependencies: ["SeqCore"], swiftSettings: optimised),
+        .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], swiftSettings: optimised),
         .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog"]),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
