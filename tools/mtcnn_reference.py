@@ -108,7 +108,7 @@ def probe_size(path):
 def decode_rgb(path, size=None):
     """All frames of a video (or the one of an image) as uint8 HxWx3 arrays, via ffmpeg."""
     w, h = probe_size(path)
-    cmd = ["ffmpeg", "-v", "error", "-i", path]
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", path]
     if size:
         w, h = size
         cmd += ["-vf", f"scale={w}:{h}"]

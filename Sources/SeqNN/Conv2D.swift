@@ -1,8 +1,11 @@
 /// 2-D convolution over NCHW tensors (cross-correlation, as in Caffe and PyTorch),
-/// lowered onto `cblas_sgemm` through im2col.
+/// lowered onto `cblas_sgemm`: through im2col, or for 3x3 stride-1 kernels on 32 or more
+/// channels through Winograd F(2x2, 3x3) (forward only; see `Winograd`).
 ///
 /// Several small images are unfolded side by side into one column matrix so deep layers with
-/// small maps still make large matrix products. 1x1 stride-1 unpadded kernels skip im2col.
+/// small maps still make wide matrix products; large maps are unfolded in bands of output rows.
+/// 1x1 stride-1 unpadded kernels skip im2col. Backward: weight gradient `dy * col^T` and input
+/// gradient `col2im(W^T * dy)`, both sgemm.
 /// Scratch buffers live in a per-thread `Workspace` shared by all layers, so hot loops do not
 /// allocate them again.
 public final class Conv2D: Layer {
@@ -26,6 +29,13 @@ public final class Conv2D: Layer {
     /// Column-matrix size, in floats, above which one image is unfolded in bands of output rows,
     /// so large maps are multiplied piecewise while their columns are still in cache.
     public var bandBudget = 1 << 20
+
+    /// When true (the default), 3x3 stride-1 forward passes with at least 32 input channels use
+    /// Winograd F(2x2, 3x3), which needs 16/36 of im2col's multiplications; the two agree to float
+    /// rounding. Backward always uses im2col.
+    public var useWinograd = true
+    /// Transformed tiles and products of the Winograd path, in floats, per product (8 MiB).
+    public var winogradBudget = 1 << 21
 
     private var lastInput: Tensor?
 
@@ -51,6 +61,12 @@ public final class Conv2D: Layer {
     }
 
     public var parameters: [Parameter] { [weight, bias] }
+
+    /// Winograd pays off once there are enough input channels to make its sixteen products wide;
+    /// with few (an image's 3, MTCNN's 10 or 16) im2col is faster.
+    private var usesWinograd: Bool {
+        useWinograd && kernelH == 3 && kernelW == 3 && stride == 1 && inChannels >= 32
+    }
 
     private var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
 
@@ -91,7 +107,8 @@ public final class Conv2D: Layer {
             }
             return (units, min(bandRows, g.outH) * g.outW)
         }
-        let chunk = max(1, min(n, chunkBudget / max(1, perImage)))
+        // About 2048 columns per product suits OpenBLAS best; wider ones fall out of cache.
+        let chunk = max(1, min(n, 2048 / g.colCols, chunkBudget / max(1, perImage)))
         for i in Swift.stride(from: 0, to: n, by: chunk) {
             units.append(WorkUnit(image: i, count: min(chunk, n - i), rows: 0..<g.outH))
         }
@@ -106,6 +123,10 @@ public final class Conv2D: Layer {
         let inSize = inChannels * g.height * g.width, outSize = outC * p
         var y = Tensor(zeros: [n, outC, g.outH, g.outW])
         guard n > 0, p > 0 else { return y }
+        if usesWinograd {
+            forwardWinograd(x, g, into: &y)
+            return y
+        }
         let pointwise = isPointwise
         let (units, maxColumns) = pointwise
             ? ((0..<n).map { WorkUnit(image: $0, count: 1, rows: 0..<g.outH) }, p)
@@ -156,6 +177,79 @@ public final class Conv2D: Layer {
             }
         }}}}}}
         return y
+    }
+
+    private func forwardWinograd(_ x: Tensor, _ g: WindowGeometry, into y: inout Tensor) {
+        let n = x.shape[0], inC = inChannels, outC = outChannels
+        let tilesDown = (g.outH + 1) / 2, tilesAcross = (g.outW + 1) / 2
+        let tiles = tilesDown * tilesAcross
+        let inSize = inC * g.height * g.width, outSize = outC * g.outH * g.outW
+        // Work units as for im2col: several whole images, or bands of tile rows of one image.
+        let perTile = 16 * max(inC, outC)
+        var units: [WorkUnit] = []
+        var maxTiles: Int
+        if perTile * tiles > winogradBudget {
+            let bandRows = max(1, winogradBudget / (perTile * tilesAcross))
+            for i in 0..<n {
+                for r in Swift.stride(from: 0, to: tilesDown, by: bandRows) {
+                    units.append(WorkUnit(image: i, count: 1, rows: r..<min(r + bandRows, tilesDown)))
+                }
+            }
+            maxTiles = min(bandRows, tilesDown) * tilesAcross
+        } else {
+            let chunk = max(1, min(n, winogradBudget / (perTile * tiles)))
+            for i in Swift.stride(from: 0, to: n, by: chunk) {
+                units.append(WorkUnit(image: i, count: min(chunk, n - i), rows: 0..<tilesDown))
+            }
+            maxTiles = chunk * tiles
+        }
+        // Rows padded to whole cache lines, and each of the sixteen matrices shifted by one more
+        // line, so the sixteen streams of a transform fall in different cache sets.
+        func leading(_ cols: Int) -> Int { (cols + 15) / 16 * 16 }
+        let work = Workspace.current
+        work.reserve(columns: 16 * (inC * leading(maxTiles) + 16), gathered: 16 * (outC * leading(maxTiles) + 16))
+        let paddedWidth = 2 * tilesAcross + 2
+        let maxBandRows = units.map { $0.rows.count }.max() ?? 0
+        let uStride = outC * inC + 16
+        work.reserve(weights: 16 * uStride, padded: inC * (2 * maxBandRows + 2) * paddedWidth)
+
+        x.data.withUnsafeBufferPointer { xb in
+        y.data.withUnsafeMutableBufferPointer { yb in
+        weight.value.data.withUnsafeBufferPointer { wb in
+        bias.value.data.withUnsafeBufferPointer { bb in
+        work.weights.withUnsafeMutableBufferPointer { ub in
+        work.columns.withUnsafeMutableBufferPointer { vb in
+        work.gathered.withUnsafeMutableBufferPointer { mb in
+        work.padded.withUnsafeMutableBufferPointer { pb in
+            let u = ub.baseAddress!, v = vb.baseAddress!, m = mb.baseAddress!, padded = pb.baseAddress!
+            // The weights may have changed since the last call (training), so transform each time;
+            // it costs about as much as one image's worth of tiles.
+            Winograd.transformWeights(wb.baseAddress!, outChannels: outC, inChannels: inC, into: u, kStride: uStride)
+            for unit in units {
+                let cols = unit.count * unit.rows.count * tilesAcross
+                let ld = leading(cols)
+                let vStride = inC * ld + 16, mStride = outC * ld + 16
+                for i in 0..<unit.count {
+                    let r = unit.rows
+                    Winograd.pad(xb.baseAddress! + (unit.image + i) * inSize, channels: inC,
+                                 height: g.height, width: g.width, padding: g.padding, paddedWidth: paddedWidth,
+                                 paddedRows: (2 * r.lowerBound)..<(2 * r.upperBound + 2), into: padded)
+                    Winograd.transformInput(padded: padded, channels: inC, paddedWidth: paddedWidth,
+                                            tileRows: r.count, tilesAcross: tilesAcross,
+                                            into: v, ld: ld, kStride: vStride, column: i * tiles)
+                }
+                for k in 0..<16 {
+                    sgemm(m: outC, n: cols, k: inC, a: u + k * uStride, lda: inC,
+                          b: v + k * vStride, ldb: ld, beta: 0, c: m + k * mStride, ldc: ld)
+                }
+                for i in 0..<unit.count {
+                    Winograd.transformOutput(m, outChannels: outC, ld: ld, kStride: mStride, column: i * tiles,
+                                             tilesAcross: tilesAcross, tileRows: unit.rows, bias: bb.baseAddress!,
+                                             into: yb.baseAddress! + (unit.image + i) * outSize,
+                                             outH: g.outH, outW: g.outW)
+                }
+            }
+        }}}}}}}}
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

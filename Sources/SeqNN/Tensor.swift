@@ -1,7 +1,7 @@
 /// A dense float32 tensor in C order (row-major). Images are NCHW.
 ///
 /// A value type: copies are cheap until written (Swift arrays are copy-on-write).
-public struct Tensor: Equatable {
+public struct Tensor: Equatable, Sendable {
     /// Extent of each dimension, outermost first.
     public var shape: [Int]
     /// The elements in C order; `data.count == shape.reduce(1, *)`.

@@ -6,6 +6,8 @@ import Foundation
 final class Workspace {
     var columns: [Float] = []
     var gathered: [Float] = []
+    var weights: [Float] = []
+    var padded: [Float] = []
 
     private static let key = "SeqNN.Workspace"
 
@@ -22,5 +24,11 @@ final class Workspace {
     func reserve(columns c: Int, gathered g: Int) {
         if columns.count < c { columns = [Float](repeating: 0, count: c) }
         if gathered.count < g { gathered = [Float](repeating: 0, count: g) }
+    }
+
+    /// Makes sure the transformed-weights buffer holds at least `count` floats.
+    func reserve(weights count: Int, padded p: Int) {
+        if weights.count < count { weights = [Float](repeating: 0, count: count) }
+        if padded.count < p { padded = [Float](repeating: 0, count: p) }
     }
 }

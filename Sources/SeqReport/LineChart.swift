@@ -66,7 +66,8 @@ public struct LineChart: Sendable {
 
     /// The chart as an `<svg>` element.
     public func svg(width: Double = 520, height: Double = 260) -> String {
-        let cleaned = series.map { s in Self.thin(s.points.filter(usable), to: maxPoints) }
+        let usablePoints = series.map { $0.points.filter(usable) }
+        let cleaned = usablePoints.map { Self.thin($0, to: maxPoints) }
         let all = cleaned.flatMap { $0 }
         guard !all.isEmpty else { return SVGCanvas.empty(title: title, width: width, height: height) }
         var canvas = SVGCanvas(width: width, height: height, top: series.count > 1 ? SVGCanvas.legendTop : 30)
@@ -107,7 +108,7 @@ public struct LineChart: Sendable {
             }
         }
         canvas.legend(zip(series, colors).map { ($0.name, $1) })
-        let thinned = zip(series, cleaned).contains { $0.points.count > $1.count }
+        let thinned = zip(usablePoints, cleaned).contains { $0.count > $1.count }
         return canvas.svg(title: title, note: thinned ? "long series averaged to \(maxPoints) points" : nil)
     }
 }

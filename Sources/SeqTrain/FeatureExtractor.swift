@@ -54,15 +54,18 @@ public final class FeatureExtractor {
             let errors = ErrorBox()
             data.withUnsafeMutableBufferPointer { buf in
                 let base = SendablePointer(buf.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
-                    do {
-                        let image = try ImageIO.read(chunk[i])
-                        p.fill(image, offset: nil, mirror: false, into: base.pointer + i * sample)
-                        if flip { p.fill(image, offset: nil, mirror: true, into: base.pointer + (chunk.count + i) * sample) }
-                    } catch let e as SeqError {
-                        errors.set(e)
-                    } catch {
-                        errors.set(SeqError("cannot read image: \(error)", file: chunk[i].path))
+                let workers = min(threads, chunk.count)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for i in stride(from: w, to: chunk.count, by: workers) {
+                        do {
+                            let image = try ImageIO.read(chunk[i])
+                            p.fill(image, offset: nil, mirror: false, into: base.pointer + i * sample)
+                            if flip { p.fill(image, offset: nil, mirror: true, into: base.pointer + (chunk.count + i) * sample) }
+                        } catch let e as SeqError {
+                            errors.set(e)
+                        } catch {
+                            errors.set(SeqError("cannot read image: \(error)", file: chunk[i].path))
+                        }
                     }
                 }
             }

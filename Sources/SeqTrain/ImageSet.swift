@@ -26,12 +26,13 @@ public struct ImageSet: Sendable {
     }
 
     /// A list file: one image path per line, optionally followed by a label (Caffe style),
-    /// relative to `root` (default: the list's folder). Missing images are errors naming the line.
+    /// relative to `root` (default: the root of an export manifest.json beside the list, else the
+    /// list's folder). Missing images are errors naming the line.
     public static func list(_ file: URL, root: URL? = nil) throws -> ImageSet {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
             throw SeqError(FileManager.default.fileExists(atPath: file.path) ? "cannot read list" : "no such list file", file: file.path)
         }
-        let base = root ?? file.deletingLastPathComponent()
+        let base = root ?? ExportManifest(besides: file)?.root ?? file.deletingLastPathComponent()
         var keys: [String] = [], urls: [URL] = []
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)

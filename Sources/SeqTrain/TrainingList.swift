@@ -4,7 +4,8 @@ import SeqCore
 /// One Caffe `ImageData` list: `relative/path.jpg LABEL` per line.
 ///
 /// Identity lists hold labels `0…F-1`; sequence lists hold `-1…-S`. Paths are relative to
-/// `root` (by default the list file's folder). Blank lines and `#` comments are skipped.
+/// `root`: by default the `filters.root` of a `seqcurate export` manifest.json beside the list,
+/// else the list file's folder. Blank lines and `#` comments are skipped.
 public struct TrainingList: Sendable {
     public enum Kind: String, Sendable { case identity, sequence }
 
@@ -31,7 +32,9 @@ public struct TrainingList: Sendable {
     public init(file: URL, kind: Kind, root: URL? = nil, classCount: Int? = nil, checkFiles: Bool = true) throws {
         self.kind = kind
         self.file = file
-        self.root = root ?? file.deletingLastPathComponent()
+        let manifest = ExportManifest(besides: file)
+        self.root = root ?? manifest?.root ?? file.deletingLastPathComponent()
+        let classCount = classCount ?? (kind == .identity ? manifest?.faceIDCount : manifest?.sequenceCount)
         guard let data = FileManager.default.contents(atPath: file.path) else {
             throw SeqError(FileManager.default.fileExists(atPath: file.path) ? "cannot read list" : "no such list file", file: file.path)
         }
@@ -84,4 +87,25 @@ public struct TrainingList: Sendable {
     }
 
     public func url(of entry: Entry) -> URL { root.appendingPathComponent(entry.path) }
+}
+
+/// The parts of `seqcurate export`'s manifest.json that training uses.
+struct ExportManifest {
+    var root: URL?
+    var faceIDCount: Int?
+    var sequenceCount: Int?
+
+    /// Reads `manifest.json` in the list's folder; nil when there is none or it is not an export manifest.
+    init?(besides list: URL) {
+        let url = list.deletingLastPathComponent().appendingPathComponent("manifest.json")
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              json["format_version"] != nil else { return nil }
+        let filters = json["filters"] as? [String: Any]
+        if filters?["paths"] as? String == "relative", let r = filters?["root"] as? String {
+            root = URL(fileURLWithPath: r, isDirectory: true)
+        }
+        faceIDCount = (json["faceid_num"] as? NSNumber)?.intValue
+        sequenceCount = (json["seqid_num"] as? NSNumber)?.intValue
+    }
 }

@@ -39,6 +39,9 @@ final class ForwardTests: XCTestCase {
             (3, 4, 5, 5, 1, 2, [2, 3, 7, 9]),     // "same" 5x5: shifted-copy path
             (2, 3, 3, 1, 1, 0, [2, 2, 6, 5]),     // shifted copy, no padding, fewer rows out
             (2, 2, 1, 3, 1, 1, [2, 2, 4, 6]),     // shifted copy, rows of pure padding
+            (32, 5, 3, 3, 1, 1, [3, 32, 7, 5]),   // Winograd (>= 32 inputs) with odd output sizes
+            (33, 3, 3, 3, 1, 2, [1, 33, 3, 4]),   // Winograd with tiles mostly padding
+            (40, 2, 3, 3, 1, 0, [2, 40, 6, 9]),   // Winograd without padding
         ]
         for (k, cfg) in configs.enumerated() {
             let conv = Conv2D(inChannels: cfg.cin, outChannels: cfg.cout, kernelH: cfg.kh, kernelW: cfg.kw,
@@ -55,6 +58,14 @@ final class ForwardTests: XCTestCase {
             assertClose(conv.forward(x), expected)
             // Bands of two rows.
             conv.bandBudget = conv.weight.value.shape.dropFirst().reduce(1, *) * conv.outputSize(height: cfg.shape[2], width: cfg.shape[3]).width * 2
+            assertClose(conv.forward(x), expected)
+            // Winograd (3x3 stride 1): several images per product, then one tile row per product.
+            conv.winogradBudget = 1
+            assertClose(conv.forward(x), expected)
+            conv.winogradBudget = 1 << 21
+            assertClose(conv.forward(x), expected)
+            // im2col for every kernel.
+            conv.useWinograd = false
             assertClose(conv.forward(x), expected)
         }
     }

@@ -17,6 +17,14 @@ final class GradientTests: XCTestCase {
         GradientCheck.check(conv, input: rng.tensor([3, 2, 6, 5]))
     }
 
+    /// The Winograd forward path (3x3, stride 1, >= 32 input channels) against im2col's backward.
+    func testConvWinogradGradients() {
+        let conv = Conv2D(inChannels: 32, outChannels: 2, kernel: 3, stride: 1, padding: 1)
+        GradientCheck.randomize(conv, seed: 22, scale: 0.2)
+        var rng = TestRandom(seed: 23)
+        GradientCheck.check(conv, input: rng.tensor([1, 32, 3, 3]))
+    }
+
     /// Stride 1 with same width but more output rows than input rows (row padding only).
     func testConvRowPaddedGradients() {
         let conv = Conv2D(inChannels: 2, outChannels: 2, kernelH: 1, kernelW: 3, stride: 1, padding: 1)

@@ -102,6 +102,7 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(HTMLInspector.count("<polyline", in: svg), 1)
         XCTAssertFalse(svg.contains("nan"))
         XCTAssertTrue(svg.contains(">0.001</text>"))
+        XCTAssertFalse(svg.contains("averaged"), "leaving out points is not thinning")
     }
 
     func testTimelinePackKeepsOverlappingSpansApart() {

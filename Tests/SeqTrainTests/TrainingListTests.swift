@@ -39,6 +39,20 @@ final class TrainingListTests: XCTestCase {
         XCTAssertEqual(seqs.classCount, 4)
     }
 
+    func testExportManifestGivesRootAndClassCounts() throws {
+        let lists = dir.appendingPathComponent("lists")
+        try FileManager.default.createDirectory(at: lists, withIntermediateDirectories: true)
+        let manifest = #"{"format_version": 1, "faceid_num": 7, "seqid_num": 9, "filters": {"paths": "relative", "root": "\#(dir.path)"}}"#
+        try manifest.write(to: lists.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
+        let url = lists.appendingPathComponent("image_train_part1.txt")
+        try "a.jpg 0\nd.jpg 6\n".write(to: url, atomically: true, encoding: .utf8)
+        let ids = try TrainingList(file: url, kind: .identity)
+        XCTAssertEqual(ids.root.standardizedFileURL.path, dir.standardizedFileURL.path)
+        XCTAssertEqual(ids.classCount, 7)
+        try "a.jpg 7\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrainingList(file: url, kind: .identity), "label 7 is outside the manifest's 0…6")
+    }
+
     func testBadListsNameFileAndLine() throws {
         try assertError("a.jpg 0\nmissing.jpg 1\n", .identity, line: 2, contains: "does not exist")
         try assertError("a.jpg 0\nd.jpg x1\n", .identity, line: 2, contains: "not an integer")

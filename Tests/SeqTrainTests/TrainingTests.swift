@@ -19,7 +19,7 @@ final class TrainingTests: XCTestCase {
         var c = TrainConfig()
         c.network = .tiny
         c.head = MarginConfig(kind: .cosface, m: 0.2, scale: 16)
-        c.solver.baseLR = 0.05
+        c.solver.baseLR = 0.01
         c.solver.maxIter = iterations
         c.solver.lrPolicy = .fixed
         c.solver.snapshot = 0
@@ -66,8 +66,6 @@ final class TrainingTests: XCTestCase {
         let ids = try gen.writeList("identity.txt", folder: "id", classes: 8, perClass: 6, label: { $0 })
         let seqs = try gen.writeList("sequence.txt", folder: "seq", classes: 10, perClass: 5, label: { -($0 + 1) })
         var config = smallConfig(iterations: 80, sequenceBatch: 8)
-        // Raw fc5 features feed DSA, so a gentler rate than the identity-only test keeps them bounded.
-        config.solver.baseLR = 0.01
         let trainer = try Trainer(config: config, identity: try TrainingList(file: ids, kind: .identity),
                                   sequence: try TrainingList(file: seqs, kind: .sequence),
                                   options: .init(runDir: work.appendingPathComponent("run"), quiet: true))
@@ -111,7 +109,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(metrics.count, 12)
         // A different config cannot resume this run.
         var other = config
-        other.solver.baseLR = 0.01
+        other.solver.baseLR = 0.02
         XCTAssertThrowsError(try Trainer(config: other, identity: ids, sequence: seqs, options: .init(runDir: runB, resume: true, quiet: true)))
     }
 

@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train the SeqFace network (LSRO + DSA) on exported lists.",
         discussion: """
         Lists are Caffe ImageData lists ("relative/path.jpg LABEL"): identity labels 0…F-1, sequence labels -1…-S. \
-        Image paths are relative to the list's folder unless --root is given. The run folder gets config.json, \
+        Image paths are relative to --root, else to the root in the export's manifest.json, else to the list's folder. The run folder gets config.json, \
         run.json, metrics.jsonl and checkpoints/ (safetensors weights + JSON solver state). \
         Settings come from --config (JSON, see docs/training.md), then the flags below override them.
 
@@ -26,7 +26,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Identity list (labels 0…F-1).") var identityList: String?
     @Option(help: "Sequence list (labels -1…-S).") var sequenceList: String?
-    @Option(help: "Folder the list paths are relative to (default: each list's folder).") var root: String?
+    @Option(help: "Folder the list paths are relative to (default: the export manifest's root, else each list's folder).") var root: String?
     @Option(help: "Run folder.") var out: String
     @Flag(help: "Continue the run in --out from its last good checkpoint.") var resume = false
     @Option(help: "JSON config (network, head, dsa, solver, data sections).") var config: String?
@@ -41,8 +41,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint every N iterations (0: only at the end).") var snapshot: Int?
     @Option(help: "Random seed.") var seed: UInt64?
     @Option(help: "Image decoding threads.") var threads: Int?
-    @Option(help: "Number of identities F (default: largest label + 1).") var faceidNum: Int?
-    @Option(help: "Number of sequences S (default: largest -label).") var seqidNum: Int?
+    @Option(help: "Number of identities F (default: the export manifest's, else largest label + 1).") var faceidNum: Int?
+    @Option(help: "Number of sequences S (default: the export manifest's, else largest -label).") var seqidNum: Int?
     @Flag(help: "No progress output.") var quiet = false
     @Option(help: "Measure N synthetic iterations (batch --identity-batch, default 16) instead of training; prints JSON.")
     var benchmark: Int?
