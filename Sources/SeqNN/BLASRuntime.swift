@@ -3,7 +3,7 @@ import Foundation
 
 /// Makes OpenBLAS use the fastest kernels this CPU supports.
 ///
-/// Debian's OpenBLAS 0.3.21 does not recognise recent AVX-512 CPUs and falls back to generic
+/// Debian's OpenBLAS 0.3.21 may not recognise recent AVX-512 CPUs and fall back to generic
 /// kernels (about a fifth of the sgemm speed). The library reads `OPENBLAS_CORETYPE` only when
 /// it loads, so the fix is to set it and start the program again.
 public enum BLASRuntime {

@@ -30,9 +30,10 @@ public final class Conv2D: Layer {
     /// so large maps are multiplied piecewise while their columns are still in cache.
     public var bandBudget = 1 << 20
 
-    /// When true (the default), 3x3 stride-1 forward passes with at least 32 input channels use
-    /// Winograd F(2x2, 3x3), which needs 16/36 of im2col's multiplications; the two agree to float
-    /// rounding. Backward always uses im2col.
+    /// When true (the default), 3x3 stride-1 convolutions use Winograd F(2x2, 3x3), which needs
+    /// 16/36 of im2col's multiplications, for the forward pass when there are at least 32 input
+    /// channels and for the input gradient when there are at least 32 output channels; the
+    /// results agree with im2col to float rounding. The weight gradient always uses im2col.
     public var useWinograd = true
     /// Transformed tiles and products of the Winograd path, in floats, per product (8 MiB).
     public var winogradBudget = 1 << 21
@@ -66,6 +67,12 @@ public final class Conv2D: Layer {
     /// with few (an image's 3, MTCNN's 10 or 16) im2col is faster.
     private var usesWinograd: Bool {
         useWinograd && kernelH == 3 && kernelW == 3 && stride == 1 && inChannels >= 32
+    }
+
+    /// The input gradient is a 3x3 convolution of `dy` (output channels in) with padding
+    /// `2 - padding`, so the same rule applies to it.
+    private var usesWinogradForInputGradient: Bool {
+        useWinograd && kernelH == 3 && kernelW == 3 && stride == 1 && padding <= 2 && outChannels >= 32
     }
 
     private var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
@@ -180,76 +187,43 @@ public final class Conv2D: Layer {
     }
 
     private func forwardWinograd(_ x: Tensor, _ g: WindowGeometry, into y: inout Tensor) {
-        let n = x.shape[0], inC = inChannels, outC = outChannels
-        let tilesDown = (g.outH + 1) / 2, tilesAcross = (g.outW + 1) / 2
-        let tiles = tilesDown * tilesAcross
-        let inSize = inC * g.height * g.width, outSize = outC * g.outH * g.outW
-        // Work units as for im2col: several whole images, or bands of tile rows of one image.
-        let perTile = 16 * max(inC, outC)
-        var units: [WorkUnit] = []
-        var maxTiles: Int
-        if perTile * tiles > winogradBudget {
-            let bandRows = max(1, winogradBudget / (perTile * tilesAcross))
-            for i in 0..<n {
-                for r in Swift.stride(from: 0, to: tilesDown, by: bandRows) {
-                    units.append(WorkUnit(image: i, count: 1, rows: r..<min(r + bandRows, tilesDown)))
-                }
-            }
-            maxTiles = min(bandRows, tilesDown) * tilesAcross
-        } else {
-            let chunk = max(1, min(n, winogradBudget / (perTile * tiles)))
-            for i in Swift.stride(from: 0, to: n, by: chunk) {
-                units.append(WorkUnit(image: i, count: min(chunk, n - i), rows: 0..<tilesDown))
-            }
-            maxTiles = chunk * tiles
-        }
-        // Rows padded to whole cache lines, and each of the sixteen matrices shifted by one more
-        // line, so the sixteen streams of a transform fall in different cache sets.
-        func leading(_ cols: Int) -> Int { (cols + 15) / 16 * 16 }
         let work = Workspace.current
-        work.reserve(columns: 16 * (inC * leading(maxTiles) + 16), gathered: 16 * (outC * leading(maxTiles) + 16))
-        let paddedWidth = 2 * tilesAcross + 2
-        let maxBandRows = units.map { $0.rows.count }.max() ?? 0
-        let uStride = outC * inC + 16
-        work.reserve(weights: 16 * uStride, padded: inC * (2 * maxBandRows + 2) * paddedWidth)
-
+        let uStride = outChannels * inChannels + 16  // off the 4 KiB grid, as in Winograd.convolve
+        work.reserve(weights: 16 * uStride)
         x.data.withUnsafeBufferPointer { xb in
         y.data.withUnsafeMutableBufferPointer { yb in
         weight.value.data.withUnsafeBufferPointer { wb in
         bias.value.data.withUnsafeBufferPointer { bb in
         work.weights.withUnsafeMutableBufferPointer { ub in
-        work.columns.withUnsafeMutableBufferPointer { vb in
-        work.gathered.withUnsafeMutableBufferPointer { mb in
-        work.padded.withUnsafeMutableBufferPointer { pb in
-            let u = ub.baseAddress!, v = vb.baseAddress!, m = mb.baseAddress!, padded = pb.baseAddress!
             // The weights may have changed since the last call (training), so transform each time;
             // it costs about as much as one image's worth of tiles.
-            Winograd.transformWeights(wb.baseAddress!, outChannels: outC, inChannels: inC, into: u, kStride: uStride)
-            for unit in units {
-                let cols = unit.count * unit.rows.count * tilesAcross
-                let ld = leading(cols)
-                let vStride = inC * ld + 16, mStride = outC * ld + 16
-                for i in 0..<unit.count {
-                    let r = unit.rows
-                    Winograd.pad(xb.baseAddress! + (unit.image + i) * inSize, channels: inC,
-                                 height: g.height, width: g.width, padding: g.padding, paddedWidth: paddedWidth,
-                                 paddedRows: (2 * r.lowerBound)..<(2 * r.upperBound + 2), into: padded)
-                    Winograd.transformInput(padded: padded, channels: inC, paddedWidth: paddedWidth,
-                                            tileRows: r.count, tilesAcross: tilesAcross,
-                                            into: v, ld: ld, kStride: vStride, column: i * tiles)
-                }
-                for k in 0..<16 {
-                    sgemm(m: outC, n: cols, k: inC, a: u + k * uStride, lda: inC,
-                          b: v + k * vStride, ldb: ld, beta: 0, c: m + k * mStride, ldc: ld)
-                }
-                for i in 0..<unit.count {
-                    Winograd.transformOutput(m, outChannels: outC, ld: ld, kStride: mStride, column: i * tiles,
-                                             tilesAcross: tilesAcross, tileRows: unit.rows, bias: bb.baseAddress!,
-                                             into: yb.baseAddress! + (unit.image + i) * outSize,
-                                             outH: g.outH, outW: g.outW)
-                }
-            }
-        }}}}}}}}
+            Winograd.transformWeights(wb.baseAddress!, outChannels: outChannels, inChannels: inChannels,
+                                      into: ub.baseAddress!, kStride: uStride)
+            Winograd.convolve(xb.baseAddress!, batch: x.shape[0], inChannels: inChannels,
+                              height: g.height, width: g.width, padding: g.padding,
+                              u: ub.baseAddress!, uStride: uStride, outChannels: outChannels,
+                              bias: bb.baseAddress!, into: yb.baseAddress!, outH: g.outH, outW: g.outW,
+                              budget: winogradBudget, workspace: work)
+        }}}}}
+    }
+
+    /// `dx` as the convolution of `dy` with the rotated, transposed filters, by Winograd.
+    private func inputGradientWinograd(_ dy: Tensor, _ g: WindowGeometry, into dx: inout Tensor) {
+        let work = Workspace.current
+        let uStride = outChannels * inChannels + 16
+        work.reserve(weights: 16 * uStride)
+        dy.data.withUnsafeBufferPointer { dyb in
+        dx.data.withUnsafeMutableBufferPointer { dxb in
+        weight.value.data.withUnsafeBufferPointer { wb in
+        work.weights.withUnsafeMutableBufferPointer { ub in
+            Winograd.transformWeights(wb.baseAddress!, outChannels: outChannels, inChannels: inChannels,
+                                      into: ub.baseAddress!, kStride: uStride, forInputGradient: true)
+            Winograd.convolve(dyb.baseAddress!, batch: dy.shape[0], inChannels: outChannels,
+                              height: g.outH, width: g.outW, padding: 2 - g.padding,
+                              u: ub.baseAddress!, uStride: uStride, outChannels: inChannels,
+                              bias: nil, into: dxb.baseAddress!, outH: g.height, outW: g.width,
+                              budget: winogradBudget, workspace: work)
+        }}}}
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
@@ -268,7 +242,8 @@ public final class Conv2D: Layer {
         let work = Workspace.current
         work.reserve(columns: pointwise ? 0 : k * maxColumns,
                      gathered: units.contains(where: { $0.count > 1 }) ? outC * maxColumns : 0)
-        let wantDx = needsInputGradient
+        let winogradDx = needsInputGradient && usesWinogradForInputGradient
+        let wantDx = needsInputGradient && !winogradDx  // through col2im below
 
         x.data.withUnsafeBufferPointer { xb in
         dy.data.withUnsafeBufferPointer { dyb in
@@ -339,6 +314,7 @@ public final class Conv2D: Layer {
                 }
             }
         }}}}}}}}
+        if winogradDx { inputGradientWinograd(dy, g, into: &dx) }
         return dx
     }
 }

@@ -7,28 +7,101 @@
 /// the channel sums of the element-wise products `M = sum_c U . V` are sixteen matrix products
 /// `M[k] = U[k] (out x in) * V[k] (in x tiles)`, k = 4 * row + column of the 4x4 tile.
 enum Winograd {
-    /// Transforms filters `[out, in, 3, 3]` into sixteen `[out, in]` matrices at
-    /// `u[k * kStride + o * in + c]`.
+    /// Transforms filters `[out, in, 3, 3]` into sixteen matrices at `u[k * kStride + ...]`:
+    /// `[out, in]` (`o * in + c`) for the forward convolution, or with `forInputGradient`
+    /// `[in, out]` (`c * out + o`) of the filters rotated by 180 degrees, which convolved with
+    /// `dy` give `dx`.
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                                 into u: UnsafeMutablePointer<Float>, kStride plane: Int) {
-        for oc in 0..<plane {
-            let g = w + oc * 9
-            for i in 0..<4 {
-                // Row i of G g (4x3): G's rows are (1,0,0), (½,½,½), (½,-½,½), (0,0,1).
-                let a: Float, b: Float, c: Float
-                switch i {
-                case 0: (a, b, c) = (g[0], g[1], g[2])
-                case 1: (a, b, c) = (0.5 * (g[0] + g[3] + g[6]), 0.5 * (g[1] + g[4] + g[7]), 0.5 * (g[2] + g[5] + g[8]))
-                case 2: (a, b, c) = (0.5 * (g[0] - g[3] + g[6]), 0.5 * (g[1] - g[4] + g[7]), 0.5 * (g[2] - g[5] + g[8]))
-                default: (a, b, c) = (g[6], g[7], g[8])
+                                 into u: UnsafeMutablePointer<Float>, kStride: Int,
+                                 forInputGradient: Bool = false) {
+        for o in 0..<outChannels {
+            for c in 0..<inChannels {
+                let f = w + (o * inChannels + c) * 9
+                var g = SIMD16<Float>()
+                for i in 0..<9 { g[i] = forInputGradient ? f[8 - i] : f[i] }
+                let dst = u + (forInputGradient ? c * outChannels + o : o * inChannels + c)
+                for i in 0..<4 {
+                    // Row i of G g (4x3): G's rows are (1,0,0), (½,½,½), (½,-½,½), (0,0,1).
+                    let a: Float, b: Float, cc: Float
+                    switch i {
+                    case 0: (a, b, cc) = (g[0], g[1], g[2])
+                    case 1: (a, b, cc) = (0.5 * (g[0] + g[3] + g[6]), 0.5 * (g[1] + g[4] + g[7]), 0.5 * (g[2] + g[5] + g[8]))
+                    case 2: (a, b, cc) = (0.5 * (g[0] - g[3] + g[6]), 0.5 * (g[1] - g[4] + g[7]), 0.5 * (g[2] - g[5] + g[8]))
+                    default: (a, b, cc) = (g[6], g[7], g[8])
+                    }
+                    // times Gt
+                    dst[(4 * i + 0) * kStride] = a
+                    dst[(4 * i + 1) * kStride] = 0.5 * (a + b + cc)
+                    dst[(4 * i + 2) * kStride] = 0.5 * (a - b + cc)
+                    dst[(4 * i + 3) * kStride] = cc
                 }
-                // times Gt
-                u[(4 * i + 0) * plane + oc] = a
-                u[(4 * i + 1) * plane + oc] = 0.5 * (a + b + c)
-                u[(4 * i + 2) * plane + oc] = 0.5 * (a - b + c)
-                u[(4 * i + 3) * plane + oc] = c
             }
         }
+    }
+
+    /// Convolves a batch of CHW images with transformed 3x3 filters (`u`, sixteen `[outC, inC]`
+    /// matrices `uStride` apart), stride 1, adding `bias` if given. Works through the batch in
+    /// pieces of at most `budget` floats of transformed data: several whole images per product,
+    /// or bands of tile rows of one large image.
+    static func convolve(_ x: UnsafePointer<Float>, batch n: Int, inChannels inC: Int, height: Int, width: Int,
+                         padding: Int, u: UnsafePointer<Float>, uStride: Int, outChannels outC: Int,
+                         bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+                         outH: Int, outW: Int, budget: Int, workspace work: Workspace) {
+        let tilesDown = (outH + 1) / 2, tilesAcross = (outW + 1) / 2
+        let tiles = tilesDown * tilesAcross
+        let inSize = inC * height * width, outSize = outC * outH * outW
+        let perTile = 16 * max(inC, outC)
+        var units: [(image: Int, count: Int, rows: Range<Int>)] = []
+        if perTile * tiles > budget {
+            let bandRows = max(1, budget / (perTile * tilesAcross))
+            for i in 0..<n {
+                for r in stride(from: 0, to: tilesDown, by: bandRows) {
+                    units.append((i, 1, r..<min(r + bandRows, tilesDown)))
+                }
+            }
+        } else {
+            let chunk = max(1, min(n, budget / (perTile * tiles)))
+            for i in stride(from: 0, to: n, by: chunk) {
+                units.append((i, min(chunk, n - i), 0..<tilesDown))
+            }
+        }
+        let maxTiles = units.map { $0.count * $0.rows.count * tilesAcross }.max() ?? 0
+        let maxBandRows = units.map { $0.rows.count }.max() ?? 0
+        // Rows padded to whole cache lines, and each of the sixteen matrices shifted by one more
+        // line, so the sixteen streams of a transform fall in different cache sets.
+        func leading(_ cols: Int) -> Int { (cols + 15) / 16 * 16 }
+        let paddedWidth = 2 * tilesAcross + 2
+        work.reserve(columns: 16 * (inC * leading(maxTiles) + 16), gathered: 16 * (outC * leading(maxTiles) + 16))
+        work.reserve(padded: inC * (2 * maxBandRows + 2) * paddedWidth)
+
+        work.columns.withUnsafeMutableBufferPointer { vb in
+        work.gathered.withUnsafeMutableBufferPointer { mb in
+        work.padded.withUnsafeMutableBufferPointer { pb in
+            let v = vb.baseAddress!, m = mb.baseAddress!, padded = pb.baseAddress!
+            for unit in units {
+                let cols = unit.count * unit.rows.count * tilesAcross
+                let ld = leading(cols)
+                let vStride = inC * ld + 16, mStride = outC * ld + 16
+                let r = unit.rows
+                for i in 0..<unit.count {
+                    pad(x + (unit.image + i) * inSize, channels: inC, height: height, width: width,
+                        padding: padding, paddedWidth: paddedWidth,
+                        paddedRows: (2 * r.lowerBound)..<(2 * r.upperBound + 2), into: padded)
+                    transformInput(padded: padded, channels: inC, paddedWidth: paddedWidth,
+                                   tileRows: r.count, tilesAcross: tilesAcross,
+                                   into: v, ld: ld, kStride: vStride, column: i * tiles)
+                }
+                for k in 0..<16 {
+                    sgemm(m: outC, n: cols, k: inC, a: u + k * uStride, lda: inC,
+                          b: v + k * vStride, ldb: ld, beta: 0, c: m + k * mStride, ldc: ld)
+                }
+                for i in 0..<unit.count {
+                    transformOutput(m, outChannels: outC, ld: ld, kStride: mStride, column: i * tiles,
+                                    tilesAcross: tilesAcross, tileRows: r, bias: bias,
+                                    into: y + (unit.image + i) * outSize, outH: outH, outW: outW)
+                }
+            }
+        }}}
     }
 
     /// Copies rows `paddedRows` (in padded coordinates) of a CHW image into a zero-bordered buffer
@@ -93,14 +166,14 @@ enum Winograd {
     }
 
     /// Turns products `m[k * kStride + o * ld + column + t]` back into 2x2 output tiles of one
-    /// image, tile rows `tileRows`, adding the bias; tiles past an odd border are cut.
+    /// image, tile rows `tileRows`, adding the bias if any; tiles past an odd border are cut.
     static func transformOutput(_ m: UnsafePointer<Float>, outChannels: Int, ld: Int, kStride k: Int, column: Int,
-                                tilesAcross: Int, tileRows: Range<Int>, bias: UnsafePointer<Float>,
+                                tilesAcross: Int, tileRows: Range<Int>, bias: UnsafePointer<Float>?,
                                 into y: UnsafeMutablePointer<Float>, outH: Int, outW: Int) {
         for o in 0..<outChannels {
             var src = m + o * ld + column
             let dst = y + o * outH * outW
-            let b = bias[o]
+            let b = bias?[o] ?? 0
             for ty in tileRows {
                 let oy = 2 * ty
                 for tx in 0..<tilesAcross {

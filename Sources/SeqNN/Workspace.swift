@@ -27,8 +27,12 @@ final class Workspace {
     }
 
     /// Makes sure the transformed-weights buffer holds at least `count` floats.
-    func reserve(weights count: Int, padded p: Int) {
+    func reserve(weights count: Int) {
         if weights.count < count { weights = [Float](repeating: 0, count: count) }
-        if padded.count < p { padded = [Float](repeating: 0, count: p) }
+    }
+
+    /// Makes sure the padded-image buffer holds at least `count` floats.
+    func reserve(padded count: Int) {
+        if padded.count < count { padded = [Float](repeating: 0, count: count) }
     }
 }

@@ -103,10 +103,15 @@ public final class Trainer {
             guard let state = try Checkpoint.latest(run: run) else {
                 throw SeqError("nothing to resume: the run folder has no checkpoint.json", file: run.path)
             }
-            let saved = try TrainConfig.load(from: configURL)
+            // Only settings that leave the loss sequence unchanged may differ on resume.
+            var saved = try TrainConfig.load(from: configURL)
+            saved.solver.maxIter = config.solver.maxIter
+            saved.solver.snapshot = config.solver.snapshot
+            saved.data.threads = config.data.threads
             guard saved == config else {
-                throw SeqError("config differs from the one the run was started with; resume with the saved config.json", file: configURL.path)
+                throw SeqError("config differs from the one the run was started with (only max_iter, snapshot and threads may change on resume)", file: configURL.path)
             }
+            try AtomicFile.write(try config.jsonData(), to: configURL)
             try restore(state)
             // Keep metrics up to the checkpoint, so the file reads like one uninterrupted run.
             if let text = try? String(contentsOf: metricsURL, encoding: .utf8) {
@@ -123,6 +128,7 @@ public final class Trainer {
             try AtomicFile.write(try config.jsonData(), to: configURL)
             let info: [String: Any] = [
                 "identity_list": identity.file.path, "sequence_list": sequence?.file.path ?? NSNull(),
+                "identity_root": identity.root.path, "sequence_root": sequence?.root.path ?? NSNull(),
                 "faceid_num": faceIDCount, "seqid_num": sequenceIDCount,
                 "identity_images": identity.entries.count, "sequence_images": sequence?.entries.count ?? 0,
             ]

@@ -26,6 +26,7 @@ struct Seqcurate: ParsableCommand {
             ProbeCommand.self,
             FramesCommand.self, DetectCommand.self, AlignCommand.self,
             IngestCommand.self,
+            ImportIdentitiesCommand.self,
             LossCommand.self, TrainCommand.self, FeaturesCommand.self,
             EvalCommand.self,
             StatsCommand.self, TracksCommand.self, ExportCommand.self, ExcludeCommand.self, ReportCommand.self,

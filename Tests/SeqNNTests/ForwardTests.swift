@@ -91,6 +91,32 @@ final class ForwardTests: XCTestCase {
         }
     }
 
+    /// Winograd and im2col give the same forward pass and gradients on wide 3x3 layers.
+    func testWinogradMatchesIm2col() {
+        for (padding, shape) in [(1, [3, 32, 7, 6]), (0, [2, 32, 6, 9]), (2, [1, 32, 3, 3])] {
+            let conv = Conv2D(inChannels: 32, outChannels: 40, kernel: 3, stride: 1, padding: padding)
+            GradientCheck.randomize(conv, seed: 41, scale: 0.2)
+            var rng = TestRandom(seed: 42)
+            let x = rng.tensor(shape)
+            var results: [(Tensor, Tensor, Tensor, Tensor)] = []
+            for (winograd, budget) in [(false, 1 << 21), (true, 1 << 21), (true, 1)] {
+                conv.useWinograd = winograd
+                conv.winogradBudget = budget
+                conv.weight.zeroGrad(); conv.bias.zeroGrad()
+                let y = conv.forward(x)
+                var dyRng = TestRandom(seed: 43)
+                let dy = dyRng.tensor(y.shape)
+                results.append((y, conv.backward(dy), conv.weight.grad, conv.bias.grad))
+            }
+            for r in results.dropFirst() {
+                assertClose(r.0, results[0].0)
+                assertClose(r.1, results[0].1)
+                assertClose(r.2, results[0].2)
+                assertClose(r.3, results[0].3)
+            }
+        }
+    }
+
     func testMaxPoolUsesCaffeCeilRounding() {
         let pool = MaxPool2D(kernel: 2, stride: 2)
         XCTAssertEqual(pool.outputExtent(5), 3)

@@ -25,6 +25,16 @@ final class GradientTests: XCTestCase {
         GradientCheck.check(conv, input: rng.tensor([1, 32, 3, 3]))
     }
 
+    /// The Winograd input gradient (3x3, stride 1, >= 32 output channels), every padding it takes.
+    func testConvWinogradInputGradients() {
+        for padding in 0...2 {
+            let conv = Conv2D(inChannels: 2, outChannels: 32, kernel: 3, stride: 1, padding: padding)
+            GradientCheck.randomize(conv, seed: 24, scale: 0.2)
+            var rng = TestRandom(seed: 25)
+            GradientCheck.check(conv, input: rng.tensor([1, 2, 4, 3]))
+        }
+    }
+
     /// Stride 1 with same width but more output rows than input rows (row padding only).
     func testConvRowPaddedGradients() {
         let conv = Conv2D(inChannels: 2, outChannels: 2, kernelH: 1, kernelW: 3, stride: 1, padding: 1)

@@ -107,8 +107,12 @@ final class TrainingTests: XCTestCase {
         }
         let metrics = try String(contentsOf: runB.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(metrics.count, 12)
-        // A different config cannot resume this run.
-        var other = config
+        // A longer max_iter may continue a finished run; other changes may not.
+        var longer = config
+        longer.solver.maxIter = 14
+        let extended = try Trainer(config: longer, identity: ids, sequence: seqs, options: .init(runDir: runB, resume: true, quiet: true)).run()
+        XCTAssertEqual(extended.map(\.iter), [13, 14])
+        var other = longer
         other.solver.baseLR = 0.02
         XCTAssertThrowsError(try Trainer(config: other, identity: ids, sequence: seqs, options: .init(runDir: runB, resume: true, quiet: true)))
     }

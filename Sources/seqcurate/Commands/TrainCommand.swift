@@ -20,6 +20,7 @@ struct TrainCommand: ParsableCommand {
           seqcurate train --identity-list lists/identity.txt --sequence-batch 0 --network tiny --max-iter 2000 --out runs/demo
           seqcurate train --config my.json --identity-list id.txt --sequence-list seq.txt --out runs/a --snapshot 1000
           seqcurate train --out runs/a --resume
+          seqcurate train --out runs/a --resume --max-iter 20000     # train a finished run further
           seqcurate train --benchmark 5 --out /tmp/bench     # synthetic batches: train and feature images/s
         """
     )
@@ -28,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Sequence list (labels -1…-S).") var sequenceList: String?
     @Option(help: "Folder the list paths are relative to (default: the export manifest's root, else each list's folder).") var root: String?
     @Option(help: "Run folder.") var out: String
-    @Flag(help: "Continue the run in --out from its last good checkpoint.") var resume = false
+    @Flag(help: "Continue the run in --out from its last good checkpoint (--max-iter, --snapshot, --threads may change).") var resume = false
     @Option(help: "JSON config (network, head, dsa, solver, data sections).") var config: String?
     @Option(help: "Network preset: face_res20net (published) or tiny (demo).") var network: String?
     @Option(help: "Multiply the network's channel counts.") var width: Double?
@@ -64,23 +65,28 @@ struct TrainCommand: ParsableCommand {
             let runDir = URL(fileURLWithPath: out)
             var settings: TrainConfig
             var identityPath = identityList, sequencePath = sequenceList
+            var identityRoot = root.map { URL(fileURLWithPath: $0) }, sequenceRoot = identityRoot
             if resume {
                 settings = try TrainConfig.load(from: runDir.appendingPathComponent("config.json"))
+                if let maxIter { settings.solver.maxIter = maxIter }
+                if let snapshot { settings.solver.snapshot = snapshot }
+                if let threads { settings.data.threads = threads }
                 if let data = FileManager.default.contents(atPath: runDir.appendingPathComponent("run.json").path),
                    let info = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
                     identityPath = identityPath ?? info["identity_list"] as? String
                     sequencePath = sequencePath ?? info["sequence_list"] as? String
+                    identityRoot = identityRoot ?? (info["identity_root"] as? String).map { URL(fileURLWithPath: $0) }
+                    sequenceRoot = sequenceRoot ?? (info["sequence_root"] as? String).map { URL(fileURLWithPath: $0) }
                 }
             } else {
                 settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
                 try applyFlags(to: &settings)
             }
             guard let identityPath else { throw SeqError("--identity-list is required") }
-            let rootURL = root.map { URL(fileURLWithPath: $0) }
-            let identity = try TrainingList(file: URL(fileURLWithPath: identityPath), kind: .identity, root: rootURL, classCount: faceidNum)
+            let identity = try TrainingList(file: URL(fileURLWithPath: identityPath), kind: .identity, root: identityRoot, classCount: faceidNum)
             var sequence: TrainingList? = nil
             if let sequencePath, settings.data.sequenceBatch > 0 {
-                sequence = try TrainingList(file: URL(fileURLWithPath: sequencePath), kind: .sequence, root: rootURL, classCount: seqidNum)
+                sequence = try TrainingList(file: URL(fileURLWithPath: sequencePath), kind: .sequence, root: sequenceRoot, classCount: seqidNum)
             } else if settings.data.sequenceBatch > 0 && !resume {
                 if sequenceBatch != nil { throw SeqError("--sequence-batch > 0 needs --sequence-list") }
                 settings.data.sequenceBatch = 0  // no sequence list: identity-only

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SeqCatalog
+import SeqCore
+import SeqIngest
+
+struct ImportIdentitiesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-identities",
+        abstract: "Import an identity dataset laid out as ROOT/<identity>/<image> into the catalog.",
+        discussion: """
+        Without --aligned every image is searched with MTCNN; the largest face nearest the image
+        centre is aligned like video faces and its crop written under crops/identities/. An image
+        with no face, or one that cannot be read, is recorded with that reason. Images are
+        committed in batches: a crash loses at most the current batch, and a re-run resumes
+        (images already in the catalog are skipped). Identity images get labels 0..F-1 on export.
+
+        Examples:
+          seqcurate import-identities CASIA-WebFace/ --name casia
+          seqcurate import-identities aligned_faces/ --aligned --catalog work/seqcurate.db
+        """)
+
+    @Argument(help: "The dataset root: one folder per identity.") var root: String
+    @Option(help: "Dataset name recorded with each identity (default: the root folder's name).") var name: String?
+    @Flag(help: "Use the images as they are (already aligned face crops).") var aligned = false
+    @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
+    @OptionGroup var detector: DetectorOptions
+    @Option(help: "Crop geometry: seqface or similarity.") var align: AlignMethod = .seqface
+    @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(help: "Images per transaction.") var batch = 64
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            var options = IdentityImportOptions()
+            options.dataset = name
+            options.aligned = aligned
+            options.align = align
+            options.cropSize = size
+            guard batch >= 1 else { throw SeqError("--batch must be at least 1") }
+            options.batchSize = batch
+            let rootURL = URL(fileURLWithPath: root)
+            _ = try IdentityImporter.scan(rootURL)  // a missing or empty ROOT fails before the catalog is touched
+            let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
+            let mtcnn = aligned ? nil : try detector.makeDetector(parallelPyramid: false)
+            let cropSize = size ?? (align == .seqface ? 144 : 112)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let params = String(decoding: try encoder.encode(options), as: UTF8.self)
+            let runID = try db.beginIngestRun(IngestRunRecord(
+                command: "import-identities", detector: aligned ? "none" : "mtcnn",
+                weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
+                parametersJSON: params, seqcurateVersion: Seqcurate.version))
+            let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: cropSize),
+                                            options: options, runID: runID)
+            let summary: IdentityImportSummary
+            do {
+                summary = try importer.run(root: rootURL, quiet: quiet)
+            } catch {
+                try? db.finishIngestRun(id: runID, status: .failed)
+                throw error
+            }
+            try db.finishIngestRun(id: runID, status: .finished)
+            for empty in summary.emptyIdentities {
+                printError("seqcurate: \(rootURL.appendingPathComponent(empty).path): empty identity folder (no jpg/png/bmp images), skipped")
+            }
+            let failed = summary.failed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            print("imported \(summary.imported) images of \(summary.identities) identities"
+                  + (summary.alreadyThere > 0 ? ", \(summary.alreadyThere) already in the catalog" : "")
+                  + (failed.isEmpty ? "" : "; failed: \(failed)"))
+        }
+    }
+}
