@@ -112,7 +112,8 @@ def decode_rgb(path, size=None):
     if size:
         w, h = size
         cmd += ["-vf", f"scale={w}:{h}"]
-    cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    # passthrough: one output frame per decoded frame (no duplicates or drops for constant rate).
+    cmd += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     raw = subprocess.run(cmd, check=True, capture_output=True).stdout
     n = len(raw) // (w * h * 3)
     return [np.frombuffer(raw, np.uint8, w * h * 3, i * w * h * 3).reshape(h, w, 3) for i in range(n)]

@@ -47,6 +47,7 @@ struct FeaturesCommand: ParsableCommand {
             let values = try extractor.extract(set.urls, flip: flip, progress: progress)
             progress.finish()
             let outURL = URL(fileURLWithPath: out)
+            try? FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             let dim = extractor.network.config.featureDim
             try NPYArray(shape: [set.keys.count, dim], values: values).write(to: outURL)
             let keysURL = ImageSet.keysURL(for: outURL)
