@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore"]),
         .testTarget(name: "SeqMediaTests", dependencies: ["SeqMedia"]),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN"]),
-        .testTarget(name: "SeqDetectTests", dependencies: ["SeqDetect"]),
+        .testTarget(name: "SeqDetectTests", dependencies: ["SeqDetect"], exclude: ["Fixtures"]),
         .testTarget(name: "SeqTrackTests", dependencies: ["SeqTrack"]),
         .testTarget(name: "SeqCatalogTests", dependencies: ["SeqCatalog"]),
         .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain"]),

@@ -5,7 +5,8 @@
     python3 tools/mtcnn_reference.py [--testdata ../shared/testdata/real] \
         [--out Tests/SeqDetectTests/Fixtures]
 
-Writes messi5.json and carphone_pristine.json: per image/frame the faces facenet-pytorch's
+Writes messi5.json, carphone_pristine.json and Megamind_every10.json (every 10th frame,
+several faces per frame): per image/frame the faces facenet-pytorch's
 MTCNN finds with its defaults (min_face_size 20, thresholds 0.6/0.7/0.7, factor 0.709), via
 `detect(img, landmarks=True)`. Frames and images are decoded with the ffmpeg command line to
 rgb24, the same FFmpeg libraries seqcurate decodes with.
@@ -128,15 +129,17 @@ def faces_of(mtcnn, frame):
             for b, s, p in zip(boxes, probs, points)]
 
 
-def write_fixture(mtcnn, path, out_dir, is_video):
+def write_fixture(mtcnn, path, out_dir, is_video, every=1):
     frames = decode_rgb(path)
     h, w = frames[0].shape[:2]
     records = []
     for i, frame in enumerate(frames):
+        if i % every:
+            continue
         records.append({"frame": i if is_video else None,
                         "rgb_sha256": hashlib.sha256(frame.tobytes()).hexdigest()[:16],
                         "faces": faces_of(mtcnn, frame)})
-    name = os.path.splitext(os.path.basename(path))[0] + ".json"
+    name = os.path.splitext(os.path.basename(path))[0] + (f"_every{every}" if every > 1 else "") + ".json"
     doc = {"source": os.path.basename(path), "width": w, "height": h,
            "generator": "tools/mtcnn_reference.py: facenet-pytorch 2.6.0 MTCNN defaults, "
                         f"torch {torch.__version__}",
@@ -179,6 +182,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     write_fixture(mtcnn, os.path.join(args.testdata, "messi5.jpg"), args.out, is_video=False)
     write_fixture(mtcnn, os.path.join(args.testdata, "carphone_pristine.mp4"), args.out, is_video=True)
+    # Several faces per frame: every 10th frame of a 720x528 trailer.
+    write_fixture(mtcnn, os.path.join(args.testdata, "Megamind.avi"), args.out, is_video=True, every=10)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,38 @@
 import Foundation
 import SeqMedia
 
+/// An RGB image as interleaved floats (0...255): converted once per detection so the pyramid
+/// levels and crops, which each read the frame again, do no integer conversions.
+struct FloatRGBImage {
+    let width: Int
+    let height: Int
+    /// `height * width * 3` values, rows top to bottom, RGB interleaved.
+    let pixels: [Float]
+
+    /// Converts an 8-bit RGB or grayscale image (gray is replicated into the three channels).
+    init(_ image: Image) {
+        width = image.width
+        height = image.height
+        let count = image.width * image.height
+        let channels = image.channels
+        let table = (0..<256).map { Float($0) }
+        pixels = [Float](unsafeUninitializedCapacity: count * 3) { out, initialised in
+            image.pixels.withUnsafeBufferPointer { src in
+            table.withUnsafeBufferPointer { t in
+                if channels == 3 {
+                    for i in 0..<(count * 3) { out[i] = t[Int(src[i])] }
+                } else {
+                    for i in 0..<count {
+                        let v = t[Int(src[i * channels])]
+                        out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v
+                    }
+                }
+            }}
+            initialised = count * 3
+        }
+    }
+}
+
 /// Area-average resampling as PyTorch's `interpolate(mode: "area")` (adaptive average pooling)
 /// computes it: output pixel `i` of `n` along an axis of `m` input pixels averages input pixels
 /// `floor(i*m/n) ..< ceil((i+1)*m/n)` with equal weights. MTCNN's reference resamples its
@@ -18,8 +50,8 @@ enum AreaResampler {
 
     /// Resamples the region `x0 ..< x0+width`, `y0 ..< y0+height` of `image` to
     /// `outWidth` x `outHeight` and writes `average * gain + offset` as three float planes (CHW)
-    /// at `dst`. Grayscale images are replicated into all three planes.
-    static func resample(_ image: Image, x0: Int, y0: Int, width: Int, height: Int,
+    /// at `dst`.
+    static func resample(_ image: FloatRGBImage, x0: Int, y0: Int, width: Int, height: Int,
                          outWidth: Int, outHeight: Int, gain: Float, offset: Float,
                          into dst: UnsafeMutablePointer<Float>) {
         precondition(x0 >= 0 && y0 >= 0 && width > 0 && height > 0
@@ -27,7 +59,7 @@ enum AreaResampler {
                      "resample region outside the image")
         let cols = windows(input: width, output: outWidth)
         let rows = windows(input: height, output: outHeight)
-        let channels = image.channels, stride = image.width * channels
+        let stride = image.width * 3
         let plane = outWidth * outHeight
         // Horizontal pass: one row of column averages per input row, channels planar.
         var horizontal = [Float](repeating: 0, count: height * 3 * outWidth)
@@ -37,28 +69,20 @@ enum AreaResampler {
         cols.end.withUnsafeBufferPointer { ce in
             let src = px.baseAddress!, h = hb.baseAddress!
             for r in 0..<height {
-                let row = src + (y0 + r) * stride + x0 * channels
+                let row = src + (y0 + r) * stride + x0 * 3
                 let out = h + r * 3 * outWidth
                 for j in 0..<outWidth {
                     let a = Int(cs[j]), b = Int(ce[j])
                     let inv = 1 / Float(b - a)
-                    if channels == 3 {
-                        var s0: Float = 0, s1: Float = 0, s2: Float = 0
-                        var p = row + a * 3
-                        for _ in a..<b {
-                            s0 += Float(p[0]); s1 += Float(p[1]); s2 += Float(p[2])
-                            p += 3
-                        }
-                        out[j] = s0 * inv
-                        out[outWidth + j] = s1 * inv
-                        out[2 * outWidth + j] = s2 * inv
-                    } else {
-                        var s: Float = 0
-                        for k in a..<b { s += Float(row[k * channels]) }
-                        out[j] = s * inv
-                        out[outWidth + j] = s * inv
-                        out[2 * outWidth + j] = s * inv
+                    var s0: Float = 0, s1: Float = 0, s2: Float = 0
+                    var p = row + a * 3
+                    for _ in a..<b {
+                        s0 += p[0]; s1 += p[1]; s2 += p[2]
+                        p += 3
                     }
+                    out[j] = s0 * inv
+                    out[outWidth + j] = s1 * inv
+                    out[2 * outWidth + j] = s2 * inv
                 }
             }
         }}}}
@@ -92,7 +116,7 @@ enum AreaResampler {
     static func resized(_ image: Image, width: Int, height: Int) -> Image {
         var planes = [Float](repeating: 0, count: 3 * width * height)
         planes.withUnsafeMutableBufferPointer { pb in
-            resample(image, x0: 0, y0: 0, width: image.width, height: image.height,
+            resample(FloatRGBImage(image), x0: 0, y0: 0, width: image.width, height: image.height,
                      outWidth: width, outHeight: height, gain: 1, offset: 0, into: pb.baseAddress!)
         }
         let channels = image.channels == 1 ? 1 : 3

@@ -93,7 +93,8 @@ public final class MTCNN: @unchecked Sendable {
 
     // MARK: - Cascade
 
-    private func cascade(_ image: Image) -> [FaceDetection] {
+    private func cascade(_ frame: Image) -> [FaceDetection] {
+        let image = FloatRGBImage(frame)
         var boxes = proposals(image)
         if boxes.isEmpty { return [] }
         boxes = refine(image, boxes)
@@ -119,7 +120,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// Stage 1: P-Net over every pyramid level, NMS 0.5 per level, then 0.7 over all, box
     /// regression and squaring.
-    private func proposals(_ image: Image) -> [Candidate] {
+    private func proposals(_ image: FloatRGBImage) -> [Candidate] {
         let scales = pyramidScales(width: image.width, height: image.height)
         if scales.isEmpty { return [] }
         var perLevel = [[Candidate]](repeating: [], count: scales.count)
@@ -150,7 +151,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// P-Net on one pyramid level: the windows scoring at least the P-Net threshold, in
     /// image coordinates, after NMS 0.5 within the level.
-    private func scanLevel(_ image: Image, scale: Double, networks: MTCNNNetworks) -> [Candidate] {
+    private func scanLevel(_ image: FloatRGBImage, scale: Double, networks: MTCNNNetworks) -> [Candidate] {
         let h = Int(Double(image.height) * scale + 1), w = Int(Double(image.width) * scale + 1)
         guard h >= 12, w >= 12 else { return [] }
         var input = Tensor(zeros: [1, 3, h, w])
@@ -182,7 +183,7 @@ public final class MTCNN: @unchecked Sendable {
     }
 
     /// Stage 2: R-Net on 24x24 crops, threshold, NMS 0.7, regression, squaring.
-    private func refine(_ image: Image, _ boxes: [Candidate]) -> [Candidate] {
+    private func refine(_ image: FloatRGBImage, _ boxes: [Candidate]) -> [Candidate] {
         let (input, valid) = crops(image, boxes, side: 24)
         let out = withNetworks { $0.rnet(input) }
         var passed: [Candidate] = []
@@ -197,7 +198,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// Stage 3: O-Net on 48x48 crops, threshold, landmarks, regression, NMS 0.7 over the
     /// smaller area.
-    private func finish(_ image: Image, _ boxes: [Candidate]) -> [FaceDetection] {
+    private func finish(_ image: FloatRGBImage, _ boxes: [Candidate]) -> [FaceDetection] {
         let (input, valid) = crops(image, boxes, side: 48)
         let out = withNetworks { $0.onet(input) }
         var passed: [Candidate] = []
@@ -220,7 +221,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// The boxes cut from the image (clipped to it) and resampled to `side` x `side`, as one
     /// normalised batch; `valid` lists which boxes had a non-empty crop, in batch order.
-    private func crops(_ image: Image, _ boxes: [Candidate], side: Int) -> (Tensor, valid: [Int]) {
+    private func crops(_ image: FloatRGBImage, _ boxes: [Candidate], side: Int) -> (Tensor, valid: [Int]) {
         var regions: [(x0: Int, y0: Int, x1: Int, y1: Int)] = []
         var valid: [Int] = []
         for (i, b) in boxes.enumerated() {

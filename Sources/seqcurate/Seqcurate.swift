@@ -30,6 +30,7 @@ struct Seqcurate: ParsableCommand {
             LossCommand.self, TrainCommand.self, FeaturesCommand.self,
             EvalCommand.self,
             StatsCommand.self, TracksCommand.self, ExportCommand.self, ExcludeCommand.self, ReportCommand.self,
+            BenchCommand.self,
         ]
     )
 

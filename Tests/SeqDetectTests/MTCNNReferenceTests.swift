@@ -4,7 +4,7 @@ import XCTest
 @testable import SeqDetect
 
 /// Detections against facenet-pytorch 2.6.0's MTCNN, recorded by tools/mtcnn_reference.py in
-/// Fixtures/: same number of faces, box IoU >= 0.9, landmarks within 3% of the box width,
+/// Fixtures/ (messi5.jpg, every carphone frame, every 10th Megamind frame): same number of faces, box IoU >= 0.9, landmarks within 3% of the box width,
 /// scores within 0.02.
 final class MTCNNReferenceTests: XCTestCase {
     struct Fixture: Decodable {
@@ -82,6 +82,26 @@ final class MTCNNReferenceTests: XCTestCase {
         print("carphone vs reference: worst IoU \(worstIoU), score difference \(worstScore), landmark error \(worstLandmark) of the box width")
         XCTAssertEqual(checked, 120)
         XCTAssertEqual(fixture.frames.count, 120)
+        XCTAssertTrue(failures.isEmpty, "\(failures.count) frames differ:\n" + failures.prefix(10).joined(separator: "\n"))
+    }
+
+    func testSeveralFacesPerFrameMatchReference() throws {
+        let mtcnn = try TestPaths.detector()
+        let fixture = try loadFixture("Megamind_every10.json")
+        let reader = try VideoReader(url: TestPaths.realData.appendingPathComponent("Megamind.avi"),
+                                     options: VideoReaderOptions(stride: 10))
+        var expected = fixture.frames.makeIterator()
+        var failures: [String] = [], faces = 0
+        while let frame = try reader.nextFrame() {
+            guard let reference = expected.next() else { return XCTFail("more frames than the fixture") }
+            XCTAssertEqual(frame.index, reference.frame)
+            let found = mtcnn.detect(frame.image)
+            faces += found.count
+            if let failure = mismatch(found, reference.faces, label: "frame \(frame.index)") { failures.append(failure) }
+        }
+        XCTAssertNil(expected.next(), "fewer frames than the fixture")
+        XCTAssertEqual(faces, 35)
+        print("Megamind vs reference: worst IoU \(worstIoU), score difference \(worstScore), landmark error \(worstLandmark) of the box width")
         XCTAssertTrue(failures.isEmpty, "\(failures.count) frames differ:\n" + failures.prefix(10).joined(separator: "\n"))
     }
 }
