@@ -61,6 +61,6 @@ let package = Package(
         .testTarget(name: "SeqEvalTests", dependencies: ["SeqEval"]),
         .testTarget(name: "SeqIngestTests", dependencies: ["SeqIngest"]),
         .testTarget(name: "SeqReportTests", dependencies: ["SeqReport"]),
-        .testTarget(name: "seqcurateTests", dependencies: ["SeqCore", "SeqMedia"]),
+        .testTarget(name: "seqcurateTests", dependencies: ["seqcurate"]),
     ]
 )

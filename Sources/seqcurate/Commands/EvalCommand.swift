@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SeqCore
 import SeqEval
+import SeqIngest
+import SeqMedia
 import SeqTrain
 
 /// `seqcurate eval lfw|ytf`: verification figures by the published LFW and YTF protocols.
@@ -22,7 +24,7 @@ struct EvalCommand: ParsableCommand {
         Model mode: features are extracted from the images under --root with the latest \
         checkpoint of the training run --model (LFW ROOT/Name/Name_0001.jpg; YTF \
         ROOT/aligned_images_DB/Name/<video>/*.jpg, else frame_images_DB) and cached in \
-        RUN/eval_cache/, so a re-run only reads them. --detect is not available yet.
+        RUN/eval_cache/, so a re-run only reads them. With --detect, raw images are detected and aligned first (crops cached in RUN/eval_cache/aligned-*).
 
         Examples:
           seqcurate eval lfw --pairs lfw_pairs.txt --features F.npy --keys K.txt
@@ -51,8 +53,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Trained model run for model mode.")
     var model: String?
 
-    @Flag(help: "Model mode: detect and align raw images first.")
+    @Flag(help: "Model mode: detect (MTCNN) and align (SeqFace crop) raw images first.")
     var detect = false
+    @OptionGroup var detectorOptions: DetectorOptions
 
     @Flag(help: "Print one JSON object with the figures instead of the table.")
     var json = false
@@ -144,9 +147,6 @@ extension EvalCommand {
     /// same weights already saw the same dataset, otherwise extracted now and added to the cache.
     private func extractedFeatures(for list: PairList) throws -> FeatureFile {
         guard let root, let model else { throw SeqError("model mode needs --root and --model") }
-        if detect {
-            throw SeqError("--detect (detecting and aligning raw images first) is not available yet; evaluate aligned images (YTF aligned_images_DB, aligned LFW) without --detect")
-        }
         let run = URL(fileURLWithPath: model)
         guard let state = try Checkpoint.latest(run: run) else {
             throw SeqError("model mode needs a trained model (seqcurate train): the run has no checkpoint yet", file: run.path)
@@ -167,7 +167,7 @@ extension EvalCommand {
         // The cache name ties features to these weights and this dataset folder.
         let weights = (state.weightsFile as NSString).deletingPathExtension
         let cache = FeatureCache(directory: run.appendingPathComponent("eval_cache"),
-                                 name: "\(list.benchmark.rawValue)-\(weights)-\(stableHash(dataset.base.standardizedFileURL.path))")
+                                 name: "\(list.benchmark.rawValue)-\(weights)-\(stableHash(dataset.base.standardizedFileURL.path))\(detect ? "-detect" : "")")
         let cached = cache.load()
         let have = Set(cached?.keys ?? [])
         let todo = needed.filter { !have.contains($0.key) }
@@ -175,8 +175,12 @@ extension EvalCommand {
         if todo.isEmpty, let cached { return try cached.selecting(keys: needed.map(\.key)) }
 
         let extractor = try FeatureExtractor.load(run: run)
+        var inputs = todo.map(\.url)
+        if detect {
+            inputs = try alignedCopies(of: todo, into: run.appendingPathComponent("eval_cache/aligned-\(stableHash(dataset.base.standardizedFileURL.path))"))
+        }
         let progress = ProgressReporter("extract", total: todo.count, unit: "images", quiet: json)
-        let values = try extractor.extract(todo.map(\.url), progress: progress)
+        let values = try extractor.extract(inputs, progress: progress)
         progress.finish()
         let d = extractor.network.config.featureDim
         let base = try cached ?? FeatureFile(keys: [], values: [], dimension: d,
@@ -184,6 +188,50 @@ extension EvalCommand {
         let file = try base.appending(keys: todo.map(\.key), values: values)
         try cache.save(file)
         return try file.selecting(keys: needed.map(\.key))
+    }
+
+    /// `--detect`: the SeqFace crop of each raw image's main face (the largest, nearest the
+    /// centre), written once into `folder`. An image where MTCNN finds no face is used whole,
+    /// and counted in a note.
+    private func alignedCopies(of items: [(key: String, url: URL)], into folder: URL) throws -> [URL] {
+        let mtcnn = try detectorOptions.makeDetector(parallelPyramid: false)
+        let cropper = FaceCropping.make(.seqface, size: 144)
+        var out = [URL](repeating: folder, count: items.count)
+        var misses = [Bool](repeating: false, count: items.count)
+        let errors = NSLock()
+        var firstError: SeqError?
+        let progress = ProgressReporter("detect+align", total: items.count, unit: "images", quiet: json)
+        out.withUnsafeMutableBufferPointer { urls in
+            misses.withUnsafeMutableBufferPointer { missed in
+                let (u, m) = (urls, missed)
+                DispatchQueue.concurrentPerform(iterations: items.count) { i in
+                    let target = folder.appendingPathComponent(items[i].key).deletingPathExtension().appendingPathExtension("jpg")
+                    u[i] = target
+                    if FileManager.default.fileExists(atPath: target.path) { progress.advance(); return }
+                    do {
+                        let image = try ImageIO.read(items[i].url)
+                        var crop = image
+                        if let face = IdentityImporter.mainFace(mtcnn.detect(image), width: image.width, height: image.height) {
+                            crop = cropper(image, face)
+                        } else {
+                            m[i] = true
+                        }
+                        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                        try ImageIO.writeJPEG(crop, to: target, quality: 95)
+                    } catch {
+                        errors.lock()
+                        if firstError == nil { firstError = error as? SeqError ?? SeqError("\(error)", file: items[i].url.path) }
+                        errors.unlock()
+                    }
+                    progress.advance()
+                }
+            }
+        }
+        progress.finish()
+        if let firstError { throw firstError }
+        let missed = misses.filter { $0 }.count
+        if missed > 0 { printError("seqcurate: note: no face found in \(missed) of \(items.count) images; those are used whole") }
+        return out
     }
 
     /// FNV-1a of `text`, as 16 hex digits (Swift's `hashValue` changes from run to run).

@@ -42,7 +42,10 @@ struct ProbeCommand: ParsableCommand {
             }
         }
         if !failures.isEmpty {
-            if files.count > 1 { printError("seqcurate: \(failures.count) of \(files.count) files failed") }
+            if files.count > 1 {
+                printError("seqcurate: \(failures.count) of \(files.count) files failed:")
+                for f in failures { printError("  \(f)") }
+            }
             throw ExitCode(1)
         }
     }
