@@ -33,7 +33,13 @@ if [[ "${1:-}" != "--assets" ]]; then
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
 fi
-python3 -c "import numpy" 2>/dev/null || { log "installing numpy"; python3 -m pip install -q numpy 2>/dev/null || python3 -m pip install -q --break-system-packages numpy; }
+# numpy converts the MTCNN weights; Pillow writes the demo's synthetic identity images.
+for mod in numpy:numpy PIL:pillow; do
+    python3 -c "import ${mod%%:*}" 2>/dev/null && continue
+    log "installing ${mod##*:}"
+    python3 -m pip install -q --disable-pip-version-check "${mod##*:}" 2>/dev/null \
+        || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${mod##*:}"
+done
 
 # --- Assets ----------------------------------------------------------------------------
 check_sha() { # file sha256

@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 
 /// Summary of a list of counts (faces per sequence, sequences per video, …).
 public struct CountDistribution: Sendable, Equatable {

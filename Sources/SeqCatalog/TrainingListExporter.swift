@@ -206,15 +206,14 @@ public struct TrainingListExporter {
                 ("validation", .array(validation.map(Self.identityLabel))),
             ])),
         ])
-        let manifestData = Data(manifest.serialized().utf8)
+        let manifestData = Data((manifest.serialized(.condensed) + "\n").utf8)
         contents.append((Self.manifestName, "manifest", 0, manifestData))
 
         try writeAtomically(contents.map { ($0.name, $0.data) }, to: out, force: options.force)
 
-        var compactOptions = optionsJSON.serialized()
-        compactOptions.removeLast()
+        let optionsText = optionsJSON.serialized(.condensed)
         let exportID = try catalog.recordExport(ExportRecord(
-            outDir: out.path, optionsJSON: compactOptions, faceidNum: train.count, seqidNum: sequences.count,
+            outDir: out.path, optionsJSON: optionsText, faceidNum: train.count, seqidNum: sequences.count,
             identityImages: identityEntries.count, sequenceFaces: sequenceEntries.count, manifestSHA256: SHA256.hex(manifestData)))
 
         return ExportResult(outDir: out, faceidNum: train.count, seqidNum: sequences.count, identityImages: identityEntries.count,

@@ -61,52 +61,48 @@ enum AreaResampler {
         let rows = windows(input: height, output: outHeight)
         let stride = image.width * 3
         let plane = outWidth * outHeight
-        // Horizontal pass: one row of column averages per input row, channels planar.
-        var horizontal = [Float](repeating: 0, count: height * 3 * outWidth)
+        let rowLength = width * 3
+        // Vertical pass first (whole interleaved rows, vectorisable), so the scalar horizontal
+        // pass only runs over the output rows. Averaging is separable, so the order is free.
+        var vertical = [Float](repeating: 0, count: outHeight * rowLength)
         image.pixels.withUnsafeBufferPointer { px in
-        horizontal.withUnsafeMutableBufferPointer { hb in
+        vertical.withUnsafeMutableBufferPointer { vb in
+        rows.start.withUnsafeBufferPointer { rs in
+        rows.end.withUnsafeBufferPointer { re in
+            let src = px.baseAddress! + y0 * stride + x0 * 3
+            for i in 0..<outHeight {
+                let a = Int(rs[i]), b = Int(re[i])
+                let out = vb.baseAddress! + i * rowLength
+                out.update(from: src + a * stride, count: rowLength)
+                for r in (a + 1)..<max(a + 1, b) {
+                    let line = src + r * stride
+                    for j in 0..<rowLength { out[j] += line[j] }
+                }
+                if b - a > 1 {
+                    let inv = 1 / Float(b - a)
+                    for j in 0..<rowLength { out[j] *= inv }
+                }
+            }
+        }}}}
+        // Horizontal pass into planar output, normalised on the way.
+        vertical.withUnsafeBufferPointer { vb in
         cols.start.withUnsafeBufferPointer { cs in
         cols.end.withUnsafeBufferPointer { ce in
-            let src = px.baseAddress!, h = hb.baseAddress!
-            for r in 0..<height {
-                let row = src + (y0 + r) * stride + x0 * 3
-                let out = h + r * 3 * outWidth
+            for i in 0..<outHeight {
+                let row = vb.baseAddress! + i * rowLength
+                let o0 = dst + i * outWidth, o1 = o0 + plane, o2 = o1 + plane
                 for j in 0..<outWidth {
                     let a = Int(cs[j]), b = Int(ce[j])
-                    let inv = 1 / Float(b - a)
+                    let scale = gain / Float(b - a)
                     var s0: Float = 0, s1: Float = 0, s2: Float = 0
                     var p = row + a * 3
                     for _ in a..<b {
                         s0 += p[0]; s1 += p[1]; s2 += p[2]
                         p += 3
                     }
-                    out[j] = s0 * inv
-                    out[outWidth + j] = s1 * inv
-                    out[2 * outWidth + j] = s2 * inv
-                }
-            }
-        }}}}
-        // Vertical pass.
-        horizontal.withUnsafeBufferPointer { hb in
-        rows.start.withUnsafeBufferPointer { rs in
-        rows.end.withUnsafeBufferPointer { re in
-            let h = hb.baseAddress!
-            for i in 0..<outHeight {
-                let a = Int(rs[i]), b = Int(re[i])
-                let scale = gain / Float(b - a)
-                for c in 0..<3 {
-                    let out = dst + c * plane + i * outWidth
-                    let first = h + a * 3 * outWidth + c * outWidth
-                    if b - a == 1 {
-                        for j in 0..<outWidth { out[j] = first[j] * gain + offset }
-                        continue
-                    }
-                    for j in 0..<outWidth { out[j] = first[j] }
-                    for r in (a + 1)..<b {
-                        let line = h + r * 3 * outWidth + c * outWidth
-                        for j in 0..<outWidth { out[j] += line[j] }
-                    }
-                    for j in 0..<outWidth { out[j] = out[j] * scale + offset }
+                    o0[j] = s0 * scale + offset
+                    o1[j] = s1 * scale + offset
+                    o2[j] = s2 * scale + offset
                 }
             }
         }}}

@@ -32,71 +32,70 @@ enum MTCNNKernels {
 
     /// PReLU followed by max pooling (Caffe ceil rounding, no padding) over `[N, C, H, W]`,
     /// in one pass. PReLU is monotone on each side of zero, so the maximum of the activated
-    /// window is the activation of the window's maximum or of its minimum (negative slopes).
+    /// window is the activation of the window's maximum or, for a negative slope, of the larger
+    /// of the activations of its maximum and minimum.
     static func preluMaxPool(_ x: Tensor, slopes: [Float], kernel k: Int, stride s: Int) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         precondition(c == slopes.count, "PReLU over \(x.shape) with \(slopes.count) slopes")
         let oh = poolExtent(h, kernel: k, stride: s), ow = poolExtent(w, kernel: k, stride: s)
+        // Outputs whose window lies wholly inside the map; the rest are clipped at the border.
+        let fullH = h >= k ? min(oh, (h - k) / s + 1) : 0
+        let fullW = w >= k ? min(ow, (w - k) / s + 1) : 0
         var y = Tensor(zeros: [n, c, oh, ow])
-        // Per output row: the element-wise max and min over the window's input rows (a
-        // vectorisable pass over whole rows), then over each window's columns.
-        var colHi = [Float](repeating: 0, count: w), colLo = [Float](repeating: 0, count: w)
         x.data.withUnsafeBufferPointer { xb in
         y.data.withUnsafeMutableBufferPointer { yb in
         slopes.withUnsafeBufferPointer { sb in
-        colHi.withUnsafeMutableBufferPointer { hb in
-        colLo.withUnsafeMutableBufferPointer { lb in
-            let hi = hb.baseAddress!, lo = lb.baseAddress!
-            var src = xb.baseAddress!, dst = yb.baseAddress!
-            for _ in 0..<(n * c) {
-                let a = sb[(src - xb.baseAddress!) / (h * w) % c]
-                // With a non-negative slope PReLU is monotone: only the maximum matters.
-                let needMin = a < 0
-                for oy in 0..<oh {
-                    let y0 = oy * s, y1 = min(y0 + k, h)
-                    let first = src + y0 * w
-                    hi.update(from: first, count: w)
-                    if needMin { lo.update(from: first, count: w) }
-                    for iy in (y0 + 1)..<max(y0 + 1, y1) {
-                        let row = src + iy * w
-                        for ix in 0..<w { hi[ix] = max(hi[ix], row[ix]) }
-                        if needMin { for ix in 0..<w { lo[ix] = min(lo[ix], row[ix]) } }
-                    }
-                    let out = dst + oy * ow
-                    // Windows wholly inside the row first (fixed length), then the clipped tail.
-                    let full = w >= k ? min(ow, (w - k) / s + 1) : 0
-                    if k == 2 && s == 2 {
-                        for ox in 0..<full { out[ox] = max(hi[2 * ox], hi[2 * ox + 1]) }
-                    } else if k == 3 && s == 2 {
-                        for ox in 0..<full { out[ox] = max(max(hi[2 * ox], hi[2 * ox + 1]), hi[2 * ox + 2]) }
-                    } else {
-                        for ox in 0..<full {
-                            var m = hi[ox * s]
-                            for ix in (ox * s + 1)..<(ox * s + k) { m = max(m, hi[ix]) }
-                            out[ox] = m
-                        }
-                    }
-                    for ox in full..<ow {
-                        var m = hi[ox * s]
-                        for ix in (ox * s)..<min(ox * s + k, w) { m = max(m, hi[ix]) }
-                        out[ox] = m
-                    }
-                    if needMin {
-                        for ox in 0..<ow {
-                            let x0 = ox * s, x1 = min(x0 + k, w)
-                            var mn = lo[x0]
-                            for ix in x0..<x1 { mn = min(mn, lo[ix]) }
-                            let fh = out[ox] > 0 ? out[ox] : a * out[ox], fl = mn > 0 ? mn : a * mn
-                            out[ox] = max(fh, fl)
-                        }
-                    } else {
-                        for ox in 0..<ow { let v = out[ox]; out[ox] = v > 0 ? v : a * v }
-                    }
+            for plane in 0..<(n * c) {
+                let src = xb.baseAddress! + plane * h * w
+                let dst = yb.baseAddress! + plane * oh * ow
+                let a = sb[plane % c]
+                @inline(__always) func activate(_ hi: Float, _ lo: Float) -> Float {
+                    let fh = hi > 0 ? hi : a * hi
+                    if a >= 0 { return fh }
+                    let fl = lo > 0 ? lo : a * lo
+                    return max(fh, fl)
                 }
-                src += h * w
-                dst += oh * ow
+                /// Any window, clipped at the border.
+                func clipped(_ oy: Int, _ ox: Int) -> Float {
+                    var hi = -Float.infinity, lo = Float.infinity
+                    for iy in (oy * s)..<min(oy * s + k, h) {
+                        for ix in (ox * s)..<min(ox * s + k, w) {
+                            hi = max(hi, src[iy * w + ix]); lo = min(lo, src[iy * w + ix])
+                        }
+                    }
+                    return activate(hi, lo)
+                }
+                for oy in 0..<oh {
+                    let out = dst + oy * ow
+                    var first = 0
+                    if oy < fullH {
+                        let r0 = src + oy * s * w
+                        if k == 2 && s == 2 {
+                            let r1 = r0 + w
+                            for ox in 0..<fullW {
+                                let p0 = r0 + 2 * ox, p1 = r1 + 2 * ox
+                                let hi = max(max(p0[0], p0[1]), max(p1[0], p1[1]))
+                                let lo = min(min(p0[0], p0[1]), min(p1[0], p1[1]))
+                                out[ox] = activate(hi, lo)
+                            }
+                            first = fullW
+                        } else if k == 3 && s == 2 {
+                            let r1 = r0 + w, r2 = r1 + w
+                            for ox in 0..<fullW {
+                                let p0 = r0 + 2 * ox, p1 = r1 + 2 * ox, p2 = r2 + 2 * ox
+                                let hi = max(max(max(p0[0], p0[1]), max(p0[2], p1[0])),
+                                             max(max(p1[1], p1[2]), max(max(p2[0], p2[1]), p2[2])))
+                                let lo = min(min(min(p0[0], p0[1]), min(p0[2], p1[0])),
+                                             min(min(p1[1], p1[2]), min(min(p2[0], p2[1]), p2[2])))
+                                out[ox] = activate(hi, lo)
+                            }
+                            first = fullW
+                        }
+                    }
+                    for ox in first..<ow { out[ox] = clipped(oy, ox) }
+                }
             }
-        }}}}}
+        }}}
         return y
     }
 }

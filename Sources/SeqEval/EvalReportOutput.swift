@@ -5,37 +5,37 @@ extension EvalReport {
     /// The `--json` object: exactly `pairs`, `best_threshold_accuracy`, `best_threshold`,
     /// `kfold_mean`, `kfold_std`, `auc`, `eer`, `tar_at_far` ({"0.001", "0.01"}); accuracies are
     /// fractions; figures that need both classes (or two folds) are null without them.
-    public var summaryJSON: ReportJSON {
+    public var summaryJSON: JSONValue {
         .object(summaryMembers)
     }
 
-    private var summaryMembers: [(String, ReportJSON)] {
+    private var summaryMembers: [(String, JSONValue)] {
         [
             ("pairs", .int(pairs)),
-            ("best_threshold_accuracy", .number(best.accuracy)),
-            ("best_threshold", .number(best.threshold)),
-            ("kfold_mean", .number(kfold?.mean)),
-            ("kfold_std", .number(kfold?.std)),
-            ("auc", .number(auc)),
-            ("eer", .number(eer)),
-            ("tar_at_far", .object(tarAtFAR.map { ($0.label, .number($0.tar)) })),
+            ("best_threshold_accuracy", .double(best.accuracy)),
+            ("best_threshold", .double(best.threshold)),
+            ("kfold_mean", .optional(kfold?.mean)),
+            ("kfold_std", .optional(kfold?.std)),
+            ("auc", .optional(auc)),
+            ("eer", .optional(eer)),
+            ("tar_at_far", .object(tarAtFAR.map { ($0.label, .optional($0.tar)) })),
         ]
     }
 
     /// `results.json` of `--out`: the summary keys, then provenance, the per-fold results and
     /// the worst pairs.
-    public var detailedJSON: ReportJSON {
-        func pairList(_ list: [ScoredPair]) -> ReportJSON {
+    public var detailedJSON: JSONValue {
+        func pairList(_ list: [ScoredPair]) -> JSONValue {
             .array(list.map { p in
-                .object([("similarity", .number(p.similarity)), ("first", .string(p.pair.first)),
+                .object([("similarity", .double(p.similarity)), ("first", .string(p.pair.first)),
                          ("second", .string(p.pair.second)), ("same", .bool(p.pair.same)),
                          ("fold", .int(p.pair.fold)), ("line", .int(p.pair.line))])
             })
         }
-        let folds: ReportJSON = kfold.map { k in
+        let folds: JSONValue = kfold.map { k in
             .array(k.folds.map { f in
                 .object([("fold", .int(f.fold)), ("pairs", .int(f.pairs)),
-                         ("threshold", .number(f.threshold)), ("accuracy", .number(f.accuracy))])
+                         ("threshold", .double(f.threshold)), ("accuracy", .double(f.accuracy))])
             })
         } ?? .null
         return .object(summaryMembers + [
@@ -106,7 +106,7 @@ extension EvalReport {
         let list = directory.appendingPathComponent("scores.txt")
         try AtomicFile.write(self.roc.text, to: roc)
         try AtomicFile.write(ROCPlot.svg(for: self), to: svg)
-        try AtomicFile.write(detailedJSON.rendered() + "\n", to: json)
+        try AtomicFile.write(detailedJSON.serialized(.pretty) + "\n", to: json)
         var text = ""
         text.reserveCapacity(scores.pairs.count * 80)
         for p in scores.pairs {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqCore
 
 final class StatsTests: XCTestCase {
     func testStatsCountEverything() throws {
@@ -37,7 +38,7 @@ final class StatsTests: XCTestCase {
         XCTAssertEqual(s.exclusions.map(\.kind), ["identity", "video"])
         XCTAssertEqual(s.faceidNum, 3)
         XCTAssertEqual(s.seqidNum, 2)
-        let json = s.json.serialized()
+        let json = s.json.serialized(.condensed)
         XCTAssertTrue(json.contains("\"faceid_num\": 3"), json)
         XCTAssertTrue(json.contains("\"low_score\": 5"), json)
         XCTAssertTrue(s.text.contains("S (seqid_num)     2"), s.text)

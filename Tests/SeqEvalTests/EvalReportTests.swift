@@ -29,7 +29,7 @@ final class EvalReportTests: XCTestCase {
     }
 
     func testJSONHasExactlyTheDocumentedKeys() throws {
-        let text = EvalReport(scores: exampleScores()).summaryJSON.rendered()
+        let text = EvalReport(scores: exampleScores()).summaryJSON.serialized(.pretty)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), ["pairs", "best_threshold_accuracy", "best_threshold", "kfold_mean", "kfold_std",
                                           "auc", "eer", "tar_at_far"])
@@ -43,7 +43,7 @@ final class EvalReportTests: XCTestCase {
     func testUndefinedFiguresAreNull() throws {
         let pairs = [ScoredPair(pair: FacePair(first: "a", second: "b", same: true, fold: 1, line: 1), similarity: 0.5)]
         let report = EvalReport(scores: PairScores(benchmark: .ytf, layout: .ytfSeqFace, pairsFile: "y.txt", pairs: pairs))
-        XCTAssertEqual(report.summaryJSON.rendered(pretty: false),
+        XCTAssertEqual(report.summaryJSON.serialized(.compact),
                        #"{"pairs":1,"best_threshold_accuracy":1.0,"best_threshold":0.5,"kfold_mean":null,"kfold_std":null,"auc":null,"eer":null,"tar_at_far":{"0.001":null,"0.01":null}}"#)
         XCTAssertTrue(report.table.contains("n/a"))
     }

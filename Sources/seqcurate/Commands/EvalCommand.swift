@@ -137,7 +137,7 @@ struct EvalCommand: ParsableCommand {
             try report.write(to: URL(fileURLWithPath: out), scores: scores)
             clock.lap("write --out", io: true)
         }
-        print(json ? report.summaryJSON.rendered() : report.table, terminator: json ? "\n" : "")
+        print(json ? report.summaryJSON.serialized(.pretty) : report.table, terminator: json ? "\n" : "")
         if timing { printError(clock.summary) }
     }
 }

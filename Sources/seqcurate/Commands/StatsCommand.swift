@@ -24,7 +24,7 @@ struct StatsCommand: ParsableCommand {
         do {
             let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
             let stats = try db.stats()
-            print(json ? stats.json.serialized() : stats.text, terminator: "")
+            print(json ? stats.json.serialized(.condensed) + "\n" : stats.text, terminator: "")
         } catch let error as SeqError {
             printError("seqcurate: \(error)")
             throw ExitCode(1)

@@ -51,7 +51,7 @@ struct TracksCommand: ParsableCommand {
                         ("sequence_id", .optional(s.map { Int($0.id!) })), ("sequence_faces", .optional(s?.faceCount)),
                     ])
                 }
-                print(JSONValue.array(items).serialized(), terminator: "")
+                print(JSONValue.array(items).serialized(.condensed))
                 return
             }
             if tracks.isEmpty {
