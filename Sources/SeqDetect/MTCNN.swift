@@ -184,39 +184,63 @@ public final class MTCNN: @unchecked Sendable {
 
     /// Stage 2: R-Net on 24x24 crops, threshold, NMS 0.7, regression, squaring.
     private func refine(_ image: FloatRGBImage, _ boxes: [Candidate]) -> [Candidate] {
-        let (input, valid) = crops(image, boxes, side: 24)
-        let out = withNetworks { $0.rnet(input) }
-        var passed: [Candidate] = []
-        for (k, i) in valid.enumerated() where out.probability[k] > options.thresholds.rnet {
-            var b = boxes[i]
-            b.score = out.probability[k]
-            b.reg = (out.offsets[4 * k], out.offsets[4 * k + 1], out.offsets[4 * k + 2], out.offsets[4 * k + 3])
-            passed.append(b)
-        }
+        let threshold = options.thresholds.rnet
+        let passed = inChunks(boxes.count) { range -> [Candidate] in
+            let slice = Array(boxes[range])
+            let (input, valid) = self.crops(image, slice, side: 24)
+            let out = self.withNetworks { $0.rnet(input) }
+            var kept: [Candidate] = []
+            for (k, i) in valid.enumerated() where out.probability[k] > threshold {
+                var b = slice[i]
+                b.score = out.probability[k]
+                b.reg = (out.offsets[4 * k], out.offsets[4 * k + 1], out.offsets[4 * k + 2], out.offsets[4 * k + 3])
+                kept.append(b)
+            }
+            return kept
+        }.flatMap { $0 }
         return nonMaximumSuppression(passed, threshold: 0.7, measure: .union).map { squared(regressed(passed[$0])) }
     }
 
     /// Stage 3: O-Net on 48x48 crops, threshold, landmarks, regression, NMS 0.7 over the
     /// smaller area.
     private func finish(_ image: FloatRGBImage, _ boxes: [Candidate]) -> [FaceDetection] {
-        let (input, valid) = crops(image, boxes, side: 48)
-        let out = withNetworks { $0.onet(input) }
-        var passed: [Candidate] = []
-        for (k, i) in valid.enumerated() where out.probability[k] > options.thresholds.onet {
-            var b = boxes[i]
-            b.score = out.probability[k]
-            b.reg = (out.offsets[4 * k], out.offsets[4 * k + 1], out.offsets[4 * k + 2], out.offsets[4 * k + 3])
-            // Landmarks are relative to the box O-Net saw, pixel-inclusive, one-based.
-            let w = b.x2 - b.x1 + 1, h = b.y2 - b.y1 + 1
-            b.landmarks = (0..<5).map { j in
-                Point2(w * out.landmarks[10 * k + j] + b.x1 - 1, h * out.landmarks[10 * k + 5 + j] + b.y1 - 1)
+        let threshold = options.thresholds.onet
+        let passed = inChunks(boxes.count) { range -> [Candidate] in
+            let slice = Array(boxes[range])
+            let (input, valid) = self.crops(image, slice, side: 48)
+            let out = self.withNetworks { $0.onet(input) }
+            var kept: [Candidate] = []
+            for (k, i) in valid.enumerated() where out.probability[k] > threshold {
+                var b = slice[i]
+                b.score = out.probability[k]
+                b.reg = (out.offsets[4 * k], out.offsets[4 * k + 1], out.offsets[4 * k + 2], out.offsets[4 * k + 3])
+                // Landmarks are relative to the box O-Net saw, pixel-inclusive, one-based.
+                let w = b.x2 - b.x1 + 1, h = b.y2 - b.y1 + 1
+                b.landmarks = (0..<5).map { j in
+                    Point2(w * out.landmarks[10 * k + j] + b.x1 - 1, h * out.landmarks[10 * k + 5 + j] + b.y1 - 1)
+                }
+                kept.append(self.regressed(b))
             }
-            passed.append(regressed(b))
-        }
+            return kept
+        }.flatMap { $0 }
         return nonMaximumSuppression(passed, threshold: 0.7, measure: .minimum).map { i in
             let b = passed[i]
             return FaceDetection(box: FaceBox(x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2), score: b.score, landmarks: b.landmarks)
         }
+    }
+
+    /// Runs `body` over `0..<count` split into consecutive ranges, concurrently when
+    /// `parallelPyramid` is on and there is enough work, and returns the results in range order.
+    private func inChunks<T>(_ count: Int, _ body: @escaping (Range<Int>) -> T) -> [T] {
+        let chunks = options.parallelPyramid ? min(ProcessInfo.processInfo.activeProcessorCount, count / 16) : 1
+        if chunks <= 1 { return [body(0..<count)] }
+        let ranges = (0..<chunks).map { c in (c * count / chunks)..<((c + 1) * count / chunks) }
+        var results = [T?](repeating: nil, count: chunks)
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = out.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in (slots + c).pointee = body(ranges[c]) }
+        }
+        return results.map { $0! }
     }
 
     /// The boxes cut from the image (clipped to it) and resampled to `side` x `side`, as one

@@ -61,6 +61,40 @@ public final class VideoIngestor {
         var thumbnail: Data?
     }
 
+    /// Measured faces by frame, in frame order, until the tracks that use them are handed out.
+    struct PendingFaces {
+        private var frames: [Int] = []
+        private var faces: [[MeasuredFace]] = []
+        private var start = 0
+
+        mutating func append(frame: Int, faces new: [MeasuredFace]) {
+            frames.append(frame)
+            faces.append(new)
+        }
+
+        func faces(at frame: Int) -> [MeasuredFace] {
+            var lo = start, hi = frames.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if frames[mid] < frame { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < frames.count && frames[lo] == frame ? faces[lo] : []
+        }
+
+        /// Forgets frames before `frame`; storage is compacted once half of it is dead.
+        mutating func drop(before frame: Int) {
+            while start < frames.count && frames[start] < frame {
+                faces[start] = []
+                start += 1
+            }
+            if start > 256 && start * 2 > frames.count {
+                frames.removeFirst(start)
+                faces.removeFirst(start)
+                start = 0
+            }
+        }
+    }
+
     /// A finished track with everything its catalog rows need.
     struct TrackPlan {
         var track: FaceTrack
@@ -192,7 +226,7 @@ public final class VideoIngestor {
         trackerOptions.maxGap += max(options.detectEvery - 1, 0)
         var tracker = FaceTracker(options: trackerOptions)
         let selector = SequenceSelector(options: options.selection)
-        var pending: [Int: [MeasuredFace]] = [:]
+        var pending = PendingFaces()
         var plans: [TrackPlan] = []
         let name = url.lastPathComponent
         let progress = ProgressReporter(name, total: info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil),
@@ -204,7 +238,7 @@ public final class VideoIngestor {
             for var track in tracks {
                 if options.detectEvery > 1 { track = track.filledByInterpolation() }
                 let measured: [MeasuredFace?] = track.observations.map { o in
-                    o.interpolated ? nil : pending[o.frameIndex]?.first { $0.detection == o.detection }
+                    o.interpolated ? nil : pending.faces(at: o.frameIndex).first { $0.detection == o.detection }
                 }
                 let blank = DuplicateSignature(alignedCrop: Image(width: 16, height: 16, channels: 1))
                 let candidates = zip(track.observations, measured).map { o, m -> SelectionCandidate in
@@ -246,7 +280,9 @@ public final class VideoIngestor {
                     result.keptFaces += selection.kept.count
                 }
             }
-            if tracker.openTrackCount == 0 { pending.removeAll(keepingCapacity: true) }
+            // Faces of frames before every open track belonged to tracks already handed out
+            // (or dropped as short): free them, so memory follows the open tracks, not the video.
+            pending.drop(before: tracker.oldestOpenFrame ?? Int.max)
         }
 
         var batch: [VideoFrame] = []
@@ -257,7 +293,7 @@ public final class VideoIngestor {
                 let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image)
                 let detected = frame.index % options.detectEvery == 0
                 if detected || cut {
-                    if !faces.isEmpty { pending[frame.index] = faces }
+                    if !faces.isEmpty { pending.append(frame: frame.index, faces: faces) }
                     tracker.update(frameIndex: frame.index, time: frame.time, detections: faces.map(\.detection), cut: cut)
                     try finishTracks(tracker.takeFinishedTracks())
                 }

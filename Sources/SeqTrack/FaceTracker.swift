@@ -66,6 +66,10 @@ public struct FaceTracker: Sendable {
     /// Number of tracks still open.
     public var openTrackCount: Int { open.count }
 
+    /// The first frame of the oldest open track (nil when none is open): per-face data of
+    /// earlier frames can no longer join any track still to be handed out.
+    public var oldestOpenFrame: Int? { open.map(\.track.firstFrame).min() }
+
     /// Processes one frame: `cut` is true when a new shot starts at this frame (all open tracks end
     /// before its detections are linked). Frame indices must increase; frames without detections
     /// may be skipped (they count as missed).
