@@ -6,15 +6,17 @@
 #
 # Env: SEQCURATE=path/to/seqcurate (default: build release here), RUNS=3 (the two sides run
 # alternately and the best of RUNS is kept for each, since the machine is shared), THREADS=2
-# (torch threads). A user-set OPENBLAS_CORETYPE is removed so OpenBLAS picks its best kernels
-# (as tools/bench_sgemm.sh does); OPENBLAS_NUM_THREADS is passed through.
+# (torch threads). A user-set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE is removed so OpenBLAS picks
+# its best kernels (as tools/bench_sgemm.sh does); OPENBLAS_NUM_THREADS is passed through
+# (`seqcurate detect` uses 1 OpenBLAS thread unless it is set). torch runs with
+# OMP_WAIT_POLICY=PASSIVE, its best setting on a shared machine.
 # seqcurate is timed end to end (process start, weight loading, decoding, JSON output);
 # facenet-pytorch is timed on detection alone (frames decoded beforehand, model warmed up),
 # so the ratio understates seqcurate's advantage slightly.
 # Needs: ffmpeg, python3 with torch, `pip install --no-deps facenet-pytorch==2.6.0`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-unset OPENBLAS_CORETYPE
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 VIDEO=${1:-../shared/testdata/real/carphone_pristine.mp4}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
@@ -40,7 +42,8 @@ seqcurate_run() {  # frames/s of one end-to-end run
     [[ $(wc -l < "$WORK/out.jsonl") -eq $n ]] || { echo "seqcurate wrote $(wc -l < "$WORK/out.jsonl") records for $n frames" >&2; exit 1; }
     python3 -c "print(f'{$n / ($t1 - $t0):.2f}')"
 }
-torch_run() { python3 tools/mtcnn_reference.py --bench "$1" --threads "$THREADS"; }
+# Passive OpenMP waits: with torch's default spinning waits a shared machine slows it 10x or more.
+torch_run() { OMP_WAIT_POLICY=PASSIVE python3 tools/mtcnn_reference.py --bench "$1" --threads "$THREADS"; }
 best() { python3 -c "import sys; print(max(float(v) for v in sys.argv[1:]))" "$@"; }
 
 echo "seqcurate: $SEQCURATE   OpenBLAS threads: ${OPENBLAS_NUM_THREADS:-default}   torch threads: $THREADS   best of $RUNS"

@@ -44,20 +44,32 @@ public enum ImageWarper {
                         for k in 0..<channels { acc[k] += weight * constant }
                     }
                 }
+                // Sub-sample offsets centred on the output pixel.
+                let offsets = (0..<n).map { (Float($0) + 0.5) / Float(n) - 0.5 }
+                let px = src.baseAddress!
                 for v in 0..<height {
                     for u in 0..<width {
                         for k in 0..<channels { acc[k] = 0 }
                         for sy in 0..<n {
                             for sx in 0..<n {
-                                // Sub-sample positions centred on the output pixel.
-                                let fu = Float(u) + (Float(sx) + 0.5) / Float(n) - 0.5
-                                let fv = Float(v) + (Float(sy) + 0.5) / Float(n) - 0.5
+                                let fu = Float(u) + offsets[sx], fv = Float(v) + offsets[sy]
                                 let x = m.a * fu + m.b * fv + m.tx
                                 let y = m.c * fu + m.d * fv + m.ty
-                                guard x.isFinite, y.isFinite, abs(x) < 1e7, abs(y) < 1e7 else { continue }
-                                let xf = x.rounded(.down), yf = y.rounded(.down)
-                                let wx = x - xf, wy = y - yf
-                                let x0 = Int(xf), y0 = Int(yf)
+                                guard abs(x) < 1e7, abs(y) < 1e7 else { continue }  // also rejects NaN
+                                // Floor without a libm call: truncate, then step down for negatives.
+                                var x0 = Int(x), y0 = Int(y)
+                                if Float(x0) > x { x0 -= 1 }
+                                if Float(y0) > y { y0 -= 1 }
+                                let wx = x - Float(x0), wy = y - Float(y0)
+                                if channels == 3 && x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh {
+                                    // All four taps inside: no border logic.
+                                    let p = px + (y0 * sw + x0) * 3, q = p + sw * 3
+                                    let w00 = (1 - wx) * (1 - wy), w10 = wx * (1 - wy), w01 = (1 - wx) * wy, w11 = wx * wy
+                                    acc[0] += w00 * Float(p[0]) + w10 * Float(p[3]) + w01 * Float(q[0]) + w11 * Float(q[3])
+                                    acc[1] += w00 * Float(p[1]) + w10 * Float(p[4]) + w01 * Float(q[1]) + w11 * Float(q[4])
+                                    acc[2] += w00 * Float(p[2]) + w10 * Float(p[5]) + w01 * Float(q[2]) + w11 * Float(q[5])
+                                    continue
+                                }
                                 tap(x0, y0, (1 - wx) * (1 - wy))
                                 tap(x0 + 1, y0, wx * (1 - wy))
                                 tap(x0, y0 + 1, (1 - wx) * wy)
@@ -65,7 +77,7 @@ public enum ImageWarper {
                             }
                         }
                         let o = (v * width + u) * channels
-                        for k in 0..<channels { dst[o + k] = UInt8(min(255, max(0, (acc[k] * inv).rounded()))) }
+                        for k in 0..<channels { dst[o + k] = UInt8(min(255, max(0, acc[k] * inv + 0.5))) }
                     }
                 }
             }

@@ -28,6 +28,8 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var jpegQuality = 95
     /// Side of the greyed thumbnails kept for dropped faces, shown by `seqcurate report` (0 = none; default 48).
     public var droppedThumbnailSize = 48
+    /// At most this many dropped faces per track keep a thumbnail, spread over the track (default 40).
+    public var maxDroppedThumbnails = 40
     /// Re-ingest videos whose content is already in the catalog.
     public var force = false
     /// Frames decoded and detected together; detection runs on `workers` threads across a batch.

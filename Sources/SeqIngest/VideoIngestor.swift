@@ -104,7 +104,9 @@ public final class VideoIngestor {
 
     struct PlannedFace {
         var observation: TrackObservation
-        var measured: MeasuredFace?
+        /// Quality and crop hash of a detected (not interpolated) face; the crop itself is gone.
+        var quality: FaceQuality?
+        var hash: UInt64?
         var reason: FaceSelectionReason
         /// Relative to the video's crop folder.
         var cropPath: String?
@@ -162,15 +164,15 @@ public final class VideoIngestor {
                         maxCenterStep: Self.maxCenterStep(t)))
                     try catalog.insertFaces(plan.faces.map { f in
                         let d = f.observation.detection
-                        let q = f.measured?.quality ?? FaceQuality(score: d.score, eyeDistance: FaceQuality.eyeDistance(d), sharpness: 0,
+                        let q = f.quality ?? FaceQuality(score: d.score, eyeDistance: FaceQuality.eyeDistance(d), sharpness: 0,
                                                                    yaw: FaceQuality.yaw(d), roll: FaceQuality.roll(d))
                         return FaceRecord(
                             trackID: trackID, videoID: videoID, frameIndex: f.observation.frameIndex, time: f.observation.time,
                             x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2,
                             landmarks: d.landmarks.flatMap { [$0.x, $0.y] }, score: d.score,
                             interpolated: f.observation.interpolated, eyeDistance: q.eyeDistance,
-                            sharpness: f.measured == nil ? nil : q.sharpness, yaw: q.yaw, roll: q.roll,
-                            cropPath: f.cropPath.map { "\(folder)/\($0)" }, cropHash: f.measured?.hash,
+                            sharpness: f.quality == nil ? nil : q.sharpness, yaw: q.yaw, roll: q.roll,
+                            cropPath: f.cropPath.map { "\(folder)/\($0)" }, cropHash: f.hash,
                             reason: FaceReason(rawValue: f.reason.rawValue))
                     })
                     if plan.isSequence {
@@ -254,22 +256,23 @@ public final class VideoIngestor {
                 }
                 let selection = selector.select(candidates)
                 let trackIndex = plans.count
+                // Thumbnails of dropped faces are for the report's contact sheets, which show a
+                // sample: keeping a bounded, time-spread set keeps memory per track bounded too.
+                let dropped = measured.indices.filter { measured[$0]?.thumbnail != nil && selection.reasons[$0] != .kept }
+                let step = max(1, (dropped.count + options.maxDroppedThumbnails - 1) / max(options.maxDroppedThumbnails, 1))
+                let shown = options.maxDroppedThumbnails > 0 ? Set(stride(from: 0, to: dropped.count, by: step).map { dropped[$0] }) : []
                 var faces: [PlannedFace] = []
                 for (i, o) in track.observations.enumerated() {
                     let reason = selection.reasons[i]
-                    var face = PlannedFace(observation: o, measured: measured[i], reason: reason)
-                    if var m = measured[i] {
+                    var face = PlannedFace(observation: o, quality: measured[i]?.quality, hash: measured[i]?.hash, reason: reason)
+                    if let m = measured[i] {
                         if reason == .kept {
                             face.cropPath = String(format: "t%03d_f%06d.jpg", trackIndex, o.frameIndex)
                             face.cropBytes = m.jpeg
-                        } else if let thumb = m.thumbnail {
+                        } else if shown.contains(i), let thumb = m.thumbnail {
                             face.cropPath = String(format: "dropped/t%03d_f%06d.jpg", trackIndex, o.frameIndex)
                             face.cropBytes = thumb
                         }
-                        // The bytes travel with the plan; the measurement need not keep a second copy.
-                        m.jpeg = Data()
-                        m.thumbnail = nil
-                        face.measured = m
                     }
                     faces.append(face)
                 }

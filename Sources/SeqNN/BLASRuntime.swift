@@ -51,4 +51,19 @@ public enum BLASRuntime {
         unsetenv("OPENBLAS_CORETYPE")
         unsetenv(reexecMarker)
     }
+
+    /// OpenBLAS's thread count for later calls.
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    }
+
+    /// One OpenBLAS thread, for callers that already run `workers` threads of their own (ingest
+    /// detects several frames at once): OpenBLAS's threads would otherwise busy-wait against
+    /// them, which profiling showed costs more than half of the CPU (docs/performance.md,
+    /// "Ingest"). A count the user chose with `OPENBLAS_NUM_THREADS` is left alone.
+    public static func yieldThreads(toWorkers workers: Int) {
+        guard workers > 1, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return }
+        threads = 1
+    }
 }

@@ -39,6 +39,7 @@ struct AlignCommand: ParsableCommand {
             case .similarity: aligner = SimilarityAligner(template: SimilarityAligner.Template.arcface112.scaled(toHeight: size ?? 112))
             }
             mtcnn = try detector.makeDetector(parallelPyramid: true)
+            BLASThreads.preferSingleThreadForDetection()
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: out), withIntermediateDirectories: true)
         } catch let error as SeqError {
             printError("seqcurate: \(error)")

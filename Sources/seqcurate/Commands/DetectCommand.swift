@@ -38,6 +38,7 @@ struct DetectCommand: ParsableCommand {
         let mtcnn: MTCNN
         do {
             mtcnn = try detector.makeDetector(parallelPyramid: true)
+            BLASThreads.preferSingleThreadForDetection()
         } catch let error as SeqError {
             printError("seqcurate: \(error)")
             throw ExitCode(1)

@@ -3,6 +3,7 @@ import Foundation
 import SeqCatalog
 import SeqCore
 import SeqIngest
+import SeqNN
 
 struct ImportIdentitiesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,6 +52,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
                 command: "import-identities", detector: aligned ? "none" : "mtcnn",
                 weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                 parametersJSON: params, seqcurateVersion: Seqcurate.version))
+            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
             let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: cropSize),
                                             options: options, runID: runID)
             let summary: IdentityImportSummary
