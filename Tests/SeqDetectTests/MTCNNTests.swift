@@ -124,14 +124,6 @@ final class MTCNNTests: XCTestCase {
         XCTAssertEqual(serial, parallel)
         XCTAssertEqual(serial.map { $0.count }, [Int](repeating: 1, count: 10))
     }
-
-    func testBLASThreadCountCanBeSetAndRestored() throws {
-        guard let before = BLASThreads.count else { throw XCTSkip("the running BLAS is not OpenBLAS") }
-        XCTAssertTrue(BLASThreads.set(1))
-        XCTAssertEqual(BLASThreads.count, 1)
-        BLASThreads.set(before)
-        XCTAssertEqual(BLASThreads.count, before)
-    }
 }
 
 /// Writes a minimal safetensors file for the bad-weights test (independent of SeqNN's writer).

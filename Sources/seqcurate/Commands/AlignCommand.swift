@@ -4,6 +4,7 @@ import SeqCore
 import SeqDetect
 import SeqIngest
 import SeqMedia
+import SeqNN
 
 struct AlignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +40,8 @@ struct AlignCommand: ParsableCommand {
             case .similarity: aligner = SimilarityAligner(template: SimilarityAligner.Template.arcface112.scaled(toHeight: size ?? 112))
             }
             mtcnn = try detector.makeDetector(parallelPyramid: true)
-            BLASThreads.preferSingleThreadForDetection()
+            // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
+            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: out), withIntermediateDirectories: true)
         } catch let error as SeqError {
             printError("seqcurate: \(error)")

@@ -3,6 +3,7 @@ import Foundation
 import SeqCore
 import SeqDetect
 import SeqMedia
+import SeqNN
 
 struct DetectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +39,8 @@ struct DetectCommand: ParsableCommand {
         let mtcnn: MTCNN
         do {
             mtcnn = try detector.makeDetector(parallelPyramid: true)
-            BLASThreads.preferSingleThreadForDetection()
+            // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
+            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
         } catch let error as SeqError {
             printError("seqcurate: \(error)")
             throw ExitCode(1)
