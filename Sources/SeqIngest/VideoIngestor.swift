@@ -119,6 +119,11 @@ public final class VideoIngestor {
         let clock = Date()
         var result = VideoIngestResult(path: url.path, outcome: .ingested)
         let hash: String
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            result.outcome = .failed("no such file")
+            return result
+        }
         do {
             hash = try SHA256.hex(fileAt: url)
         } catch {

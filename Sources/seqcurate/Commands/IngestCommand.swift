@@ -79,8 +79,23 @@ struct IngestCommand: ParsableCommand {
             try ingestor.store.recover(catalog: db)
 
             var results: [VideoIngestResult] = []
+            // Overall progress is measured in bytes: videos differ in length far more than in count.
+            let sizes = videos.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
+            let totalBytes = max(sizes.reduce(0, +), 1)
+            var doneBytes = 0
+            let clock = Date()
             for (i, url) in videos.enumerated() {
-                if !quiet && videos.count > 1 { printError("[\(i + 1)/\(videos.count)] \(url.path)") }
+                if !quiet && videos.count > 1 {
+                    var line = "[\(i + 1)/\(videos.count)] \(url.path)"
+                    if doneBytes > 0 {
+                        let elapsed = Date().timeIntervalSince(clock)
+                        let eta = elapsed * Double(totalBytes - doneBytes) / Double(doneBytes)
+                        line += String(format: "  (overall %.0f%%, %@ elapsed, ETA %@)", 100 * Double(doneBytes) / Double(totalBytes),
+                                       ProgressReporter.formatDuration(elapsed), ProgressReporter.formatDuration(eta))
+                    }
+                    printError(line)
+                }
+                defer { doneBytes += sizes[i] }
                 let r = try ingestor.ingest(url, quiet: quiet)
                 switch r.outcome {
                 case .ingested:
