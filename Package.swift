@@ -15,6 +15,7 @@ import PackageDescription
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
 //   SeqReport static HTML report                    -> SeqCatalog
 //   seqcurate thin commands                         -> all of the above
+//   SeqTestSupport shared test helpers (tests only) -> XCTest
 // The numeric modules are optimised in debug builds too, so `swift test` runs real video and
 // real networks in seconds rather than minutes.
 let optimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -46,21 +47,23 @@ let package = Package(
         .target(name: "SeqEval", dependencies: ["SeqCore"], swiftSettings: optimised),
         .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], swiftSettings: optimised),
         .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog"]),
+        // Shared test helpers (repository paths, assets, temporary folders); only tests use it.
+        .target(name: "SeqTestSupport", path: "Sources/SeqTestSupport"),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
             "SeqIngest", "SeqReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore"]),
-        .testTarget(name: "SeqMediaTests", dependencies: ["SeqMedia"]),
-        .testTarget(name: "SeqNNTests", dependencies: ["SeqNN"]),
-        .testTarget(name: "SeqDetectTests", dependencies: ["SeqDetect"], exclude: ["Fixtures"]),
-        .testTarget(name: "SeqTrackTests", dependencies: ["SeqTrack"]),
-        .testTarget(name: "SeqCatalogTests", dependencies: ["SeqCatalog"]),
-        .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain"]),
-        .testTarget(name: "SeqEvalTests", dependencies: ["SeqEval"]),
-        .testTarget(name: "SeqIngestTests", dependencies: ["SeqIngest"]),
-        .testTarget(name: "SeqReportTests", dependencies: ["SeqReport"]),
-        .testTarget(name: "seqcurateTests", dependencies: ["seqcurate"]),
+        .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore", "SeqTestSupport"]),
+        .testTarget(name: "SeqMediaTests", dependencies: ["SeqMedia", "SeqTestSupport"]),
+        .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"]),
+        .testTarget(name: "SeqDetectTests", dependencies: ["SeqDetect", "SeqTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SeqTrackTests", dependencies: ["SeqTrack", "SeqTestSupport"]),
+        .testTarget(name: "SeqCatalogTests", dependencies: ["SeqCatalog", "SeqTestSupport"]),
+        .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain", "SeqTestSupport"]),
+        .testTarget(name: "SeqEvalTests", dependencies: ["SeqEval", "SeqTestSupport"]),
+        .testTarget(name: "SeqIngestTests", dependencies: ["SeqIngest", "SeqTestSupport"]),
+        .testTarget(name: "SeqReportTests", dependencies: ["SeqReport", "SeqTestSupport"]),
+        .testTarget(name: "seqcurateTests", dependencies: ["seqcurate", "SeqTestSupport"]),
     ]
 )

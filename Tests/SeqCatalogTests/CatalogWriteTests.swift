@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqTestSupport
 
 final class CatalogWriteTests: XCTestCase {
     func testRecordsRoundTrip() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let catalog = try Catalog.open(at: dir.appendingPathComponent("c.db"))
         let runID = try catalog.beginIngestRun(IngestRunRecord(detector: "mtcnn", weightsSHA256: "abc", parametersJSON: #"{"min_faces":5}"#, seqcurateVersion: "0.1.0"))
         let videoID = try addVideo(catalog, path: "/v/a.mp4", hash: "hash-a", sequences: [5], dropped: [.blurry, .pose, .notSpread])
@@ -35,7 +36,7 @@ final class CatalogWriteTests: XCTestCase {
     }
 
     func testSameContentHashIsSkippableAndForceDeletesEverything() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let catalog = try Catalog.open(at: dir.appendingPathComponent("c.db"))
         let id = try addVideo(catalog, path: "/v/a.mp4", hash: "same", sequences: [5, 6])
         XCTAssertTrue(try catalog.hasVideo(contentHash: "same"))
@@ -68,7 +69,7 @@ final class CatalogWriteTests: XCTestCase {
     }
 
     func testFailedTransactionLeavesNoRows() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let catalog = try Catalog.open(at: dir.appendingPathComponent("c.db"))
         struct Interrupted: Error {}
         XCTAssertThrowsError(try catalog.transaction {
@@ -94,7 +95,7 @@ final class CatalogWriteTests: XCTestCase {
     }
 
     func testIdentityImportIsIdempotentAndResumable() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let catalog = try Catalog.open(at: dir.appendingPathComponent("c.db"))
         let a = try catalog.upsertIdentity(dataset: "casia", name: "George_W_Bush")
         XCTAssertEqual(try catalog.upsertIdentity(dataset: "casia", name: "George_W_Bush"), a)

@@ -1,12 +1,13 @@
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqTestSupport
 
 final class ConcurrencyTests: XCTestCase {
     /// Two connections (as two `ingest` processes would have) create the same fresh catalog and
     /// write their own videos at the same time; nothing is lost.
     func testTwoConnectionsWritingAtOnceLoseNothing() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let url = dir.appendingPathComponent("shared.db")
         let videosPerWriter = 30
         let errors = ErrorBox()
@@ -34,7 +35,7 @@ final class ConcurrencyTests: XCTestCase {
 
     /// One `Catalog` shared by threads: transactions do not interleave.
     func testOneCatalogSharedByThreads() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let catalog = try Catalog.open(at: dir.appendingPathComponent("c.db"))
         let errors = ErrorBox()
         DispatchQueue.concurrentPerform(iterations: 4) { worker in

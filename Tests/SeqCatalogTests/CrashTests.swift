@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqTestSupport
 
 final class CrashTests: XCTestCase {
     /// Another process takes the write lock, inserts a video and is killed with SIGKILL before
@@ -9,7 +10,7 @@ final class CrashTests: XCTestCase {
     func testWriterKilledMidTransactionLeavesNoRowsAndUnblocksOthers() throws {
         let cli = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let cli else { throw XCTSkip("the sqlite3 command line tool is not installed") }
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let url = dir.appendingPathComponent("c.db")
         try Catalog.open(at: url).close()
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqTestSupport
 
 final class ExportTests: XCTestCase {
     /// (path, label) lines of a Caffe list.
@@ -18,7 +19,7 @@ final class ExportTests: XCTestCase {
     }
 
     private func assertValidManifest(_ out: URL, file: StaticString = #filePath, line: UInt = #line) throws {
-        let schema = try JParser.parse(try Data(contentsOf: repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
+        let schema = try JParser.parse(try Data(contentsOf: TestFiles.repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
         let errors = MiniJSONSchema(root: schema).validate(try manifest(out), schema)
         XCTAssertEqual(errors, [], file: file, line: line)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqTestSupport
 
 final class HashTests: XCTestCase {
     func testSHA256KnownVectors() {
@@ -17,7 +18,7 @@ final class HashTests: XCTestCase {
     }
 
     func testSHA256OfFile() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let file = dir.appendingPathComponent("f.bin")
         let data = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
         try data.write(to: file)

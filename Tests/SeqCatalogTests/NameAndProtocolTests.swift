@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqTestSupport
 
 final class NameAndProtocolTests: XCTestCase {
     func testNormalizationIgnoresCaseSpacesAndUnderscores() {
@@ -21,7 +22,7 @@ final class NameAndProtocolTests: XCTestCase {
     }
 
     func testParsesAllPublishedProtocolLayouts() throws {
-        let folder = sharedTestData.appendingPathComponent("protocols")
+        let folder = TestFiles.sharedTestDataRoot.appendingPathComponent("protocols")
         let lfw = try ProtocolNames.read(folder.appendingPathComponent("lfw_pairs.txt"), expected: .lfw)
         XCTAssertEqual(lfw.layout, .lfwPairs)
         XCTAssertEqual(lfw.pairCount, 6000)

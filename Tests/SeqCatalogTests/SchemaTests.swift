@@ -2,10 +2,11 @@ import CSQLite
 import Foundation
 import XCTest
 @testable import SeqCatalog
+import SeqTestSupport
 
 final class SchemaTests: XCTestCase {
     func testEmbeddedSQLEqualsSchemaFiles() throws {
-        let folder = repoRoot.appendingPathComponent("schemas/catalog")
+        let folder = TestFiles.repoRoot.appendingPathComponent("schemas/catalog")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
         XCTAssertEqual(files, CatalogSchemaSQL.migrations.map(\.fileName), "run python3 tools/embed_catalog_schema.py")
         for migration in CatalogSchemaSQL.migrations {
@@ -16,7 +17,7 @@ final class SchemaTests: XCTestCase {
     }
 
     func testOpenCreatesSchemaWithWALAndForeignKeys() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         let url = dir.appendingPathComponent("sub/folder/seqcurate.db")
         let catalog = try Catalog.open(at: url)
         XCTAssertEqual(try catalog.schemaVersion(), Catalog.currentSchemaVersion)
@@ -37,7 +38,7 @@ final class SchemaTests: XCTestCase {
     }
 
     func testMigratesFromAnOlderVersionAndRefusesNewerOrForeignFiles() throws {
-        let dir = try makeTemporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: self)
         // A file at version 0 with no tables is migrated.
         let empty = dir.appendingPathComponent("empty.db")
         try rawSQL(empty, "PRAGMA user_version = 0")

@@ -1,19 +1,7 @@
 import Foundation
+import SeqTestSupport
 import XCTest
 @testable import SeqCatalog
-
-/// The repository root: two levels above this test folder.
-let repoRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let sharedTestData = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
-
-/// A fresh temporary folder, removed when the test ends.
-func makeTemporaryFolder(_ test: XCTestCase) throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seqcatalog-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-    return dir
-}
 
 /// Writes a small file (standing in for an image) and its parent folders.
 func touch(_ url: URL, _ text: String = "x") throws {
@@ -75,7 +63,7 @@ func addIdentities(_ catalog: Catalog, root: URL, _ counts: [(String, Int)]) thr
 
 /// A catalog with 2 videos (4 sequences, 5 tracks), 4 identities and one failed identity image.
 func makeFixtureCatalog(_ test: XCTestCase) throws -> (Catalog, URL) {
-    let dir = try makeTemporaryFolder(test)
+    let dir = try TestFiles.tempDirectory("seqcatalog-tests", removedAfter: test)
     let catalog = try Catalog.open(at: dir.appendingPathComponent("seqcurate.db"))
     try addVideo(catalog, path: "/data/videos/George_W_Bush_speech.mp4", hash: "h1", sequences: [6, 5])
     try addVideo(catalog, path: "/data/videos/clipA.mp4", hash: "h2", sequences: [7, 0, 5])

@@ -1,10 +1,10 @@
+import SeqTestSupport
 import XCTest
 @testable import SeqCore
 
 final class NPYTests: XCTestCase {
     func testRoundTripFloat() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TestFiles.tempDirectory("npy")
         let url = dir.appendingPathComponent("a.npy")
         let a = NPYArray<Float>(shape: [2, 3], values: [1, 2, 3, 4, 5, 6.5])
         try a.write(to: url)
@@ -21,9 +21,9 @@ final class NPYTests: XCTestCase {
     }
 
     func testReadsNumpyWrittenVectors() throws {
-        let url = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/testdata/losses/lsro_0/labels.npy").standardized
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: url.path))
+        guard let url = TestFiles.sharedTestData("losses/lsro_0/labels.npy") else {
+            throw XCTSkip("shared test data losses/lsro_0/labels.npy not present")
+        }
         let labels = try NPYArray<Int32>.read(from: url)
         XCTAssertEqual(labels.shape, [8])
     }

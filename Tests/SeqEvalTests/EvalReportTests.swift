@@ -1,6 +1,7 @@
 import XCTest
 @testable import SeqEval
 import SeqCore
+import SeqTestSupport
 
 final class EvalReportTests: XCTestCase {
     /// Example A as scored pairs in three folds (fold = index / 3 + 1, the last fold has two pairs).
@@ -49,7 +50,7 @@ final class EvalReportTests: XCTestCase {
     }
 
     func testOutputFolder() throws {
-        let dir = try TestData.temporaryFolder(self).appendingPathComponent("out")
+        let dir = try TestFiles.tempDirectory("seqeval-tests", removedAfter: self).appendingPathComponent("out")
         let scores = exampleScores()
         let report = EvalReport(scores: scores)
         let files = try report.write(to: dir, scores: scores)

@@ -1,6 +1,7 @@
 import XCTest
 @testable import SeqEval
 import SeqCore
+import SeqTestSupport
 
 final class FeatureScoringTests: XCTestCase {
     /// Three LFW images: cos(A1, A2) = 0.6, cos(A1, B1) = 0, cos(A2, B1) = 0.8 (features need not be unit length).
@@ -83,7 +84,7 @@ final class FeatureScoringTests: XCTestCase {
     }
 
     func testLoadingFilesAndRowCountMismatch() throws {
-        let dir = try TestData.temporaryFolder(self)
+        let dir = try TestFiles.tempDirectory("seqeval-tests", removedAfter: self)
         let f = dir.appendingPathComponent("F.npy"), k = dir.appendingPathComponent("K.txt")
         try NPYArray<Float>(shape: [3, 2], values: [2, 0, 0.6, 0.8, 0, 5]).write(to: f)
         try "./A/A_0001.jpg\r\nA/A_0002.jpg\nB/B_0001.jpg\n".write(to: k, atomically: true, encoding: .utf8)

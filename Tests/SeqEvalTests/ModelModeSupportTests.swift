@@ -1,6 +1,7 @@
 import XCTest
 @testable import SeqEval
 import SeqCore
+import SeqTestSupport
 
 final class ModelModeSupportTests: XCTestCase {
     func touch(_ url: URL) throws {
@@ -9,7 +10,7 @@ final class ModelModeSupportTests: XCTestCase {
     }
 
     func testLFWImagesAreTheKeysUnderTheRoot() throws {
-        let root = try TestData.temporaryFolder(self)
+        let root = try TestFiles.tempDirectory("seqeval-tests", removedAfter: self)
         try touch(root.appendingPathComponent("Abel_Pacheco/Abel_Pacheco_0001.jpg"))
         let images = try DatasetImages(root: root, benchmark: .lfw)
         let found = images.images(forKey: "Abel_Pacheco/Abel_Pacheco_0001.jpg")
@@ -20,7 +21,7 @@ final class ModelModeSupportTests: XCTestCase {
     }
 
     func testYTFFramesPreferTheAlignedFolder() throws {
-        let root = try TestData.temporaryFolder(self)
+        let root = try TestFiles.tempDirectory("seqeval-tests", removedAfter: self)
         for name in ["2.10.jpg", "2.9.jpg", "notes.txt", ".hidden.jpg"] {
             try touch(root.appendingPathComponent("aligned_images_DB/Sadie_Frost/1/\(name)"))
         }
@@ -30,13 +31,13 @@ final class ModelModeSupportTests: XCTestCase {
         XCTAssertEqual(images.images(forKey: "Sadie_Frost/1").map(\.key), ["Sadie_Frost/1/2.10.jpg", "Sadie_Frost/1/2.9.jpg"])
         XCTAssertTrue(images.images(forKey: "Sadie_Frost/5").isEmpty)
 
-        let raw = try TestData.temporaryFolder(self)
+        let raw = try TestFiles.tempDirectory("seqeval-tests", removedAfter: self)
         try touch(raw.appendingPathComponent("frame_images_DB/A/0/1.png"))
         XCTAssertEqual(try DatasetImages(root: raw, benchmark: .ytf).images(forKey: "A/0").map(\.key), ["A/0/1.png"])
     }
 
     func testCacheRoundTripAndAppend() throws {
-        let dir = try TestData.temporaryFolder(self).appendingPathComponent("eval_cache")
+        let dir = try TestFiles.tempDirectory("seqeval-tests", removedAfter: self).appendingPathComponent("eval_cache")
         let cache = FeatureCache(directory: dir, name: "lfw-iter_00000100")
         XCTAssertNil(cache.load())
         let first = try FeatureFile(keys: ["A/A_0001.jpg"], values: [1, 2], dimension: 2)

@@ -1,31 +1,18 @@
 import Foundation
+import SeqTestSupport
 import XCTest
 @testable import SeqEval
 import SeqCore
 
-/// Paths of the shared test data and helpers for temporary files.
+/// The shared protocol files.
 enum TestData {
-    /// `<repo root>/../shared/testdata/protocols`, found from this file's location.
-    static var protocols: URL {
-        let repoRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/protocols")
-    }
-
+    /// `<repo root>/../shared/testdata/protocols/<name>`; skips the test when it is not present.
     static func protocolFile(_ name: String) throws -> URL {
-        let url = protocols.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("shared protocol file \(url.path) is not present")
+        guard let url = TestFiles.sharedTestData("protocols/\(name)") else {
+            let expected = TestFiles.sharedTestDataRoot.appendingPathComponent("protocols/\(name)")
+            throw XCTSkip("shared protocol file \(expected.path) is not present")
         }
         return url
-    }
-
-    /// A fresh temporary folder, removed when the test ends.
-    static func temporaryFolder(_ test: XCTestCase) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("seqeval-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        return dir
     }
 }
 

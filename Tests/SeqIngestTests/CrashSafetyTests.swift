@@ -2,6 +2,7 @@ import Foundation
 import SeqCatalog
 import SeqIngest
 import XCTest
+import SeqTestSupport
 
 /// These run the real `seqcurate` executable as a separate process, as a user would.
 final class CrashSafetyTests: XCTestCase {
@@ -16,10 +17,10 @@ final class CrashSafetyTests: XCTestCase {
     }
 
     func testKilledIngestLeavesNoTraceOfItsVideo() throws {
-        let exe = try IngestTestSupport.executable()
-        let dir = try IngestTestSupport.tempDir()
+        let exe = try TestFiles.executable()
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
         let db = dir.appendingPathComponent("seqcurate.db")
-        let video = try IngestTestSupport.asset("Megamind.avi")
+        let video = try TestFiles.asset("Megamind.avi")
         let p = try launch(exe, ["ingest", video.path, "--catalog", db.path, "--quiet"])
         // Let it get well into the video (it needs several seconds for all 270 frames).
         Thread.sleep(forTimeInterval: 2.5)
@@ -45,7 +46,7 @@ final class CrashSafetyTests: XCTestCase {
     }
 
     func testRecoveryRemovesStagingOfDeadRunsAndPublishesCommittedOnes() throws {
-        let dir = try IngestTestSupport.tempDir()
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
         let catalog = try Catalog.open(at: dir.appendingPathComponent("seqcurate.db"))
         let store = CropStore(catalogFolder: catalog.folder)
         // A dead process (pid 999999 does not exist) left staging for a video that never committed.
@@ -72,11 +73,11 @@ final class CrashSafetyTests: XCTestCase {
     }
 
     func testTwoConcurrentIngestsIntoOneCatalogLoseNothing() throws {
-        let exe = try IngestTestSupport.executable()
-        let dir = try IngestTestSupport.tempDir()
+        let exe = try TestFiles.executable()
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
         let db = dir.appendingPathComponent("seqcurate.db")
         // Two different files: the sample, and the sample with one byte appended (same frames, other content hash).
-        let a = try IngestTestSupport.asset("carphone_pristine.mp4")
+        let a = try TestFiles.asset("carphone_pristine.mp4")
         let b = dir.appendingPathComponent("carphone_copy.mp4")
         var data = try Data(contentsOf: a)
         data.append(0)

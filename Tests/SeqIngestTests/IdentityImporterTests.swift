@@ -3,14 +3,15 @@ import SeqCatalog
 import SeqIngest
 import SeqMedia
 import XCTest
+import SeqTestSupport
 
 final class IdentityImporterTests: XCTestCase {
     /// ROOT/messi/{a.jpg (real photo), b.png (same photo), broken.jpg}, ROOT/blank/plain.png (no face), ROOT/empty/
     private func makeTree() throws -> URL {
-        let root = try IngestTestSupport.tempDir().appendingPathComponent("celebs")
+        let root = try TestFiles.tempDirectory("seqcurate-ingest").appendingPathComponent("celebs")
         let fm = FileManager.default
         for d in ["messi", "blank", "empty"] { try fm.createDirectory(at: root.appendingPathComponent(d), withIntermediateDirectories: true) }
-        let photo = try IngestTestSupport.asset("messi5.jpg")
+        let photo = try TestFiles.asset("messi5.jpg")
         try fm.copyItem(at: photo, to: root.appendingPathComponent("messi/a.jpg"))
         try ImageIO.writePNG(try ImageIO.read(photo), to: root.appendingPathComponent("messi/b.png"))
         try "not an image".write(to: root.appendingPathComponent("messi/broken.jpg"), atomically: true, encoding: .utf8)
@@ -63,7 +64,7 @@ final class IdentityImporterTests: XCTestCase {
     }
 
     func testMissingOrEmptyRootIsAClearError() throws {
-        let dir = try IngestTestSupport.tempDir()
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
         XCTAssertThrowsError(try IdentityImporter.scan(dir.appendingPathComponent("nope"))) { XCTAssertTrue("\($0)".contains("no such folder")) }
         XCTAssertThrowsError(try IdentityImporter.scan(dir)) { XCTAssertTrue("\($0)".contains("no identity folders")) }
     }

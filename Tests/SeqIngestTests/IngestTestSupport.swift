@@ -2,30 +2,13 @@ import Foundation
 import SeqCatalog
 import SeqDetect
 import SeqIngest
+import SeqTestSupport
 import XCTest
 
 enum IngestTestSupport {
-    static let repoRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static func asset(_ name: String) throws -> URL {
-        let url = repoRoot.appendingPathComponent("assets/\(name)")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            XCTFail("missing \(url.path): run tools/setup.sh")
-            throw XCTSkip("asset missing")
-        }
-        return url
-    }
-
-    static func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("seqcurate-ingest-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// One detector for the whole test process: the weights load once.
     static let detector: MTCNN? = {
-        let url = repoRoot.appendingPathComponent(MTCNN.defaultWeightsPath)
+        let url = TestFiles.repoRoot.appendingPathComponent(MTCNN.defaultWeightsPath)
         var options = MTCNNOptions()
         options.parallelPyramid = false
         return try? MTCNN(weights: url, options: options)
@@ -56,19 +39,6 @@ enum IngestTestSupport {
         let results = try videos.map { try ingestor.ingest($0, quiet: true) }
         try catalog.finishIngestRun(id: runID, status: .finished)
         return results
-    }
-
-    /// The `seqcurate` executable built beside the tests.
-    static func executable() throws -> URL {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("seqcurate"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("seqcurate"),
-            repoRoot.appendingPathComponent(".build/debug/seqcurate"),
-        ]
-        guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("seqcurate executable not built next to the tests")
-        }
-        return url
     }
 
     /// Every file below `dir`, relative.

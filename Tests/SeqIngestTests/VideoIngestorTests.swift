@@ -2,11 +2,12 @@ import Foundation
 import SeqCatalog
 import SeqIngest
 import XCTest
+import SeqTestSupport
 
 final class VideoIngestorTests: XCTestCase {
     func testCarphoneGivesOneLongTrackAndOneSequence() throws {
-        let dir = try IngestTestSupport.tempDir()
-        let (catalog, results) = try IngestTestSupport.ingest([try IngestTestSupport.asset("carphone_pristine.mp4")], into: dir)
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
+        let (catalog, results) = try IngestTestSupport.ingest([try TestFiles.asset("carphone_pristine.mp4")], into: dir)
         XCTAssertEqual(results[0].outcome, .ingested)
         let videos = try catalog.videos()
         XCTAssertEqual(videos.count, 1)
@@ -37,12 +38,12 @@ final class VideoIngestorTests: XCTestCase {
     }
 
     func testMegamindGivesSeveralTracksThatNeverJumpOrCrossACut() throws {
-        let dir = try IngestTestSupport.tempDir()
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
         // Detection on every 3rd frame, boxes and landmarks interpolated between: the same tracks
         // as every frame (docs/ingest.md), in a third of the time.
         var options = IngestOptions()
         options.detectEvery = 3
-        let (catalog, results) = try IngestTestSupport.ingest([try IngestTestSupport.asset("Megamind.avi")], into: dir, options: options)
+        let (catalog, results) = try IngestTestSupport.ingest([try TestFiles.asset("Megamind.avi")], into: dir, options: options)
         XCTAssertEqual(results[0].outcome, .ingested)
         let video = try XCTUnwrap(try catalog.videos().first)
         let tracks = try catalog.tracks()
@@ -58,8 +59,8 @@ final class VideoIngestorTests: XCTestCase {
     }
 
     func testSameFileTwiceAddsNothingAndForceRedoesIt() throws {
-        let dir = try IngestTestSupport.tempDir()
-        let video = try IngestTestSupport.asset("carphone_pristine.mp4")
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
+        let video = try TestFiles.asset("carphone_pristine.mp4")
         let (catalog, first) = try IngestTestSupport.ingest([video], into: dir)
         XCTAssertEqual(first[0].outcome, .ingested)
         let before = try catalog.stats()
@@ -84,14 +85,14 @@ final class VideoIngestorTests: XCTestCase {
     }
 
     func testBadVideosAreRecordedAsFailedAndTheRunGoesOn() throws {
-        let dir = try IngestTestSupport.tempDir()
-        let data = try Data(contentsOf: try IngestTestSupport.asset("carphone_pristine.mp4"))
+        let dir = try TestFiles.tempDirectory("seqcurate-ingest")
+        let data = try Data(contentsOf: try TestFiles.asset("carphone_pristine.mp4"))
         let truncated = dir.appendingPathComponent("half.mp4")
         try data.prefix(data.count / 2).write(to: truncated)
         let text = dir.appendingPathComponent("notes.mp4")
         try "not a video".write(to: text, atomically: true, encoding: .utf8)
         let (catalog, results) = try IngestTestSupport.ingest(
-            [truncated, text, try IngestTestSupport.asset("carphone_pristine.mp4")], into: dir)
+            [truncated, text, try TestFiles.asset("carphone_pristine.mp4")], into: dir)
         guard case .failed(let reason) = results[0].outcome else { return XCTFail("truncated file not failed") }
         XCTAssertFalse(reason.isEmpty)
         guard case .failed = results[1].outcome else { return XCTFail("text file not failed") }

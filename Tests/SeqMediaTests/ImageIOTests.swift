@@ -2,6 +2,7 @@ import Foundation
 import SeqCore
 import XCTest
 @testable import SeqMedia
+import SeqTestSupport
 
 final class ImageIOTests: XCTestCase {
     private func gradient(_ w: Int, _ h: Int, seed: Int = 0) -> Image {
@@ -15,7 +16,7 @@ final class ImageIOTests: XCTestCase {
     }
 
     func testPNGRoundTripIsLossless() throws {
-        let dir = try TestPaths.tempDir()
+        let dir = try TestFiles.tempDirectory("seqcurate-test")
         let img = gradient(37, 23)
         let url = dir.appendingPathComponent("a.png")
         try ImageIO.writePNG(img, to: url)
@@ -26,7 +27,7 @@ final class ImageIOTests: XCTestCase {
     }
 
     func testConsecutivePNGsDoNotBlend() throws {
-        let dir = try TestPaths.tempDir()
+        let dir = try TestFiles.tempDirectory("seqcurate-test")
         let a = gradient(32, 32, seed: 0), b = gradient(32, 32, seed: 100)
         try ImageIO.writePNG(a, to: dir.appendingPathComponent("a.png"))
         try ImageIO.writePNG(b, to: dir.appendingPathComponent("b.png"))
@@ -36,7 +37,7 @@ final class ImageIOTests: XCTestCase {
     }
 
     func testJPEGRoundTripIsClose() throws {
-        let dir = try TestPaths.tempDir()
+        let dir = try TestFiles.tempDirectory("seqcurate-test")
         let img = gradient(64, 48)
         let hi = dir.appendingPathComponent("hi.jpg"), lo = dir.appendingPathComponent("lo.jpg")
         try ImageIO.writeJPEG(img, to: hi, quality: 95)
@@ -51,7 +52,7 @@ final class ImageIOTests: XCTestCase {
     }
 
     func testReadsRealJPEGAndHandWrittenBMP() throws {
-        let messi = try ImageIO.read(try TestPaths.asset("messi5.jpg"))
+        let messi = try ImageIO.read(try TestFiles.asset("messi5.jpg"))
         XCTAssertEqual(messi.width, 548)
         XCTAssertEqual(messi.height, 342)
         // 2x2 24-bit BMP, rows bottom-up, BGR, rows padded to 4 bytes.
@@ -61,18 +62,18 @@ final class ImageIOTests: XCTestCase {
         u32(70); u32(0); u32(54); u32(40); u32(2); u32(2); u16(1); u16(24); u32(0); u32(16); u32(2835); u32(2835); u32(0); u32(0)
         bmp.append(contentsOf: [0, 0, 255, 0, 255, 0, 0, 0]) // bottom row: red, green
         bmp.append(contentsOf: [255, 0, 0, 255, 255, 255, 0, 0]) // top row: blue, white
-        let url = try TestPaths.tempDir().appendingPathComponent("t.bmp")
+        let url = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("t.bmp")
         try bmp.write(to: url)
         let img = try ImageIO.read(url)
         XCTAssertEqual(img.pixels, [0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255, 0])
     }
 
     func testUnreadableImagesNameTheFile() throws {
-        let dir = try TestPaths.tempDir()
+        let dir = try TestFiles.tempDirectory("seqcurate-test")
         let text = dir.appendingPathComponent("x.jpg")
         try "hello".write(to: text, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ImageIO.read(text)) { XCTAssertTrue("\($0)".contains(text.path)) }
-        let jpeg = try Data(contentsOf: try TestPaths.asset("messi5.jpg"))
+        let jpeg = try Data(contentsOf: try TestFiles.asset("messi5.jpg"))
         let cut = dir.appendingPathComponent("cut.jpg")
         try jpeg.prefix(200).write(to: cut)
         XCTAssertThrowsError(try ImageIO.read(cut)) { XCTAssertTrue("\($0)".contains(cut.path)) }

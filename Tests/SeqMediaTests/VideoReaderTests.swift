@@ -2,10 +2,11 @@ import Foundation
 import SeqCore
 import XCTest
 @testable import SeqMedia
+import SeqTestSupport
 
 final class VideoReaderTests: XCTestCase {
     func testDecodesEveryFrameOfTheSample() throws {
-        let url = try TestPaths.asset("carphone_pristine.mp4")
+        let url = try TestFiles.asset("carphone_pristine.mp4")
         let reader = try VideoReader(url: url)
         XCTAssertEqual(reader.info.width, 176)
         XCTAssertEqual(reader.info.height, 144)
@@ -26,7 +27,7 @@ final class VideoReaderTests: XCTestCase {
     }
 
     func testStrideTimeWindowSizeAndGray() throws {
-        let url = try TestPaths.asset("carphone_pristine.mp4")
+        let url = try TestFiles.asset("carphone_pristine.mp4")
         var options = VideoReaderOptions(width: 88, grayscale: true, stride: 5)
         options.startTime = 1.0
         options.endTime = 2.0
@@ -46,21 +47,21 @@ final class VideoReaderTests: XCTestCase {
     }
 
     func testProbeCountsDecodedFrames() throws {
-        let r = try MediaProbe.probe(try TestPaths.asset("carphone_pristine.mp4"))
+        let r = try MediaProbe.probe(try TestFiles.asset("carphone_pristine.mp4"))
         XCTAssertEqual(r.frames, 120)
         XCTAssertEqual(r.width, 176)
         XCTAssertEqual(r.height, 144)
-        let m = try MediaProbe.probe(try TestPaths.asset("Megamind.avi"))
+        let m = try MediaProbe.probe(try TestFiles.asset("Megamind.avi"))
         XCTAssertEqual(m.frames, 270)
         XCTAssertEqual(m.codec, "mpeg4")
     }
 
     func testRotationMetadataIsHonoured() throws {
-        let src = try TestPaths.asset("carphone_pristine.mp4")
+        let src = try TestFiles.asset("carphone_pristine.mp4")
         guard let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw XCTSkip("ffmpeg CLI not installed (tools/setup.sh installs it)")
         }
-        let out = try TestPaths.tempDir().appendingPathComponent("rotated.mp4")
+        let out = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("rotated.mp4")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: ffmpeg)
         p.arguments = ["-v", "error", "-i", src.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", "-y", out.path]
@@ -104,27 +105,27 @@ final class BadVideoTests: XCTestCase {
     }
 
     func testZeroByteFile() throws {
-        let url = try TestPaths.tempDir().appendingPathComponent("empty.mp4")
+        let url = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("empty.mp4")
         FileManager.default.createFile(atPath: url.path, contents: Data())
         expectError(url, containing: "empty")
     }
 
     func testTextFileNamedMP4() throws {
-        let url = try TestPaths.tempDir().appendingPathComponent("notes.mp4")
+        let url = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("notes.mp4")
         try "this is not a video\n".write(to: url, atomically: true, encoding: .utf8)
         expectError(url, containing: "not a readable video")
     }
 
     func testTruncatedMP4() throws {
-        let data = try Data(contentsOf: try TestPaths.asset("carphone_pristine.mp4"))
-        let url = try TestPaths.tempDir().appendingPathComponent("half.mp4")
+        let data = try Data(contentsOf: try TestFiles.asset("carphone_pristine.mp4"))
+        let url = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("half.mp4")
         try data.prefix(data.count / 2).write(to: url)
         expectError(url, containing: "not a readable video")
     }
 
     func testTruncatedAVIKeepsWhatItCanButReportsTruncation() throws {
-        let data = try Data(contentsOf: try TestPaths.asset("Megamind.avi"))
-        let url = try TestPaths.tempDir().appendingPathComponent("half.avi")
+        let data = try Data(contentsOf: try TestFiles.asset("Megamind.avi"))
+        let url = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("half.avi")
         try data.prefix(data.count / 3).write(to: url)
         expectError(url, containing: "truncated")
     }
@@ -139,7 +140,7 @@ final class BadVideoTests: XCTestCase {
         wav.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(1); u16(1); u32(8000); u32(16000); u16(2); u16(16)
         wav.append(contentsOf: Array("data".utf8)); u32(UInt32(samples * 2))
         for i in 0..<samples { u16(UInt16(bitPattern: Int16(sin(Double(i) * 0.3) * 8000))) }
-        let url = try TestPaths.tempDir().appendingPathComponent("sound.mp4")
+        let url = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("sound.mp4")
         try wav.write(to: url)
         expectError(url, containing: "no video stream")
     }

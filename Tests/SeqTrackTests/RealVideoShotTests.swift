@@ -1,16 +1,16 @@
 import Foundation
 import XCTest
 import SeqMedia
+import SeqTestSupport
 import SeqTrack
 
 /// The shot detector on the real sample videos in the shared test data (decoded small: the
 /// detector works on 64x36 thumbnails anyway).
 final class RealVideoShotTests: XCTestCase {
     private func shots(of name: String) throws -> (shots: [Range<Int>], frames: Int) {
-        let repoRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let url = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/real/\(name)")
-        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("\(url.path) not present") }
+        guard let url = TestFiles.sharedTestData("real/\(name)") else {
+            throw XCTSkip("\(TestFiles.sharedTestDataRoot.appendingPathComponent("real/\(name)").path) not present")
+        }
         let reader = try VideoReader(url: url, options: VideoReaderOptions(width: 160, height: 120))
         var detector = ShotDetector()
         var frames = 0

@@ -1,13 +1,11 @@
 import Foundation
 import XCTest
 import SeqCore
+import SeqTestSupport
 
-/// Locates the repository and the shared test data from this file's own path.
+/// The shared loss cases and readers for their files.
 enum TestData {
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared: URL = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
-    static let losses: URL = shared.appendingPathComponent("losses")
+    static let losses: URL = TestFiles.sharedTestDataRoot.appendingPathComponent("losses")
 
     static func floats(_ dir: URL, _ name: String) throws -> NPYArray<Float> {
         try NPYArray<Float>.read(from: dir.appendingPathComponent(name))

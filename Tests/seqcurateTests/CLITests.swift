@@ -1,26 +1,12 @@
 import Foundation
+import SeqTestSupport
 import XCTest
 
 /// The command-line tool as a user runs it.
 final class CLITests: XCTestCase {
-    static let repoRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    private func executable() throws -> URL {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("seqcurate"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("seqcurate"),
-            Self.repoRoot.appendingPathComponent(".build/debug/seqcurate"),
-        ]
-        guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("seqcurate executable not built next to the tests")
-        }
-        return url
-    }
-
     private func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
-        p.executableURL = try executable()
+        p.executableURL = try TestFiles.executable()
         p.arguments = args
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -32,17 +18,8 @@ final class CLITests: XCTestCase {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    private func asset(_ name: String) throws -> String {
-        let url = Self.repoRoot.appendingPathComponent("assets/\(name)")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            XCTFail("missing \(url.path): run tools/setup.sh")
-            throw XCTSkip("asset missing")
-        }
-        return url.path
-    }
-
     func testProbeJSONReportsTheSample() throws {
-        let r = try run(["probe", "--json", try asset("carphone_pristine.mp4")])
+        let r = try run(["probe", "--json", try TestFiles.asset("carphone_pristine.mp4").path])
         XCTAssertEqual(r.status, 0, r.err)
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         XCTAssertEqual(obj["frames"] as? Int, 120)
@@ -54,13 +31,12 @@ final class CLITests: XCTestCase {
     }
 
     func testProbeGoesPastBadFilesAndFailsAtTheEnd() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TestFiles.tempDirectory("cli")
         let text = dir.appendingPathComponent("notes.mp4")
         try "hello".write(to: text, atomically: true, encoding: .utf8)
         let empty = dir.appendingPathComponent("empty.mp4")
         FileManager.default.createFile(atPath: empty.path, contents: Data())
-        let r = try run(["probe", "--json", text.path, try asset("carphone_pristine.mp4"), empty.path])
+        let r = try run(["probe", "--json", text.path, try TestFiles.asset("carphone_pristine.mp4").path, empty.path])
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.out.split(separator: "\n").count, 1, "the good file is still probed")
         XCTAssertTrue(r.err.contains("\(text.path): not a readable video"), r.err)
@@ -91,7 +67,7 @@ final class CLITests: XCTestCase {
     }
 
     func testMissingWeightsSayHowToFetchThem() throws {
-        let r = try run(["detect", try asset("messi5.jpg"), "--weights", "/nonexistent/mtcnn.safetensors"])
+        let r = try run(["detect", try TestFiles.asset("messi5.jpg").path, "--weights", "/nonexistent/mtcnn.safetensors"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.err.contains("tools/setup.sh"), r.err)
     }
