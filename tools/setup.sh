@@ -95,8 +95,8 @@ debian_member opencv-doc ./usr/share/doc/opencv-doc/examples/data/messi5.jpg "$A
     1d570e49654e84c7a943918537bd9e5e1ef82920152e147c834006e235be97c9
 
 # --- MTCNN weights ---------------------------------------------------------------------
-if [[ -f tools/convert_mtcnn_weights.py ]] && [[ ! -f "$ASSETS/mtcnn.safetensors" ]]; then
+if [[ -f tools/convert_mtcnn.py ]] && [[ ! -f "$ASSETS/mtcnn.safetensors" ]]; then
     log "converting MTCNN weights (mtcnn==0.1.1 from PyPI)"
-    python3 tools/convert_mtcnn_weights.py --cache "$CACHE" --out "$ASSETS/mtcnn.safetensors"
+    python3 tools/convert_mtcnn.py --cache "$CACHE" --out "$ASSETS/mtcnn.safetensors"
 fi
 exit 0

@@ -22,12 +22,12 @@ public final class MTCNN: @unchecked Sendable {
     /// Where `tools/setup.sh` puts the converted weights, relative to the repository root.
     public static let defaultWeightsPath = "assets/mtcnn.safetensors"
 
-    /// Loads the networks from a safetensors file written by tools/convert_mtcnn_weights.py.
+    /// Loads the networks from a safetensors file written by tools/convert_mtcnn.py.
     /// Throws a `SeqError` that says how to fetch the weights when the file is missing or corrupt.
     public init(weights url: URL, options: MTCNNOptions = MTCNNOptions()) throws {
         try options.validate()
         self.options = options
-        let hint = "run tools/setup.sh (or python3 tools/convert_mtcnn_weights.py --cache DIR --out \(url.path)) to fetch and convert them"
+        let hint = "run tools/setup.sh (or python3 tools/convert_mtcnn.py --cache DIR --out \(url.path)) to fetch and convert them"
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw SeqError("MTCNN weights not found; \(hint)", file: url.path)
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Convert the published MTCNN weights (pip package mtcnn==0.1.1) into assets/mtcnn.safetensors.
 
-    python3 tools/convert_mtcnn_weights.py --cache DIR --out assets/mtcnn.safetensors
+    python3 tools/convert_mtcnn.py --cache DIR --out assets/mtcnn.safetensors
 
 Steps: `pip download --no-deps mtcnn==0.1.1` into DIR (skipped when the wheel is already
 there), check the wheel's SHA-256 against the pinned value, read mtcnn/data/mtcnn_weights.npy
@@ -57,7 +57,7 @@ def fetch_wheel(cache):
                         "mtcnn==0.1.1", "-d", cache], check=True)
     digest = sha256_of(path)
     if digest != WHEEL_SHA256:
-        sys.exit(f"convert_mtcnn_weights: {path}: SHA-256 {digest} does not match the pinned "
+        sys.exit(f"convert_mtcnn: {path}: SHA-256 {digest} does not match the pinned "
                  f"{WHEEL_SHA256}; delete it and run again")
     return path
 
