@@ -129,27 +129,58 @@ struct IndexPage {
         return "<section id=\"histograms\"><h2>Histograms</h2><div class=\"charts\">\(charts.map { $0.svg() }.joined(separator: "\n"))</div></section>\n"
     }
 
+    /// Videos listed on the index itself; a catalog with more gets list pages under `videos/`,
+    /// so the index stays small however many videos there are.
+    static let indexVideoRows = 200
+    /// Videos per list page.
+    static let listPageRows = 500
+
+    static let videoHeader = ["id", "video", "duration", "fps", "size", "status", "shots", "tracks", "sequences", "kept", "dropped"]
+
+    /// The list pages (file name under `videos/`, HTML), empty when the index holds every video.
+    func videoListPages() -> [(name: String, html: String)] {
+        guard videos.count > Self.indexVideoRows else { return [] }
+        let chunks = stride(from: 0, to: videos.count, by: Self.listPageRows).map { Array(videos[$0..<min($0 + Self.listPageRows, videos.count)]) }
+        return chunks.enumerated().map { i, chunk in
+            let name = "list-\(i + 1).html"
+            let pager = (0..<chunks.count).map { $0 == i ? "<b>\($0 + 1)</b>" : "<a href=\"list-\($0 + 1).html\">\($0 + 1)</a>" }.joined(separator: " ")
+            var body = "<section id=\"videos\"><h2>Videos \(i * Self.listPageRows + 1)–\(i * Self.listPageRows + chunk.count) of \(videos.count)</h2>"
+            body += "<p>pages \(pager)</p>"
+            body += "<p class=\"filters\"><input type=\"search\" placeholder=\"filter videos\" data-filter=\"#video-table tbody tr\"></p>"
+            body += PageTemplate.table(header: Self.videoHeader, rows: chunk.map { videoRow($0, pagePrefix: "") }, id: "video-table")
+            body += "</section>"
+            return (name, PageTemplate.document(title: "\(title) – videos", nav: [("../index.html", "Overview")], body: body))
+        }
+    }
+
     private func videoTable() -> String {
         var out = "<section id=\"videos\"><h2>Videos (\(videos.count))</h2>"
         guard !videos.isEmpty else { return out + "<p class=\"muted\">No video in the catalog.</p></section>\n" }
-        out += "<p class=\"filters\"><input type=\"search\" placeholder=\"filter videos\" data-filter=\"#video-table tbody tr\"></p>"
-        let rows = videos.map { r -> [String] in
-            let v = r.video
-            let name = HTML.escape(URL(fileURLWithPath: v.path).lastPathComponent)
-            var link = r.pages.isEmpty ? name : "<a href=\"videos/\(HTML.href(path: r.pages[0]))\">\(name)</a>"
-            if r.pages.count > 1 {
-                link += " <span class=\"muted\">pages " + r.pages.enumerated().map { "<a href=\"videos/\(HTML.href(path: $0.element))\">\($0.offset + 1)</a>" }
-                    .joined(separator: " ") + "</span>"
-            }
-            if !r.excluded.isEmpty { link += " <span class=\"badge excluded\" title=\"\(HTML.escape(r.excluded.joined(separator: "; ")))\">excluded</span>" }
-            let status = v.status == .ok ? "ok" : "<span class=\"warn\">failed: \(HTML.escape(v.failureReason ?? ""))</span>"
-            return [String(v.id!), link, v.duration.map { String(format: "%.1f s", $0) } ?? "–", v.fps.map { String(format: "%.3g", $0) } ?? "–",
-                    (v.width.map(String.init) ?? "?") + "×" + (v.height.map(String.init) ?? "?"), status,
-                    String(r.shots), String(r.tracks), String(r.sequences), HTML.count(r.kept), HTML.count(r.dropped)]
+        let shown = videos.prefix(Self.indexVideoRows)
+        if shown.count < videos.count {
+            let pages = (videos.count + Self.listPageRows - 1) / Self.listPageRows
+            out += "<p>The first \(shown.count) of \(videos.count) videos; all of them on "
+                + (1...pages).map { "<a href=\"videos/list-\($0).html\">list page \($0)</a>" }.joined(separator: ", ") + ".</p>"
         }
-        out += PageTemplate.table(header: ["id", "video", "duration", "fps", "size", "status", "shots", "tracks", "sequences", "kept", "dropped"],
-                                  rows: rows, id: "video-table")
+        out += "<p class=\"filters\"><input type=\"search\" placeholder=\"filter videos\" data-filter=\"#video-table tbody tr\"></p>"
+        out += PageTemplate.table(header: Self.videoHeader, rows: shown.map { videoRow($0, pagePrefix: "videos/") }, id: "video-table")
         return out + "</section>\n"
+    }
+
+    /// One row of a video table; `pagePrefix` leads from the table's page to the video pages.
+    private func videoRow(_ r: VideoRow, pagePrefix: String) -> [String] {
+        let v = r.video
+        let name = HTML.escape(URL(fileURLWithPath: v.path).lastPathComponent)
+        var link = r.pages.isEmpty ? name : "<a href=\"\(pagePrefix)\(HTML.href(path: r.pages[0]))\">\(name)</a>"
+        if r.pages.count > 1 {
+            link += " <span class=\"muted\">pages " + r.pages.enumerated().map { "<a href=\"\(pagePrefix)\(HTML.href(path: $0.element))\">\($0.offset + 1)</a>" }
+                .joined(separator: " ") + "</span>"
+        }
+        if !r.excluded.isEmpty { link += " <span class=\"badge excluded\" title=\"\(HTML.escape(r.excluded.joined(separator: "; ")))\">excluded</span>" }
+        let status = v.status == .ok ? "ok" : "<span class=\"warn\">failed: \(HTML.escape(v.failureReason ?? ""))</span>"
+        return [String(v.id!), link, v.duration.map { String(format: "%.1f s", $0) } ?? "–", v.fps.map { String(format: "%.3g", $0) } ?? "–",
+                (v.width.map(String.init) ?? "?") + "×" + (v.height.map(String.init) ?? "?"), status,
+                String(r.shots), String(r.tracks), String(r.sequences), HTML.count(r.kept), HTML.count(r.dropped)]
     }
 
     private func ingestRunTable() -> String {

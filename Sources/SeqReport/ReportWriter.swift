@@ -136,9 +136,15 @@ public enum ReportWriter {
                               identitiesByDataset: byDataset.keys.sorted().map { ($0, byDataset[$0]!) }, exports: try catalog.exports(),
                               runs: runs, evaluations: evaluations, missingCrops: linker.missing)
         try write(index.render(), to: staging.appendingPathComponent("index.html"))
+        let lists = index.videoListPages()
+        if !lists.isEmpty { try FileManager.default.createDirectory(at: staging.appendingPathComponent("videos"), withIntermediateDirectories: true) }
+        for list in lists {
+            try write(list.html, to: staging.appendingPathComponent("videos/\(list.name)"))
+            pages.append(out.appendingPathComponent("videos/\(list.name)"))
+        }
         try write("seqcurate report of \(catalog.url.path)\n", to: staging.appendingPathComponent(markerName))
         if linker.missing > 0 { warnings.append("\(linker.missing) kept faces have no crop file") }
-        return ReportSummary(index: pages[0], pages: pages, videoPages: pages.count - 1 - (runs.isEmpty ? 0 : 1) - (evaluations.isEmpty ? 0 : 1),
+        return ReportSummary(index: pages[0], pages: pages, videoPages: pages.count - 1 - lists.count - (runs.isEmpty ? 0 : 1) - (evaluations.isEmpty ? 0 : 1),
                              faces: faceCount, missingCrops: linker.missing, warnings: warnings)
     }
 
