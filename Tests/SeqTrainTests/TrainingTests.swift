@@ -65,7 +65,7 @@ final class TrainingTests: XCTestCase {
         var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
         let ids = try gen.writeList("identity.txt", folder: "id", classes: 8, perClass: 6, label: { $0 })
         let seqs = try gen.writeList("sequence.txt", folder: "seq", classes: 10, perClass: 5, label: { -($0 + 1) })
-        var config = smallConfig(iterations: 80, sequenceBatch: 8)
+        let config = smallConfig(iterations: 80, sequenceBatch: 8)
         let trainer = try Trainer(config: config, identity: try TrainingList(file: ids, kind: .identity),
                                   sequence: try TrainingList(file: seqs, kind: .sequence),
                                   options: .init(runDir: work.appendingPathComponent("run"), quiet: true))
