@@ -93,14 +93,7 @@ extension Catalog {
 
     /// Sets the perceptual hash of identity images (computed lazily by `exclude --images`).
     public func setIdentityImageHashes(_ hashes: [(imageID: Int64, hash: UInt64)]) throws {
-        try transaction {
-            let stmt = try db.statement("UPDATE identity_images SET crop_hash = ? WHERE id = ?")
-            for h in hashes {
-                stmt.reset()
-                stmt.bind(1, h.hash); stmt.bind(2, h.imageID)
-                try stmt.run()
-            }
-        }
+        try setCropHashes(table: "identity_images", hashes.map { ($0.imageID, $0.hash) })
     }
 
     /// The file an identity image is trained from: its aligned crop when there is one

@@ -87,11 +87,16 @@ extension Catalog {
 
     /// Sets the perceptual hash of face crops (computed lazily by `exclude --images`).
     public func setFaceCropHashes(_ hashes: [(faceID: Int64, hash: UInt64)]) throws {
+        try setCropHashes(table: "faces", hashes.map { ($0.faceID, $0.hash) })
+    }
+
+    /// `crop_hash` of rows of `table` by id, in one transaction with one prepared statement.
+    func setCropHashes(table: String, _ hashes: [(id: Int64, hash: UInt64)]) throws {
         try transaction {
-            let stmt = try db.statement("UPDATE faces SET crop_hash = ? WHERE id = ?")
+            let stmt = try db.statement("UPDATE \(table) SET crop_hash = ? WHERE id = ?")
             for h in hashes {
                 stmt.reset()
-                stmt.bind(1, h.hash); stmt.bind(2, h.faceID)
+                stmt.bind(1, h.hash); stmt.bind(2, h.id)
                 try stmt.run()
             }
         }

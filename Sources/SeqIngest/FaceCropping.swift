@@ -3,15 +3,24 @@ import SeqDetect
 import SeqMedia
 
 public enum FaceCropping {
+    /// The crop side of a method when none is given: 144 for SeqFace (the published network
+    /// crops 128 from it), 112 for the similarity template.
+    public static func defaultSize(_ method: AlignMethod) -> Int { method == .seqface ? 144 : 112 }
+
+    /// The aligner for a method; `size` is the output height (nil: `defaultSize`).
+    public static func aligner(_ method: AlignMethod, size: Int? = nil) -> any FaceAligner {
+        let side = size ?? defaultSize(method)
+        switch method {
+        case .seqface: return SeqFaceAligner(size: side)
+        case .similarity: return SimilarityAligner(template: SimilarityAligner.Template.arcface112.scaled(toHeight: side))
+        }
+    }
+
     /// The cropper for an alignment method and output size. When the landmarks give no usable
     /// geometry (the aligner declines), the detection box itself is cut and resized, so every
     /// face still gets a crop to measure.
-    public static func make(_ method: AlignMethod, size: Int) -> FaceCropper {
-        let aligner: any FaceAligner
-        switch method {
-        case .seqface: aligner = SeqFaceAligner(size: size)
-        case .similarity: aligner = SimilarityAligner(template: SimilarityAligner.Template.arcface112.scaled(toHeight: size))
-        }
+    public static func make(_ method: AlignMethod, size: Int? = nil) -> FaceCropper {
+        let aligner = aligner(method, size: size)
         let outW = aligner.outputWidth, outH = aligner.outputHeight
         return { image, face in
             aligner.align(image, face: face) ?? boxCrop(image, face.box, width: outW, height: outH)

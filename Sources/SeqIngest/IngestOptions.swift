@@ -43,7 +43,7 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public init() {}
 
     /// The crop side actually used.
-    public var effectiveCropSize: Int { cropSize ?? (align == .seqface ? 144 : 112) }
+    public var effectiveCropSize: Int { cropSize ?? FaceCropping.defaultSize(align) }
 
     /// The options as one JSON object, for the ingest run record.
     public func json() -> String {

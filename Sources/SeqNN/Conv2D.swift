@@ -101,6 +101,18 @@ public final class Conv2D: Layer {
         var rows: Range<Int>
     }
 
+    /// The work units of a batch (one per image for 1x1 kernels, which need no im2col) and this
+    /// thread's workspace, reserved for the largest unit; shared by forward and backward.
+    private func plan(_ g: WindowGeometry, batch n: Int) -> (units: [WorkUnit], work: Workspace) {
+        let (units, maxColumns) = isPointwise
+            ? ((0..<n).map { WorkUnit(image: $0, count: 1, rows: 0..<g.outH) }, g.colCols)
+            : workUnits(g, batch: n)
+        let work = Workspace.current
+        work.reserve(columns: isPointwise ? 0 : g.colRows * maxColumns,
+                     gathered: units.contains(where: { $0.count > 1 }) ? outChannels * maxColumns : 0)
+        return (units, work)
+    }
+
     /// Splits a batch into work units within the chunk and band budgets.
     private func workUnits(_ g: WindowGeometry, batch n: Int) -> (units: [WorkUnit], maxColumns: Int) {
         let perImage = g.colRows * g.colCols
@@ -135,12 +147,7 @@ public final class Conv2D: Layer {
             return y
         }
         let pointwise = isPointwise
-        let (units, maxColumns) = pointwise
-            ? ((0..<n).map { WorkUnit(image: $0, count: 1, rows: 0..<g.outH) }, p)
-            : workUnits(g, batch: n)
-        let work = Workspace.current
-        work.reserve(columns: pointwise ? 0 : k * maxColumns,
-                     gathered: units.contains(where: { $0.count > 1 }) ? outC * maxColumns : 0)
+        let (units, work) = plan(g, batch: n)
 
         x.data.withUnsafeBufferPointer { xb in
         y.data.withUnsafeMutableBufferPointer { yb in
@@ -236,12 +243,7 @@ public final class Conv2D: Layer {
         var dx = Tensor(zeros: x.shape)
         guard n > 0, p > 0 else { return dx }
         let pointwise = isPointwise
-        let (units, maxColumns) = pointwise
-            ? ((0..<n).map { WorkUnit(image: $0, count: 1, rows: 0..<g.outH) }, p)
-            : workUnits(g, batch: n)
-        let work = Workspace.current
-        work.reserve(columns: pointwise ? 0 : k * maxColumns,
-                     gathered: units.contains(where: { $0.count > 1 }) ? outC * maxColumns : 0)
+        let (units, work) = plan(g, batch: n)
         let winogradDx = needsInputGradient && usesWinogradForInputGradient
         let wantDx = needsInputGradient && !winogradDx  // through col2im below
 

@@ -35,10 +35,7 @@ struct AlignCommand: ParsableCommand {
         let mtcnn: MTCNN
         do {
             if let size, size < 8 || size > 4096 { throw SeqError("--size must lie between 8 and 4096") }
-            switch method {
-            case .seqface: aligner = SeqFaceAligner(size: size ?? 144)
-            case .similarity: aligner = SimilarityAligner(template: SimilarityAligner.Template.arcface112.scaled(toHeight: size ?? 112))
-            }
+            aligner = FaceCropping.aligner(method, size: size)
             mtcnn = try detector.makeDetector(parallelPyramid: true)
             // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
             BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)

@@ -44,7 +44,6 @@ struct ImportIdentitiesCommand: ParsableCommand {
             _ = try IdentityImporter.scan(rootURL)  // a missing or empty ROOT fails before the catalog is touched
             let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
             let mtcnn = aligned ? nil : try detector.makeDetector(parallelPyramid: false)
-            let cropSize = size ?? (align == .seqface ? 144 : 112)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let params = String(decoding: try encoder.encode(options), as: UTF8.self)
@@ -53,7 +52,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
                 weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                 parametersJSON: params, seqcurateVersion: Seqcurate.version))
             BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
-            let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: cropSize),
+            let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: size),
                                             options: options, runID: runID)
             let summary: IdentityImportSummary
             do {
