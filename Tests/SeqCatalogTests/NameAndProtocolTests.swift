@@ -22,7 +22,7 @@ final class NameAndProtocolTests: XCTestCase {
     }
 
     func testParsesAllPublishedProtocolLayouts() throws {
-        let folder = TestFiles.sharedTestDataRoot.appendingPathComponent("protocols")
+        let folder = try TestFiles.fixture("protocols")
         let lfw = try ProtocolNames.read(folder.appendingPathComponent("lfw_pairs.txt"), expected: .lfw)
         XCTAssertEqual(lfw.layout, .lfwPairs)
         XCTAssertEqual(lfw.pairCount, 6000)

@@ -21,9 +21,7 @@ final class NPYTests: XCTestCase {
     }
 
     func testReadsNumpyWrittenVectors() throws {
-        guard let url = TestFiles.sharedTestData("losses/lsro_0/labels.npy") else {
-            throw XCTSkip("shared test data losses/lsro_0/labels.npy not present")
-        }
+        let url = try TestFiles.fixture("losses/lsro_0/labels.npy")
         let labels = try NPYArray<Int32>.read(from: url)
         XCTAssertEqual(labels.shape, [8])
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SeqMedia
+import SeqTestSupport
 import XCTest
 @testable import SeqDetect
 
@@ -56,7 +57,7 @@ final class MTCNNReferenceTests: XCTestCase {
     func testMessiMatchesReference() throws {
         let mtcnn = try TestPaths.detector()
         let fixture = try loadFixture("messi5.json")
-        let image = try ImageIO.read(TestPaths.realData.appendingPathComponent("messi5.jpg"))
+        let image = try ImageIO.read(TestFiles.asset("messi5.jpg"))
         XCTAssertEqual(image.width, fixture.width)
         XCTAssertEqual(image.height, fixture.height)
         let faces = mtcnn.detect(image)
@@ -68,7 +69,7 @@ final class MTCNNReferenceTests: XCTestCase {
     func testEveryCarphoneFrameMatchesReference() throws {
         let mtcnn = try TestPaths.detector()
         let fixture = try loadFixture("carphone_pristine.json")
-        let reader = try VideoReader(url: TestPaths.realData.appendingPathComponent("carphone_pristine.mp4"))
+        let reader = try VideoReader(url: TestFiles.asset("carphone_pristine.mp4"))
         var checked = 0, failures: [String] = []
         while let frame = try reader.nextFrame() {
             XCTAssertLessThan(frame.index, fixture.frames.count)
@@ -88,7 +89,7 @@ final class MTCNNReferenceTests: XCTestCase {
     func testSeveralFacesPerFrameMatchReference() throws {
         let mtcnn = try TestPaths.detector()
         let fixture = try loadFixture("Megamind_every10.json")
-        let reader = try VideoReader(url: TestPaths.realData.appendingPathComponent("Megamind.avi"),
+        let reader = try VideoReader(url: TestFiles.asset("Megamind.avi"),
                                      options: VideoReaderOptions(stride: 10))
         var expected = fixture.frames.makeIterator()
         var failures: [String] = [], faces = 0

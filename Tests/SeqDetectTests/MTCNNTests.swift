@@ -1,6 +1,7 @@
 import Foundation
 import SeqCore
 import SeqMedia
+import SeqTestSupport
 import XCTest
 @testable import SeqDetect
 
@@ -89,7 +90,7 @@ final class MTCNNTests: XCTestCase {
     }
 
     func testMaxSideReportsFullSizeCoordinates() throws {
-        let image = try ImageIO.read(TestPaths.realData.appendingPathComponent("messi5.jpg"))
+        let image = try ImageIO.read(TestFiles.asset("messi5.jpg"))
         let full = try TestPaths.detector().detect(image)
         XCTAssertEqual(full.count, 1)
         // 548x342 -> 400x250: the 27 px face shrinks to 20 px, so look for faces from 12 px.
@@ -102,14 +103,14 @@ final class MTCNNTests: XCTestCase {
     }
 
     func testGrayscaleImagesAreDetected() throws {
-        let image = try ImageIO.read(TestPaths.realData.appendingPathComponent("messi5.jpg"), grayscale: true)
+        let image = try ImageIO.read(TestFiles.asset("messi5.jpg"), grayscale: true)
         XCTAssertEqual(image.channels, 1)
         XCTAssertEqual(try TestPaths.detector().detect(image).count, 1)
     }
 
     func testConcurrentDetectionMatchesSerial() throws {
         let mtcnn = try TestPaths.detector()
-        let reader = try VideoReader(url: TestPaths.realData.appendingPathComponent("carphone_pristine.mp4"),
+        let reader = try VideoReader(url: TestFiles.asset("carphone_pristine.mp4"),
                                      options: VideoReaderOptions(stride: 12))
         var frames: [Image] = []
         while let f = try reader.nextFrame() { frames.append(f.image) }

@@ -4,15 +4,11 @@ import XCTest
 @testable import SeqEval
 import SeqCore
 
-/// The shared protocol files.
+/// The published protocol files, copied into `Tests/Fixtures/protocols`.
 enum TestData {
-    /// `<repo root>/../shared/testdata/protocols/<name>`; skips the test when it is not present.
-    static func protocolFile(_ name: String) throws -> URL {
-        guard let url = TestFiles.sharedTestData("protocols/\(name)") else {
-            let expected = TestFiles.sharedTestDataRoot.appendingPathComponent("protocols/\(name)")
-            throw XCTSkip("shared protocol file \(expected.path) is not present")
-        }
-        return url
+    /// `Tests/Fixtures/protocols/<name>`; a missing one fails the test.
+    static func protocolFile(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+        try TestFiles.fixture("protocols/\(name)", file: file, line: line)
     }
 }
 

@@ -20,32 +20,50 @@ final class CrashSafetyTests: XCTestCase {
         let exe = try TestFiles.executable()
         let dir = try TestFiles.tempDirectory("seqcurate-ingest")
         let db = dir.appendingPathComponent("seqcurate.db")
+        let first = try TestFiles.asset("carphone_pristine.mp4")
         let video = try TestFiles.asset("Megamind.avi")
-        let p = try launch(exe, ["ingest", video.path, "--catalog", db.path, "--quiet"])
-        // Let it get well into the video (it needs several seconds for all 270 frames; the weights load in a fraction of one).
-        Thread.sleep(forTimeInterval: 1.5)
+        // Two videos: the run announces the second ("[2/2] …") once the first is committed and
+        // it starts on the second. That line is the event to wait for, not a guess in seconds.
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["ingest", first.path, video.path, "--catalog", db.path]
+        let stderr = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = stderr
+        try p.run()
+        var seen = ""
+        while !seen.contains("[2/2] ") {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        XCTAssertTrue(seen.contains("[2/2] "), "ingest ended before its second video: \(seen)")
         XCTAssertTrue(p.isRunning, "ingest finished before it could be killed; the test proves nothing")
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
 
         let catalog = try Catalog.open(at: db)
-        // The run had started (its record is written before the first video) ...
+        // The run had started and committed its first video ...
         XCTAssertEqual(try catalog.ingestRuns().count, 1)
+        let videos = try catalog.videos()
+        XCTAssertEqual(videos.map { URL(fileURLWithPath: $0.path).lastPathComponent }, ["carphone_pristine.mp4"])
+        let firstID = try XCTUnwrap(videos.first?.id)
         // ... but left nothing of the video it was working on.
-        XCTAssertEqual(try catalog.videos().count, 0)
-        XCTAssertEqual(try catalog.tracks().count, 0)
-        XCTAssertEqual(try catalog.sequences().count, 0)
-        // Crops are only written at commit time: the killed run left none.
-        let leftovers = IngestTestSupport.files(under: dir.appendingPathComponent("crops"))
-        XCTAssertEqual(leftovers, [], "orphan crops: \(leftovers.prefix(3))")
+        XCTAssertEqual(try catalog.tracks().filter { $0.videoID != firstID }.count, 0)
+        XCTAssertEqual(try catalog.sequences().filter { $0.videoID != firstID }.count, 0)
+        // Crops are only written at commit time: every crop file belongs to the first video.
+        let leftovers = Set(IngestTestSupport.files(under: dir.appendingPathComponent("crops")).map { "crops/" + $0 })
+            .subtracting(try catalog.cropPaths(videoID: firstID))
+        XCTAssertEqual(leftovers.sorted(), [], "orphan crops")
 
         // The next run does the video again, completely.
         var options = IngestOptions()
         options.detectEvery = 3
         let results = try IngestTestSupport.ingest([video], catalog: catalog, options: options)
         XCTAssertEqual(results[0].outcome, .ingested)
-        XCTAssertEqual(try catalog.videos().count, 1)
-        XCTAssertGreaterThan(try catalog.sequences().count, 0)
+        XCTAssertEqual(try catalog.videos().count, 2)
+        XCTAssertGreaterThan(try catalog.sequences().filter { $0.videoID != firstID }.count, 0)
     }
 
     func testRecoveryRemovesStagingOfDeadRunsAndPublishesCommittedOnes() throws {

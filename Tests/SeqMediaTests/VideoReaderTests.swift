@@ -59,7 +59,8 @@ final class VideoReaderTests: XCTestCase {
     func testRotationMetadataIsHonoured() throws {
         let src = try TestFiles.asset("carphone_pristine.mp4")
         guard let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("ffmpeg CLI not installed (tools/setup.sh installs it)")
+            XCTFail("the ffmpeg command line tool is missing: run tools/setup.sh")
+            return
         }
         let out = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("rotated.mp4")
         let p = Process()

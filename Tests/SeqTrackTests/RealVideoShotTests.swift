@@ -4,13 +4,11 @@ import SeqMedia
 import SeqTestSupport
 import SeqTrack
 
-/// The shot detector on the real sample videos in the shared test data (decoded small: the
+/// The shot detector on the real sample videos fetched by tools/setup.sh (decoded small: the
 /// detector works on 64x36 thumbnails anyway).
 final class RealVideoShotTests: XCTestCase {
     private func shots(of name: String) throws -> (shots: [Range<Int>], frames: Int) {
-        guard let url = TestFiles.sharedTestData("real/\(name)") else {
-            throw XCTSkip("\(TestFiles.sharedTestDataRoot.appendingPathComponent("real/\(name)").path) not present")
-        }
+        let url = try TestFiles.asset(name)
         let reader = try VideoReader(url: url, options: VideoReaderOptions(width: 160, height: 120))
         var detector = ShotDetector()
         var frames = 0

@@ -3,9 +3,9 @@ import XCTest
 import SeqCore
 import SeqTestSupport
 
-/// The shared loss cases and readers for their files.
+/// The loss cases in `Tests/Fixtures/losses` and readers for their files.
 enum TestData {
-    static let losses: URL = TestFiles.sharedTestDataRoot.appendingPathComponent("losses")
+    static let losses: URL = TestFiles.fixturesRoot.appendingPathComponent("losses")
 
     static func floats(_ dir: URL, _ name: String) throws -> NPYArray<Float> {
         try NPYArray<Float>.read(from: dir.appendingPathComponent(name))
