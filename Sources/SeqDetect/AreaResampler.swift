@@ -57,10 +57,8 @@ enum AreaResampler {
         precondition(x0 >= 0 && y0 >= 0 && width > 0 && height > 0
                      && x0 + width <= image.width && y0 + height <= image.height,
                      "resample region outside the image")
-        let cols = windows(input: width, output: outWidth)
         let rows = windows(input: height, output: outHeight)
         let stride = image.width * 3
-        let plane = outWidth * outHeight
         let rowLength = width * 3
         // Vertical pass first (whole interleaved rows, vectorisable), so the scalar horizontal
         // pass only runs over the output rows. Averaging is separable, so the order is free.
@@ -85,6 +83,16 @@ enum AreaResampler {
             }
         }}}}
         // Horizontal pass into planar output, normalised on the way.
+        horizontalPass(vertical, rowLength: rowLength, inputWidth: width, outWidth: outWidth, outHeight: outHeight,
+                       gain: gain, offset: offset, into: dst)
+    }
+
+    /// Averages each output pixel's columns of the vertically resampled rows (interleaved RGB,
+    /// `rowLength` floats each) into three planes at `dst`, times `gain` plus `offset`.
+    private static func horizontalPass(_ vertical: [Float], rowLength: Int, inputWidth: Int, outWidth: Int, outHeight: Int,
+                                       gain: Float, offset: Float, into dst: UnsafeMutablePointer<Float>) {
+        let cols = windows(input: inputWidth, output: outWidth)
+        let plane = outWidth * outHeight
         vertical.withUnsafeBufferPointer { vb in
         cols.start.withUnsafeBufferPointer { cs in
         cols.end.withUnsafeBufferPointer { ce in
@@ -109,20 +117,54 @@ enum AreaResampler {
     }
 
     /// The whole image resized to `width` x `height` by area averaging (rounded to 8 bits).
+    /// The same arithmetic as `resample` on a `FloatRGBImage`, but the vertical pass reads the
+    /// 8-bit rows directly: a float copy of the whole input would take four times its size
+    /// (1.7 GB for a 144-megapixel photo) just to shrink it.
     static func resized(_ image: Image, width: Int, height: Int) -> Image {
+        let rows = windows(input: image.height, output: height)
+        let rowLength = image.width * 3
+        let channels = image.channels
+        var vertical = [Float](repeating: 0, count: height * rowLength)
+        let table = (0..<256).map { Float($0) }
+        image.pixels.withUnsafeBufferPointer { px in
+        table.withUnsafeBufferPointer { t in
+        vertical.withUnsafeMutableBufferPointer { vb in
+            // One source row as floats, gray replicated into three channels as FloatRGBImage does.
+            func add(_ r: Int, to out: UnsafeMutablePointer<Float>, first: Bool) {
+                let line = px.baseAddress! + r * image.width * channels
+                if channels == 3 {
+                    if first { for j in 0..<rowLength { out[j] = t[Int(line[j])] } } else { for j in 0..<rowLength { out[j] += t[Int(line[j])] } }
+                } else {
+                    for x in 0..<image.width {
+                        let v = t[Int(line[x * channels])]
+                        if first { out[3 * x] = v; out[3 * x + 1] = v; out[3 * x + 2] = v } else { out[3 * x] += v; out[3 * x + 1] += v; out[3 * x + 2] += v }
+                    }
+                }
+            }
+            for i in 0..<height {
+                let a = Int(rows.start[i]), b = Int(rows.end[i])
+                let out = vb.baseAddress! + i * rowLength
+                add(a, to: out, first: true)
+                for r in (a + 1)..<max(a + 1, b) { add(r, to: out, first: false) }
+                if b - a > 1 {
+                    let inv = 1 / Float(b - a)
+                    for j in 0..<rowLength { out[j] *= inv }
+                }
+            }
+        }}}
         var planes = [Float](repeating: 0, count: 3 * width * height)
         planes.withUnsafeMutableBufferPointer { pb in
-            resample(FloatRGBImage(image), x0: 0, y0: 0, width: image.width, height: image.height,
-                     outWidth: width, outHeight: height, gain: 1, offset: 0, into: pb.baseAddress!)
+            horizontalPass(vertical, rowLength: rowLength, inputWidth: image.width, outWidth: width, outHeight: height,
+                           gain: 1, offset: 0, into: pb.baseAddress!)
         }
-        let channels = image.channels == 1 ? 1 : 3
-        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let outChannels = channels == 1 ? 1 : 3
+        var pixels = [UInt8](repeating: 0, count: width * height * outChannels)
         let plane = width * height
         for i in 0..<plane {
-            for c in 0..<channels {
-                pixels[i * channels + c] = UInt8(min(255, max(0, (planes[c * plane + i]).rounded())))
+            for c in 0..<outChannels {
+                pixels[i * outChannels + c] = UInt8(min(255, max(0, (planes[c * plane + i]).rounded())))
             }
         }
-        return Image(width: width, height: height, channels: channels, pixels: pixels)
+        return Image(width: width, height: height, channels: outChannels, pixels: pixels)
     }
 }

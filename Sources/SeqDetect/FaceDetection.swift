@@ -43,4 +43,11 @@ public struct FaceDetection: Sendable, Equatable, Codable {
     public var nose: Point2 { landmarks[2] }
     public var mouthLeft: Point2 { landmarks[3] }
     public var mouthRight: Point2 { landmarks[4] }
+
+    /// The same face in an image `x` times wider and `y` times taller (box and landmarks scaled).
+    public func scaled(x: Float, y: Float) -> FaceDetection {
+        if x == 1 && y == 1 { return self }
+        return FaceDetection(box: FaceBox(x1: box.x1 * x, y1: box.y1 * y, x2: box.x2 * x, y2: box.y2 * y),
+                             score: score, landmarks: landmarks.map { Point2($0.x * x, $0.y * y) })
+    }
 }

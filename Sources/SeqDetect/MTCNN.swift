@@ -82,11 +82,7 @@ public final class MTCNN: @unchecked Sendable {
         }
         var faces = cascade(work)
         if scaleX != 1 || scaleY != 1 {
-            for i in faces.indices {
-                faces[i].box = FaceBox(x1: faces[i].box.x1 * scaleX, y1: faces[i].box.y1 * scaleY,
-                                       x2: faces[i].box.x2 * scaleX, y2: faces[i].box.y2 * scaleY)
-                faces[i].landmarks = faces[i].landmarks.map { Point2($0.x * scaleX, $0.y * scaleY) }
-            }
+            faces = faces.map { $0.scaled(x: scaleX, y: scaleY) }
         }
         return faces
     }

@@ -17,6 +17,8 @@ public struct IdentityImportOptions: Sendable, Codable, Equatable {
     public var jpegQuality = 95
     public var align: AlignMethod = .seqface
     public var cropSize: Int?
+    /// Images with more pixels are recorded as failed (`too_large`) without being decoded.
+    public var maxPixels = ImageIO.defaultMaxPixels
     public init() {}
 }
 
@@ -25,7 +27,7 @@ public struct IdentityImportSummary: Sendable, Equatable {
     public var identities = 0
     public var imported = 0
     public var alreadyThere = 0
-    /// Images recorded as failed, by reason (`no_face`, `unreadable`).
+    /// Images recorded as failed, by reason (`no_face`, `unreadable`, `too_large`).
     public var failed: [String: Int] = [:]
     /// Identity folders without a single image.
     public var emptyIdentities: [String] = []
@@ -114,10 +116,11 @@ public final class IdentityImporter {
     private func importOne(_ url: URL, identityID: Int64, cropPath: String) -> IdentityImageRecord {
         let image: Image
         do {
-            image = try ImageIO.read(url)
+            image = try ImageIO.read(url, maxPixels: options.maxPixels)
         } catch {
             return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: options.aligned,
-                                       status: .failed, reason: "unreadable", ingestRunID: runID)
+                                       status: .failed, reason: ImageIO.isSizeLimitError(error) ? "too_large" : "unreadable",
+                                       ingestRunID: runID)
         }
         if options.aligned {
             let hash = PerceptualHash.dHash(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels)

@@ -40,3 +40,21 @@ public struct Image: Sendable, Equatable {
         return Image(width: width, height: height, channels: 1, pixels: out)
     }
 }
+
+/// A decoded image with the size its file declares: larger than `image` when the decoder scaled
+/// it down (`ImageIO.read(_:grayscale:maxPixels:reducingTo:)`).
+public struct DecodedImage: Sendable, Equatable {
+    public var image: Image
+    public var fullWidth: Int
+    public var fullHeight: Int
+
+    public init(image: Image, fullWidth: Int, fullHeight: Int) {
+        self.image = image
+        self.fullWidth = fullWidth
+        self.fullHeight = fullHeight
+    }
+
+    /// Multiply coordinates in `image` by these to get coordinates in the full-size picture.
+    public var scaleX: Float { Float(fullWidth) / Float(max(image.width, 1)) }
+    public var scaleY: Float { Float(fullHeight) / Float(max(image.height, 1)) }
+}

@@ -85,9 +85,8 @@ public final class VideoReader {
         self.options = options
         let path = url.path
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw SeqError("no such file", file: path)
-        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw SeqError("no such file", file: path) }
+        guard !isDir.boolValue else { throw SeqError("is a directory, not a video file", file: path) }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size > 0 else { throw SeqError("empty file (0 bytes)", file: path) }
         guard options.stride >= 1 else { throw SeqError("stride must be at least 1", file: path) }
@@ -181,7 +180,9 @@ public final class VideoReader {
     }
 
     /// The next frame that the options select, or nil at the end of the stream.
-    /// Throws when the data is corrupt before any frame could be decoded, or when the stream breaks off.
+    /// Throws when the data is corrupt before any frame could be decoded, when the stream breaks
+    /// off, and at the end of a stream read from its start that gave no frame at all or fewer than
+    /// half the frames the container declares: a broken file never passes for a short one.
     public func nextFrame() throws -> VideoFrame? {
         try advance(convert: true)
     }
@@ -208,11 +209,11 @@ public final class VideoReader {
                 if options.stride > 1 && index % options.stride != 0 { continue }
                 return VideoFrame(index: index, time: time, image: convert ? try image(from: frame) : Image(width: 0, height: 0, channels: 3, pixels: []))
             }
-            if rc == seq_averror_eof() { finished = true; return nil }
+            if rc == seq_averror_eof() { try endOfStream(); return nil }
             guard rc == seq_averror_eagain() else {
                 throw SeqError("decoding failed at frame \(decodedCount) (\(ffmpegErrorText(rc)))", file: url.path)
             }
-            if flushing { finished = true; return nil }
+            if flushing { try endOfStream(); return nil }
             // The decoder wants input.
             let readRC = av_read_frame(format, packet)
             if readRC < 0 {
@@ -231,6 +232,19 @@ public final class VideoReader {
             }
         }
         return nil
+    }
+
+    /// Marks the end and checks the whole stream was there. After a seek (`startTime`) the count
+    /// says nothing about the file, so it is checked only when reading from the start.
+    private func endOfStream() throws {
+        finished = true
+        guard !seeked else { return }
+        if decodedCount == 0 {
+            throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.path)
+        }
+        if let declared = info.declaredFrames, decodedCount < declared / 2 {
+            throw SeqError("truncated: decoded \(decodedCount) of \(declared) frames", file: url.path)
+        }
     }
 
     /// Calls `body` for every selected frame.

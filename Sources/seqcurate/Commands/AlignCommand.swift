@@ -29,6 +29,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Crop geometry: seqface or similarity.") var method: AlignMethod = .seqface
     @Option(help: "Output side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @OptionGroup var detector: DetectorOptions
+    @OptionGroup var limits: ImageLimitOptions
 
     func run() throws {
         let aligner: any FaceAligner
@@ -51,7 +52,8 @@ struct AlignCommand: ParsableCommand {
         for path in images {
             do {
                 let url = URL(fileURLWithPath: path)
-                let image = try ImageIO.read(url)
+                // Full size even with --max-side: the crops are cut from the original pixels.
+                let image = try ImageIO.read(url, maxPixels: limits.maxPixels)
                 let faces = mtcnn.detect(image)
                 let stem = url.deletingPathExtension().lastPathComponent
                 for (k, face) in faces.enumerated() {

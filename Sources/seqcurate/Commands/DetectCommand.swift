@@ -22,12 +22,14 @@ struct DetectCommand: ParsableCommand {
           seqcurate detect ../shared/testdata/real/messi5.jpg
           seqcurate detect --json --every 5 assets/carphone_pristine.mp4 > faces.jsonl
           seqcurate detect --max-side 640 --min-face 40 --thresholds 0.6,0.7,0.8 video.mp4
+          seqcurate detect --max-side 1600 --max-pixels 400000000 huge_panorama.jpg
         """)
 
     @Argument(help: "Image or video files.") var files: [String]
     @Flag(help: "Write JSON Lines (one object per image or frame) instead of text.") var json = false
     @Option(help: "Detect on every Nth video frame.") var every = 1
     @OptionGroup var detector: DetectorOptions
+    @OptionGroup var limits: ImageLimitOptions
 
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
 
@@ -64,7 +66,11 @@ struct DetectCommand: ParsableCommand {
     private func detect(_ file: String, with mtcnn: MTCNN) throws {
         let url = URL(fileURLWithPath: file)
         if Self.imageExtensions.contains(url.pathExtension.lowercased()) {
-            report(file, frame: nil, faces: mtcnn.detect(try ImageIO.read(url)))
+            // With --max-side the detector shrinks the image anyway: let the JPEG decoder do most of
+            // that, so a huge photo never sits in memory at full size, and map the faces back.
+            let decoded = try ImageIO.read(url, maxPixels: limits.maxPixels, reducingTo: detector.maxSide)
+            let faces = mtcnn.detect(decoded.image).map { $0.scaled(x: decoded.scaleX, y: decoded.scaleY) }
+            report(file, frame: nil, faces: faces)
             return
         }
         let reader = try VideoReader(url: url, options: VideoReaderOptions(stride: every))

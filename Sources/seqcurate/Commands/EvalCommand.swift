@@ -56,6 +56,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Model mode: detect (MTCNN) and align (SeqFace crop) raw images first.")
     var detect = false
     @OptionGroup var detectorOptions: DetectorOptions
+    @OptionGroup var imageLimits: ImageLimitOptions
 
     @Flag(help: "Print one JSON object with the figures instead of the table.")
     var json = false
@@ -209,7 +210,7 @@ extension EvalCommand {
                     u[i] = target
                     if FileManager.default.fileExists(atPath: target.path) { progress.advance(); return }
                     do {
-                        let image = try ImageIO.read(items[i].url)
+                        let image = try ImageIO.read(items[i].url, maxPixels: imageLimits.maxPixels)
                         var crop = image
                         if let face = IdentityImporter.mainFace(mtcnn.detect(image), width: image.width, height: image.height) {
                             crop = cropper(image, face)

@@ -12,7 +12,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
         discussion: """
         Without --aligned every image is searched with MTCNN; the largest face nearest the image
         centre is aligned like video faces and its crop written under crops/identities/. An image
-        with no face, or one that cannot be read, is recorded with that reason. Images are
+        with no face, one that cannot be read, or one over --max-pixels is recorded with that reason. Images are
         committed in batches: a crash loses at most the current batch, and a re-run resumes
         (images already in the catalog are skipped). Identity images get labels 0..F-1 on export.
 
@@ -26,6 +26,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
     @Flag(help: "Use the images as they are (already aligned face crops).") var aligned = false
     @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
     @OptionGroup var detector: DetectorOptions
+    @OptionGroup var limits: ImageLimitOptions
     @Option(help: "Crop geometry: seqface or similarity.") var align: AlignMethod = .seqface
     @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @Option(help: "Images per transaction.") var batch = 64
@@ -38,6 +39,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
             options.aligned = aligned
             options.align = align
             options.cropSize = size
+            options.maxPixels = limits.maxPixels
             guard batch >= 1 else { throw SeqError("--batch must be at least 1") }
             options.batchSize = batch
             let rootURL = URL(fileURLWithPath: root)
