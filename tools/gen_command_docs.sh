@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates docs/commands.md from the commands' own --help, so the reference never drifts.
-#   tools/gen_command_docs.sh [path/to/seqcurate]
+#   tools/gen_command_docs.sh [path/to/seqcurate [OUT]]
+# OUT defaults to docs/commands.md; a test writes it elsewhere and compares.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-$(swift build -c release --show-bin-path)/seqcurate}
+OUT=${2:-docs/commands.md}
+# Help text wraps at the terminal width: fix it so every machine writes the same file.
+export COLUMNS=80
 {
     echo "# Command reference"
     echo
@@ -20,5 +24,5 @@ BIN=${1:-$(swift build -c release --show-bin-path)/seqcurate}
         "$BIN" help "$cmd"
         echo '```'
     done
-} > docs/commands.md
-echo "wrote docs/commands.md"
+} > "$OUT"
+echo "wrote $OUT"
