@@ -21,6 +21,9 @@ public enum ReportWriter {
     @discardableResult
     public static func write(catalog: Catalog, options: ReportOptions, progress: ProgressReporter? = nil) throws -> ReportSummary {
         let out = options.outDirectory.standardizedFileURL
+        // The folder is replaced as a whole (with --force even one that holds no report): the
+        // same guard as export keeps the catalog, its crops and the files it uses out of reach.
+        try catalog.checkOutputFolder(out)
         try checkOutput(out, force: options.force)
         // The folder is replaced as a whole: it must not hold anything the report reads.
         let inputs = [catalog.url] + options.runFolders + options.evaluationFolders + options.evaluationImageRoots
