@@ -53,7 +53,8 @@ struct ReportCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw SeqError("no catalog here; run `seqcurate ingest` first or give --catalog", file: url.path)
             }
-            let db = try Catalog.open(at: url)
+            // The report only reads: a catalog on a read-only file system works too.
+            let db = try Catalog.openForReading(at: url)
             defer { db.close() }
             let options = ReportOptions(outDirectory: URL(fileURLWithPath: out),
                                         runFolders: runs.map { URL(fileURLWithPath: $0) },
