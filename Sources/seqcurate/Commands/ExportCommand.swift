@@ -47,7 +47,9 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+            // Read-only where it must be (read-only file system, or a catalog the user cannot
+            // write): the lists are still written, only the exports row is not.
+            let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
             var options = ExportOptions(outDir: URL(fileURLWithPath: out))
             options.minImagesPerIdentity = minImagesPerIdentity
             options.maxSequencesPerVideo = maxSequencesPerVideo
@@ -73,6 +75,9 @@ struct ExportCommand: ParsableCommand {
             print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
             if result.validationIdentities > 0 {
                 print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
+            }
+            if result.exportID == nil {
+                printError("seqcurate: warning: the catalog is read-only here, so this export is not recorded in its exports table (manifest.json has everything)")
             }
             if result.faceidNum == 0 && result.seqidNum == 0 {
                 printError("seqcurate: warning: the lists are empty; ingest videos or import identities first")
