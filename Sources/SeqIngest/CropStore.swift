@@ -41,10 +41,10 @@ public struct CropStore: Sendable {
         return url
     }
 
-    /// Writes one crop file (staging folders and identity crops). Tests replace it to simulate
-    /// a failing disk where no small file system can be mounted.
-    nonisolated(unsafe) static var writeCrop: (Data, URL) throws -> Void = { data, url in
-        try OutputFile.create(data, at: url)
+    /// Writes one crop file (staging folders and identity crops), whole or not at all. Tests
+    /// replace it to simulate a failing disk where no small file system can be mounted.
+    nonisolated(unsafe) public static var writeCrop: (Data, URL) throws -> Void = { data, url in
+        try OutputFile.write(data, to: url)
     }
 
     /// Moves a committed video's staged crops into place.
