@@ -44,6 +44,9 @@ public final class VideoIngestor {
     public let options: IngestOptions
     public let runID: Int64
     public let store: CropStore
+    /// Called after a video's crops are staged, just before its transaction: tests use it to
+    /// commit the same content from another connection, the race two processes can run.
+    var beforeTransaction: (() throws -> Void)?
 
     public init(catalog: Catalog, detector: MTCNN, cropper: @escaping FaceCropper, options: IngestOptions, runID: Int64) {
         self.catalog = catalog
@@ -164,6 +167,7 @@ public final class VideoIngestor {
                     if let path = face.cropPath, let bytes = face.cropBytes { try write(bytes, to: folder.appendingPathComponent(path)) }
                 }
             }
+            try beforeTransaction?()
             let videoID = try catalog.transaction { () -> Int64 in
                 try claim(hash, sawAtStart: existing)
                 if let old = existing?.id { try catalog.deleteVideo(id: old) }
