@@ -20,7 +20,10 @@ struct ExportCommand: ParsableCommand {
         path, face_id, seq_id, track, video, source.
 
         Excluded identities, videos and faces never appear; missing files are
-        left out and counted. The same catalog and options give byte-identical
+        left out and counted. A failed export leaves nothing behind. --out is
+        never the catalog's folder, a folder above it, or its crops folder, even
+        with --force. On a read-only catalog the lists are written but the export
+        is not recorded in it. The same catalog and options give byte-identical
         files. For the published Caffe train_val.prototxt, set root_folder to
         --root (default: the catalog folder) with a trailing slash, and F and S
         in the classifier and DSA layers (see docs/export.md).

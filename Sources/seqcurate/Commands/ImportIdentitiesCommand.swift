@@ -16,6 +16,12 @@ struct ImportIdentitiesCommand: ParsableCommand {
         committed in batches: a crash loses at most the current batch, and a re-run resumes
         (images already in the catalog are skipped). Identity images get labels 0..F-1 on export.
 
+        An image already imported under another --name stays there and is counted ("already \
+        in the catalog under dataset X"). Folders whose names start with "." are skipped and \
+        named. An image whose path holds a line break is refused (no training list can hold \
+        it) and recorded as failed (line_break_in_name); tabs and spaces are fine. Ctrl-C ends \
+        the run as interrupted; a re-run resumes.
+
         Examples:
           seqcurate import-identities CASIA-WebFace/ --name casia
           seqcurate import-identities aligned_faces/ --aligned --catalog work/seqcurate.db

@@ -22,7 +22,8 @@ struct ReportCommand: ParsableCommand {
         the page, not fatal.
 
         An earlier report in --out is replaced; a non-empty folder that holds no report is \
-        refused unless --force.
+        refused unless --force. The catalog's folder, any folder above it, its crops folder \
+        and folders holding its videos or identity images are refused even with --force.
 
         Examples:
           seqcurate report --out report/
