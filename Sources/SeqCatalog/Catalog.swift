@@ -88,7 +88,7 @@ public final class Catalog: @unchecked Sendable {
     /// Opens an existing catalog for reading only (stats, tracks, report, the reading side of
     /// export): nothing is created, migrated or written, and no journal mode is set, so a
     /// catalog on a read-only file system, or a file or folder the user cannot write, can be
-    /// read. A catalog of an older schema is read as it is.
+    /// read (SQLITE_OPEN_READONLY). A catalog of an older schema is read as it is.
     ///
     /// SQLite needs the -shm file beside a WAL database; where it is missing and cannot be
     /// created (a read-only folder), the file is opened as immutable, which needs no -shm and no
@@ -96,6 +96,13 @@ public final class Catalog: @unchecked Sendable {
     public static func openForReading(at url: URL) throws -> Catalog {
         let url = url.standardizedFileURL
         try requireFile(url)
+        // Where the file and folder can be written, a query-only connection reads as well and
+        // tidies its -wal/-shm files away on close (a SQLITE_OPEN_READONLY one leaves them).
+        if isWritable(url) {
+            let catalog = Catalog(url: url, connection: try SQLiteConnection(path: url.path, queryOnly: true))
+            try catalog.checkReadableSchema()
+            return catalog
+        }
         var connection = try SQLiteConnection(path: url.path, readOnly: true)
         let probe = sqlite3_exec(connection.handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
         if probe != SQLITE_OK {

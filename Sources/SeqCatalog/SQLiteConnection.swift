@@ -20,11 +20,16 @@ final class SQLiteConnection {
     /// file as unchangeable (`immutable=1`): SQLite then needs no -wal/-shm files and takes no
     /// locks, which is what a catalog on a read-only file system or in a folder the user
     /// cannot write needs, and is safe only there (nobody else can write it either).
-    init(path: String, readOnly: Bool = false, immutable: Bool = false) throws {
+    ///
+    /// `queryOnly` opens a file that could be written read-write but refuses every write
+    /// (`PRAGMA query_only`): unlike SQLITE_OPEN_READONLY, the last connection to close still
+    /// folds the WAL back and removes the -wal and -shm files, so reading leaves no litter.
+    init(path: String, readOnly: Bool = false, immutable: Bool = false, queryOnly: Bool = false) throws {
         self.path = path
-        self.readOnly = readOnly || immutable
+        self.readOnly = readOnly || immutable || queryOnly
         var db: OpaquePointer?
-        var flags = (self.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX
+        let openFlags = readOnly || immutable ? SQLITE_OPEN_READONLY : queryOnly ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        var flags = openFlags | SQLITE_OPEN_FULLMUTEX
         var name = path
         if immutable {
             flags |= SQLITE_OPEN_URI
@@ -40,6 +45,7 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(db, 1)
         // SQLite waits up to this long on a locked database before reporting SQLITE_BUSY.
         sqlite3_busy_timeout(db, 10_000)
+        if queryOnly { try execute("PRAGMA query_only = 1") }
     }
 
     /// `path` for a `file:` URI: the characters a URI gives meaning to are percent-encoded.

@@ -54,12 +54,23 @@ final class HardeningTests: XCTestCase {
         }
         catalog.close()
         XCTAssertEqual(try Data(contentsOf: url), before, "reading changed the file")
+        for suffix in ["-wal", "-shm"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: url.path + suffix), "reading left \(suffix) behind")
+        }
     }
 
     func testImmutableOpenNeedsNoWALOrSHMFiles() throws {
         // What openForReading falls back to where the folder cannot be written: root ignores
         // file modes, so the immutable connection is checked directly.
         let (url, videos) = try makeClosedCatalog()
+        // The plain read-only connection, used where the file cannot be written but its -shm
+        // can be made, refuses writes as well.
+        let plain = try SQLiteConnection(path: url.path, readOnly: true)
+        XCTAssertEqual(try plain.statement("SELECT count(*) FROM videos").first { $0.int(0) }, videos)
+        XCTAssertThrowsError(try plain.execute("DELETE FROM videos")) { assertPlain($0, contains: "read-only") }
+        plain.close()
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: url.path + suffix) }
+
         let connection = try SQLiteConnection(path: url.path, immutable: true)
         XCTAssertEqual(try connection.statement("SELECT count(*) FROM videos").first { $0.int(0) }, videos)
         connection.close()
