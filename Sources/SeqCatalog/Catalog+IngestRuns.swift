@@ -1,5 +1,14 @@
 import Foundation
 
+extension IngestRunRecord {
+    /// True for a `running` run of this host whose process no longer exists: it was killed, and
+    /// the next ingest or import will mark it `interrupted`.
+    public var isAbandoned: Bool {
+        guard status == .running, let pid, host == Catalog.hostName else { return false }
+        return !Catalog.processExists(pid)
+    }
+}
+
 extension Catalog {
     static let ingestRunColumnsV1 = "id, command, detector, weights_sha256, parameters_json, seqcurate_version, started_at, ended_at, status"
     static let ingestRunColumns = ingestRunColumnsV1 + ", pid, host"
