@@ -322,7 +322,10 @@ public struct TrainingListExporter {
             }
         } catch {
             try? fm.removeItem(at: staging)
-            throw SeqError("cannot write the export: \(IOFailure.reason(of: error))", file: out.path)
+            // The temporary file's name means nothing to the user: the reason names the export.
+            var reason = IOFailure.reason(of: error)
+            if reason.hasPrefix("cannot write: ") { reason.removeFirst("cannot write: ".count) }
+            throw SeqError("cannot write the export: \(reason)", file: out.path)
         }
         var old: URL?
         var placed = false

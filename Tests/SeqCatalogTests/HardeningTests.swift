@@ -208,6 +208,24 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(try catalog.exports().count, 1)
     }
 
+    func testAnExportThatRunsOutOfSpaceWritingItsListsLeavesNothingAndARetryWorks() throws {
+        let (catalog, _) = try makeFixtureCatalog(self)
+        guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root") }
+        let disk = try TestFiles.tempDirectory("seqcatalog-full", removedAfter: self)
+        guard ReadOnlyMount.sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.path) else { throw XCTSkip("tmpfs mounts are not allowed here") }
+        addTeardownBlock { ReadOnlyMount.sh("umount", disk.path) }
+        let filler = disk.appendingPathComponent("filler")
+        try Data(count: 60 * 1024).write(to: filler)
+        let out = disk.appendingPathComponent("lists")
+        XCTAssertThrowsError(try TrainingListExporter(catalog: catalog).export(ExportOptions(outDir: out))) {
+            XCTAssertEqual("\($0)", "\(out.path): cannot write the export: no space left on the device")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: disk.path), ["filler"], "nothing left, not even the temporary folder")
+        XCTAssertEqual(try catalog.exports().count, 0)
+        try FileManager.default.removeItem(at: filler)
+        XCTAssertNotNil(try TrainingListExporter(catalog: catalog).export(ExportOptions(outDir: out)).exportID)
+    }
+
     func testAnExportThatFailsReplacingAnOldOneKeepsTheOldOne() throws {
         let (catalog, dir) = try makeFixtureCatalog(self)
         let out = dir.appendingPathComponent("lists")
