@@ -45,22 +45,41 @@ extension Catalog {
     /// an import adds nothing. Returns how many rows were new.
     @discardableResult
     public func insertIdentityImages(_ images: [IdentityImageRecord]) throws -> Int {
+        try insertIdentityImagesReportingNew(images).filter { $0 }.count
+    }
+
+    /// Like `insertIdentityImages`, but says for each image whether it was new (true) or its
+    /// source path was already in the catalog (false), so that an import counts what it added.
+    public func insertIdentityImagesReportingNew(_ images: [IdentityImageRecord]) throws -> [Bool] {
         try transaction {
             let stmt = try db.statement("""
                 INSERT INTO identity_images (identity_id, source_path, crop_path, aligned, status, reason, score, crop_hash, ingest_run_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_path) DO NOTHING
                 """)
-            var added = 0
+            var added: [Bool] = []
             for m in images {
                 stmt.reset()
                 stmt.bind(1, m.identityID); stmt.bind(2, m.sourcePath); stmt.bind(3, m.cropPath); stmt.bind(4, m.aligned)
                 stmt.bind(5, m.status.rawValue); stmt.bind(6, m.reason); stmt.bind(7, m.score); stmt.bind(8, m.cropHash)
                 stmt.bind(9, m.ingestRunID)
                 try stmt.run()
-                added += db.changes
+                added.append(db.changes > 0)
             }
             return added
         }
+    }
+
+    /// True when an identity image row uses this crop path (relative to the catalog folder).
+    public func isIdentityCropInUse(_ cropPath: String) throws -> Bool {
+        try scalar("SELECT count(*) FROM identity_images WHERE crop_path = ?", [.text(cropPath)]) > 0
+    }
+
+    /// Every imported source path with the dataset it was imported under.
+    public func importedImageDatasets() throws -> [String: String] {
+        let rows = try query("SELECT m.source_path, i.dataset FROM identity_images m JOIN identities i ON i.id = m.identity_id", []) {
+            ($0.text(0), $0.text(1))
+        }
+        return Dictionary(rows, uniquingKeysWith: { a, _ in a })
     }
 
     /// True when this source image was already imported (ok or failed).

@@ -19,6 +19,11 @@ public final class Catalog: @unchecked Sendable {
     public static let defaultPath = "seqcurate.db"
 
     let db: SQLiteConnection
+    /// True when opened for reading only (`openForReading`): every write fails with "read-only".
+    public var isReadOnly: Bool { db.readOnly }
+    /// The schema version of the file as opened. A read-only catalog is not migrated, so it may
+    /// be older than `currentSchemaVersion`; queries of newer columns check this.
+    public private(set) var openedSchemaVersion = 0
     private let lock = NSRecursiveLock()
     private var transactionDepth = 0
     /// Video-level exclusions of videos deleted for re-ingest, by content hash, waiting for
@@ -38,6 +43,9 @@ public final class Catalog: @unchecked Sendable {
     public static func open(at url: URL) throws -> Catalog {
         let url = url.standardizedFileURL
         let folder = url.deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.path), !isWritable(url) {
+            throw SeqError("the catalog is read-only (its file, its folder or the file system); this command writes to it", file: url.path)
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -50,13 +58,74 @@ public final class Catalog: @unchecked Sendable {
         return catalog
     }
 
-    /// Opens an existing catalog (for commands that only read or add to one).
+    /// Opens an existing catalog (for commands that add to one).
     /// - Throws: `SeqError` saying how to make one when there is no file at `url`.
     public static func openExisting(at url: URL) throws -> Catalog {
+        try requireFile(url)
+        return try open(at: url)
+    }
+
+    /// Opens an existing catalog read-write when its file and folder can be written, and for
+    /// reading otherwise (`export`: it records itself in the catalog when it can).
+    public static func openExistingPreferringWrite(at url: URL) throws -> Catalog {
+        try requireFile(url)
+        return isWritable(url) ? try open(at: url) : try openForReading(at: url)
+    }
+
+    /// True when the catalog file and its folder can be written (the folder holds the -wal and
+    /// -shm files of WAL mode). False on a read-only file system, whoever asks.
+    public static func isWritable(_ url: URL) -> Bool {
+        let url = url.standardizedFileURL
+        return access(url.path, W_OK) == 0 && access(url.deletingLastPathComponent().path, W_OK) == 0
+    }
+
+    private static func requireFile(_ url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw SeqError("no catalog here; create one with `seqcurate ingest` or `seqcurate import-identities`, or pass --catalog", file: url.path)
         }
-        return try open(at: url)
+    }
+
+    /// Opens an existing catalog for reading only (stats, tracks, report, the reading side of
+    /// export): nothing is created, migrated or written, and no journal mode is set, so a
+    /// catalog on a read-only file system, or a file or folder the user cannot write, can be
+    /// read (SQLITE_OPEN_READONLY). A catalog of an older schema is read as it is.
+    ///
+    /// SQLite needs the -shm file beside a WAL database; where it is missing and cannot be
+    /// created (a read-only folder), the file is opened as immutable, which needs no -shm and no
+    /// locks. That fallback is refused when a non-empty -wal file holds changes it would not see.
+    public static func openForReading(at url: URL) throws -> Catalog {
+        let url = url.standardizedFileURL
+        try requireFile(url)
+        // Where the file and folder can be written, a query-only connection reads as well and
+        // tidies its -wal/-shm files away on close (a SQLITE_OPEN_READONLY one leaves them).
+        if isWritable(url) {
+            let catalog = Catalog(url: url, connection: try SQLiteConnection(path: url.path, queryOnly: true))
+            try catalog.checkReadableSchema()
+            return catalog
+        }
+        var connection = try SQLiteConnection(path: url.path, readOnly: true)
+        let probe = sqlite3_exec(connection.handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+        if probe != SQLITE_OK {
+            let primary = probe & 0xff
+            guard primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_BUSY else {
+                throw SeqError("cannot read the catalog: \(SQLiteConnection.plainReason(probe))", file: url.path)
+            }
+            connection.close()
+            let wal = url.path + "-wal"
+            if let size = (try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? Int, size > 0 {
+                throw SeqError("the catalog cannot be read here: its write-ahead log \(wal) holds changes, and the folder is read-only; "
+                               + "open it once with seqcurate where the folder is writable (that folds the log into the file)", file: url.path)
+            }
+            connection = try SQLiteConnection(path: url.path, immutable: true)
+        }
+        let catalog = Catalog(url: url, connection: connection)
+        try catalog.checkReadableSchema()
+        return catalog
+    }
+
+    /// Opens `path` for reading only (see `openForReading(at:)`).
+    public static func openForReading(path: String) throws -> Catalog {
+        try openForReading(at: URL(fileURLWithPath: path))
     }
 
     /// Opens (and creates) the catalog at `path`.
@@ -76,13 +145,34 @@ public final class Catalog: @unchecked Sendable {
         try db.execute("PRAGMA synchronous = NORMAL")
     }
 
+    /// A read-only catalog is not migrated: refuse what cannot be read instead.
+    private func checkReadableSchema() throws {
+        let version = try schemaVersion()
+        if version > Self.currentSchemaVersion {
+            throw SeqError("the catalog has schema version \(version), newer than this seqcurate understands (\(Self.currentSchemaVersion)); update seqcurate", file: url.path)
+        }
+        if version == 0 {
+            throw SeqError("not a seqcurate catalog (no schema version)", file: url.path)
+        }
+        openedSchemaVersion = version
+    }
+
     /// The schema version stored in the file (`PRAGMA user_version`).
     public func schemaVersion() throws -> Int {
         try withLock { try db.statement("PRAGMA user_version").first { $0.int(0) } ?? 0 }
     }
 
     private func migrate() throws {
-        if try schemaVersion() == Self.currentSchemaVersion { return }
+        if try schemaVersion() == Self.currentSchemaVersion {
+            openedSchemaVersion = Self.currentSchemaVersion
+            return
+        }
+        // Some migrations rebuild a table that others refer to (SQLite cannot alter a CHECK in
+        // place). With foreign keys on, dropping the old table would set those references to
+        // NULL; the pragma has no effect inside a transaction, so it is set around it, and the
+        // references are checked before the commit instead.
+        try db.execute("PRAGMA foreign_keys = OFF")
+        defer { try? db.execute("PRAGMA foreign_keys = ON") }
         try transaction {
             // Read again under the write lock: another process may have migrated meanwhile.
             let version = try schemaVersion()
@@ -103,7 +193,11 @@ public final class Catalog: @unchecked Sendable {
                 }
                 try db.execute("PRAGMA user_version = \(migration.version)")
             }
+            if try db.statement("PRAGMA foreign_key_check").first({ $0.text(0) }) != nil {
+                throw SeqError("migration left references that point nowhere; the catalog was not changed", file: url.path)
+            }
         }
+        openedSchemaVersion = Self.currentSchemaVersion
     }
 
     // MARK: transactions and locking

@@ -3,7 +3,8 @@
 
 /// One run of `ingest` or `import-identities`.
 public struct IngestRunRecord: Sendable, Equatable {
-    public enum Status: String, Sendable { case running, finished, failed }
+    /// `interrupted`: stopped by SIGINT/SIGTERM, or its process was found gone by a later run.
+    public enum Status: String, Sendable { case running, finished, failed, interrupted }
     public var id: Int64?
     /// `ingest` or `import-identities`.
     public var command: String
@@ -15,12 +16,18 @@ public struct IngestRunRecord: Sendable, Equatable {
     public var startedAt: String
     public var endedAt: String?
     public var status: Status
+    /// The process that ran it and its host (set by `beginIngestRun`; nil for runs recorded
+    /// before schema version 2), so that a later run can tell whether it is still going.
+    public var pid: Int32?
+    public var host: String?
 
     public init(id: Int64? = nil, command: String = "ingest", detector: String, weightsSHA256: String?, parametersJSON: String,
-                seqcurateVersion: String, startedAt: String = CatalogTime.now(), endedAt: String? = nil, status: Status = .running) {
+                seqcurateVersion: String, startedAt: String = CatalogTime.now(), endedAt: String? = nil, status: Status = .running,
+                pid: Int32? = nil, host: String? = nil) {
         self.id = id; self.command = command; self.detector = detector; self.weightsSHA256 = weightsSHA256
         self.parametersJSON = parametersJSON; self.seqcurateVersion = seqcurateVersion
         self.startedAt = startedAt; self.endedAt = endedAt; self.status = status
+        self.pid = pid; self.host = host
     }
 }
 

@@ -12,20 +12,52 @@ final class SQLiteConnection {
     /// How long a statement keeps retrying on `SQLITE_BUSY` beyond SQLite's own busy timeout.
     static let busyRetrySeconds: Double = 120
 
-    init(path: String) throws {
+    /// True when opened with SQLITE_OPEN_READONLY: nothing can be written, and no journal
+    /// mode is set (the file is already in WAL mode from its creation).
+    let readOnly: Bool
+
+    /// Opens `path` read-write (creating it), or read-only. `immutable` opens a read-only
+    /// file as unchangeable (`immutable=1`): SQLite then needs no -wal/-shm files and takes no
+    /// locks, which is what a catalog on a read-only file system or in a folder the user
+    /// cannot write needs, and is safe only there (nobody else can write it either).
+    ///
+    /// `queryOnly` opens a file that could be written read-write but refuses every write
+    /// (`PRAGMA query_only`): unlike SQLITE_OPEN_READONLY, the last connection to close still
+    /// folds the WAL back and removes the -wal and -shm files, so reading leaves no litter.
+    init(path: String, readOnly: Bool = false, immutable: Bool = false, queryOnly: Bool = false) throws {
         self.path = path
+        self.readOnly = readOnly || immutable || queryOnly
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let openFlags = readOnly || immutable ? SQLITE_OPEN_READONLY : queryOnly ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        var flags = openFlags | SQLITE_OPEN_FULLMUTEX
+        var name = path
+        if immutable {
+            flags |= SQLITE_OPEN_URI
+            name = "file:" + Self.uriEscaped(path) + "?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            let code = db.map { sqlite3_extended_errcode($0) } ?? rc
             sqlite3_close(db)
-            throw SeqError("cannot open catalog: \(message)", file: path)
+            throw SeqError("cannot open the catalog: \(Self.plainReason(code))", file: path)
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
         // SQLite waits up to this long on a locked database before reporting SQLITE_BUSY.
         sqlite3_busy_timeout(db, 10_000)
+        if queryOnly { try execute("PRAGMA query_only = 1") }
+    }
+
+    /// `path` for a `file:` URI: the characters a URI gives meaning to are percent-encoded.
+    static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x20, 0x7f...: out += String(format: "%%%02X", byte)
+            default: out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out
     }
 
     deinit { close() }
@@ -41,14 +73,72 @@ final class SQLiteConnection {
         handle.map { String(cString: sqlite3_errmsg($0)) } ?? "closed"
     }
 
-    func error(_ rc: Int32, _ context: String) -> SeqError {
-        SeqError("catalog error in \(context): \(lastErrorMessage) (SQLite code \(rc))", file: path)
+    func error(_ rc: Int32, _ sql: String) -> SeqError {
+        Self.userError(rc, sql: sql, path: path)
+    }
+
+    /// A one-line error in plain words for a failed statement: what was being done (from the
+    /// statement) and why (from the result code). SQLite's own text, which quotes tables and
+    /// constraints, is never shown: users act on "the catalog is read-only", not on SQL.
+    static func userError(_ rc: Int32, sql: String, path: String) -> SeqError {
+        SeqError("\(action(of: sql)): \(plainReason(rc, sql: sql))", file: path)
+    }
+
+    /// What a statement does, for messages: "cannot add to videos", "cannot read the catalog".
+    static func action(of sql: String) -> String {
+        let words = sql.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "(" }).map { $0.uppercased() }
+        func table(after keyword: String) -> String? {
+            guard let i = words.firstIndex(of: keyword), i + 1 < words.count else { return nil }
+            let name = words[i + 1].lowercased().filter { $0.isLetter || $0 == "_" }
+            return name.isEmpty ? nil : name.replacingOccurrences(of: "_", with: " ")
+        }
+        switch words.first ?? "" {
+        case "INSERT", "REPLACE": return "cannot add to \(table(after: "INTO") ?? "the catalog")"
+        case "UPDATE": return "cannot change \(table(after: "UPDATE") ?? "the catalog")"
+        case "DELETE": return "cannot delete from \(table(after: "FROM") ?? "the catalog")"
+        case "SELECT", "WITH": return "cannot read the catalog"
+        case "BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK", "END": return "cannot write the catalog"
+        case "PRAGMA": return "cannot set up the catalog"
+        default: return "catalog error"
+        }
+    }
+
+    /// The reason behind an SQLite result code, in words a user can act on.
+    static func plainReason(_ rc: Int32, sql: String = "") -> String {
+        switch rc {
+        // Extended codes are macros Swift does not import: SQLITE_CONSTRAINT | (n << 8).
+        case SQLITE_CONSTRAINT | (8 << 8), SQLITE_CONSTRAINT | (6 << 8):  // UNIQUE, PRIMARYKEY
+            return "the catalog already holds this entry (another process may have added it at the same time)"
+        case SQLITE_CONSTRAINT | (3 << 8):  // FOREIGNKEY
+            return "it refers to an entry that is not in the catalog (deleted meanwhile?)"
+        case SQLITE_CONSTRAINT | (5 << 8):  // NOTNULL
+            return "a required value is missing"
+        case SQLITE_CONSTRAINT | (1 << 8):  // CHECK
+            return "a value is outside what the catalog allows"
+        default: break
+        }
+        switch rc & 0xff {
+        case SQLITE_CONSTRAINT: return "the entry conflicts with one already in the catalog"
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return "the catalog stayed locked by another process for over \(Int(busyRetrySeconds)) s; try again when it is done"
+        case SQLITE_READONLY: return "the catalog is read-only (file, folder or file system); this command needs to write it"
+        case SQLITE_FULL: return "no space left on the device"
+        case SQLITE_IOERR: return "input/output error on the catalog file or its -wal/-shm files"
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return "the file is damaged or is not a SQLite database"
+        case SQLITE_CANTOPEN: return "cannot open the file (or create its -wal/-shm files beside it); check the folder exists and can be written"
+        case SQLITE_PERM, SQLITE_AUTH: return "permission denied"
+        case SQLITE_NOMEM: return "out of memory"
+        case SQLITE_INTERRUPT: return "interrupted"
+        case SQLITE_PROTOCOL: return "the catalog's lock files are in an inconsistent state (network file system?)"
+        case SQLITE_ERROR: return "the catalog does not have the tables this seqcurate expects (another version, or not a catalog)"
+        default: return "SQLite error code \(rc)"
+        }
     }
 
     /// Runs one or more statements without results, retrying while the database is busy.
     func execute(_ sql: String) throws {
         try Self.retryingBusy { () -> Int32 in sqlite3_exec(handle, sql, nil, nil, nil) } onError: { rc in
-            throw error(rc, sql.prefix(60).description)
+            throw error(rc, sql)
         }
     }
 
@@ -60,7 +150,7 @@ final class SQLiteConnection {
         }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
-        guard rc == SQLITE_OK, let stmt else { throw error(rc, "prepare \(sql.prefix(60))") }
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, sql) }
         let wrapped = SQLiteStatement(stmt, connection: self)
         cache[sql] = wrapped
         return wrapped
@@ -165,11 +255,12 @@ final class SQLiteStatement {
             stepped = false
             return false
         default:
-            let message = connection.lastErrorMessage
+            // The extended code tells a UNIQUE conflict from a CHECK failure; step() returns
+            // it since extended result codes are on.
             stepped = false
             sqlite3_reset(handle)
-            let sql = sqlite3_sql(handle).map { String(cString: $0) } ?? "?"
-            throw SeqError("catalog error: \(message) (SQLite code \(result)) in: \(sql.prefix(80))", file: connection.path)
+            let sql = sqlite3_sql(handle).map { String(cString: $0) } ?? ""
+            throw SQLiteConnection.userError(result, sql: sql, path: connection.path)
         }
     }
 
@@ -204,6 +295,7 @@ final class SQLiteStatement {
     func float(_ i: Int32) -> Float { Float(sqlite3_column_double(handle, i)) }
     func bool(_ i: Int32) -> Bool { sqlite3_column_int64(handle, i) != 0 }
     func text(_ i: Int32) -> String { sqlite3_column_text(handle, i).map { String(cString: $0) } ?? "" }
+    var columnCount: Int32 { sqlite3_column_count(handle) }
     func optionalInt64(_ i: Int32) -> Int64? { isNull(i) ? nil : int64(i) }
     func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
     func optionalDouble(_ i: Int32) -> Double? { isNull(i) ? nil : double(i) }

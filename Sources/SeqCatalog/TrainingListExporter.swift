@@ -22,8 +22,9 @@ public struct ExportResult: Sendable {
     /// Catalog files that do not exist and were left out.
     public var missingFiles: [String]
     public var files: [File]
-    /// The row in the catalog's `exports` table.
-    public var exportID: Int64
+    /// The row in the catalog's `exports` table; nil when the catalog was opened read-only
+    /// (the export is then not recorded).
+    public var exportID: Int64?
 }
 
 /// Writes the training lists of SeqFace's Caffe `train_val.prototxt`, a manifest, and (for
@@ -209,12 +210,13 @@ public struct TrainingListExporter {
         let manifestData = Data((manifest.serialized(.condensed) + "\n").utf8)
         contents.append((Self.manifestName, "manifest", 0, manifestData))
 
-        try writeAtomically(contents.map { ($0.name, $0.data) }, to: out, force: options.force)
-
         let optionsText = optionsJSON.serialized(.condensed)
-        let exportID = try catalog.recordExport(ExportRecord(
+        let record = ExportRecord(
             outDir: out.path, optionsJSON: optionsText, faceidNum: train.count, seqidNum: sequences.count,
-            identityImages: identityEntries.count, sequenceFaces: sequenceEntries.count, manifestSHA256: SHA256.hex(manifestData)))
+            identityImages: identityEntries.count, sequenceFaces: sequenceEntries.count, manifestSHA256: SHA256.hex(manifestData))
+        let exportID = try writeAtomically(contents.map { ($0.name, $0.data) }, to: out, force: options.force) {
+            try catalog.recordExport(record)
+        }
 
         return ExportResult(outDir: out, faceidNum: train.count, seqidNum: sequences.count, identityImages: identityEntries.count,
                             sequenceFaces: sequenceEntries.count, validationIdentities: validation.count,
@@ -240,8 +242,8 @@ public struct TrainingListExporter {
 
     func listPath(_ file: URL, options: ExportOptions, root: URL) throws -> String {
         let path = options.paths == .absolute ? file.standardizedFileURL.path : Self.relativePath(file, to: root)
-        if path.contains("\n") || path.contains("\r") {
-            throw SeqError("a path with a line break cannot go into a list", file: file.path)
+        if PrintableName.hasLineBreak(path) {
+            throw SeqError("a path with a line break cannot go into a list", file: PrintableName.escaped(file.path))
         }
         return path
     }
@@ -288,6 +290,8 @@ public struct TrainingListExporter {
     // MARK: writing
 
     func checkOutputFolder(_ out: URL, force: Bool) throws {
+        // Shared with `report`: never write over the catalog, its crops or the files it uses.
+        try catalog.checkOutputFolder(out)
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: out.path, isDirectory: &isDir) else { return }
@@ -295,20 +299,17 @@ public struct TrainingListExporter {
         let items = (try? fm.contentsOfDirectory(atPath: out.path)) ?? []
         guard !items.isEmpty else { return }
         guard force else { throw SeqError("the output folder is not empty; use --force to replace it", file: out.path) }
-        // --force replaces the whole folder: never the one holding the catalog or its crops.
-        let catalogPath = catalog.url.standardizedFileURL.path
-        let cropsPath = catalog.folder.appendingPathComponent("crops").standardizedFileURL.path
-        if catalogPath.hasPrefix(out.path + "/") {
-            throw SeqError("the output folder holds the catalog; --force would delete it. Choose another --out", file: out.path)
-        }
-        if out.path == cropsPath || out.path.hasPrefix(cropsPath + "/") {
-            throw SeqError("the output folder holds catalog crops; --force would delete them. Choose another --out", file: out.path)
-        }
     }
 
     /// Writes `files` into a fresh folder beside `out`, then renames it to `out`; an old
     /// non-empty `out` (with `force`) is moved aside first and removed after.
-    func writeAtomically(_ files: [(name: String, data: Data)], to out: URL, force: Bool) throws {
+    ///
+    /// `record` (the catalog's `exports` row) runs in one transaction with the rename: if either
+    /// fails, neither is kept, so a failed export leaves no lists behind (and a retry finds the
+    /// folder as it was) and the catalog never lists an export that is not there. A catalog
+    /// opened read-only is not recorded in; nil is returned then.
+    func writeAtomically(_ files: [(name: String, data: Data)], to out: URL, force: Bool,
+                         record: () throws -> Int64) throws -> Int64? {
         let fm = FileManager.default
         let parent = out.deletingLastPathComponent()
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -317,37 +318,59 @@ public struct TrainingListExporter {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
             try fm.createDirectory(at: staging, withIntermediateDirectories: false)
             for f in files {
-                try f.data.write(to: staging.appendingPathComponent(f.name))
+                try OutputFile.create(f.data, at: staging.appendingPathComponent(f.name))
             }
         } catch {
             try? fm.removeItem(at: staging)
-            throw SeqError("cannot write the export: \(error.localizedDescription)", file: staging.path)
+            // The temporary file's name means nothing to the user: the reason names the export.
+            var reason = IOFailure.reason(of: error)
+            if reason.hasPrefix("cannot write: ") { reason.removeFirst("cannot write: ".count) }
+            throw SeqError("cannot write the export: \(reason)", file: out.path)
         }
         var old: URL?
-        if fm.fileExists(atPath: out.path) {
-            // Re-check under the final step: another export may have filled it meanwhile.
-            let items = (try? fm.contentsOfDirectory(atPath: out.path)) ?? []
-            if items.isEmpty {
-                rmdir(out.path)
-            } else if force {
-                let aside = parent.appendingPathComponent(".\(out.lastPathComponent).old-\(tag)")
-                if rename(out.path, aside.path) != 0 {
-                    let reason = String(cString: strerror(errno))
-                    try? fm.removeItem(at: staging)
-                    throw SeqError("cannot move the old output aside: \(reason)", file: out.path)
+        var placed = false
+        /// Moves the staged folder to `out`, the old one aside.
+        func place() throws {
+            if fm.fileExists(atPath: out.path) {
+                // Re-check under the final step: another export may have filled it meanwhile.
+                let items = (try? fm.contentsOfDirectory(atPath: out.path)) ?? []
+                if items.isEmpty {
+                    rmdir(out.path)
+                } else if force {
+                    let aside = parent.appendingPathComponent(".\(out.lastPathComponent).old-\(tag)")
+                    if rename(out.path, aside.path) != 0 {
+                        throw SeqError("cannot move the old output aside: \(IOFailure.reason(errno: errno))", file: out.path)
+                    }
+                    old = aside
+                } else {
+                    throw SeqError("the output folder is not empty; use --force to replace it", file: out.path)
                 }
-                old = aside
-            } else {
-                try? fm.removeItem(at: staging)
-                throw SeqError("the output folder is not empty; use --force to replace it", file: out.path)
             }
+            if rename(staging.path, out.path) != 0 {
+                let code = errno
+                if let o = old { rename(o.path, out.path); old = nil }
+                throw SeqError("cannot move the export into place: \(IOFailure.reason(errno: code))", file: out.path)
+            }
+            placed = true
         }
-        if rename(staging.path, out.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            if let old { rename(old.path, out.path) }
+        do {
+            var id: Int64?
+            if catalog.isReadOnly {
+                try place()
+            } else {
+                try catalog.transaction {
+                    id = try record()
+                    try place()
+                }
+            }
+            if let old { try? fm.removeItem(at: old) }
+            return id
+        } catch {
+            // The commit failed after the rename: put everything back as it was.
+            if placed, rename(out.path, staging.path) == 0, let o = old { rename(o.path, out.path) }
             try? fm.removeItem(at: staging)
-            throw SeqError("cannot move the export into place: \(reason)", file: out.path)
+            if let e = error as? SeqError { throw e }
+            throw SeqError("cannot write the export: \(IOFailure.reason(of: error))", file: out.path)
         }
-        if let old { try? fm.removeItem(at: old) }
     }
 }

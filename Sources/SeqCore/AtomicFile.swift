@@ -1,25 +1,18 @@
 import Foundation
 
 /// Writes files so that a reader never sees half of one: write beside, then rename.
+///
+/// Only regular files are replaced: a character device or FIFO at `url` (`/dev/null`, a named
+/// pipe) is written into instead (see `OutputFile`), so no command can turn `/dev/null` into a
+/// regular file.
 public enum AtomicFile {
+    /// Writes `data` to `url` (see the type's description).
+    /// - Throws: `SeqError` naming the file, e.g. "no space left on the device".
     public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try data.write(to: tmp)
-            if rename(tmp.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: tmp)
-                throw SeqError("cannot write: \(reason)", file: url.path)
-            }
-        } catch let e as SeqError {
-            throw e
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw SeqError("cannot write: \(error.localizedDescription)", file: url.path)
-        }
+        try OutputFile.write(data, to: url)
     }
 
+    /// Writes `text` as UTF-8 to `url`.
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }

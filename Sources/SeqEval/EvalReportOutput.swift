@@ -98,7 +98,7 @@ extension EvalReport {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw SeqError("cannot create output folder", file: directory.path)
+            throw SeqError("cannot create output folder: \(IOFailure.reason(of: error))", file: directory.path)
         }
         let roc = directory.appendingPathComponent("roc.txt")
         let svg = directory.appendingPathComponent("roc.svg")

@@ -36,9 +36,15 @@ public struct CropStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw SeqError("cannot create the crop folder: \(error.localizedDescription)", file: url.path)
+            throw SeqError("cannot create the crop folder: \(IOFailure.reason(of: error))", file: url.path)
         }
         return url
+    }
+
+    /// Writes one crop file (staging folders and identity crops), whole or not at all. Tests
+    /// replace it to simulate a failing disk where no small file system can be mounted.
+    nonisolated(unsafe) public static var writeCrop: (Data, URL) throws -> Void = { data, url in
+        try OutputFile.write(data, to: url)
     }
 
     /// Moves a committed video's staged crops into place.
@@ -50,7 +56,7 @@ public struct CropStore: Sendable {
         do {
             try fm.moveItem(at: staging, to: final)
         } catch {
-            throw SeqError("cannot move crops into place: \(error.localizedDescription)", file: final.path)
+            throw SeqError("cannot move crops into place: \(IOFailure.reason(of: error))", file: final.path)
         }
     }
 

@@ -31,6 +31,14 @@ public struct IdentityImportSummary: Sendable, Equatable {
     public var failed: [String: Int] = [:]
     /// Identity folders without a single image.
     public var emptyIdentities: [String] = []
+    /// Images left alone because the catalog already holds them under another dataset name
+    /// (`source_path` is unique): counts by that dataset.
+    public var inOtherDatasets: [String: Int] = [:]
+    /// Folders under the root whose names start with "." (`.hidden`, `...`), not imported.
+    public var hiddenFolders: [String] = []
+    /// Images refused because their path holds a line break (no line-based list can hold it),
+    /// escaped for printing; they are recorded as failed with reason `line_break_in_name`.
+    public var refusedNames: [String] = []
 }
 
 /// Imports an identity dataset laid out as `ROOT/<identity>/<image>`.
@@ -53,13 +61,37 @@ public final class IdentityImporter {
         self.runID = runID
     }
 
+    /// The reason recorded for an image whose path holds a line break.
+    public static let lineBreakReason = "line_break_in_name"
+
+    /// What `scanTree` found under a root.
+    public struct Tree {
+        /// Identity folders and their images, sorted.
+        public var identities: [(identity: String, images: [URL])]
+        /// Folders whose names start with "." (hidden by convention, like `.git`), skipped.
+        public var hiddenFolders: [String]
+    }
+
     /// Lists `root`'s identity folders and their images, sorted, so that every run sees the same order.
     public static func scan(_ root: URL) throws -> [(identity: String, images: [URL])] {
+        try scanTree(root).identities
+    }
+
+    /// Lists `root`'s identity folders and their images, sorted, and the hidden folders it skips.
+    public static func scanTree(_ root: URL) throws -> Tree {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root.path, isDirectory: &isDir) else { throw SeqError("no such folder", file: root.path) }
         guard isDir.boolValue else { throw SeqError("not a folder (expected ROOT/<identity>/<image>)", file: root.path) }
-        let names = try fm.contentsOfDirectory(atPath: root.path).filter { !$0.hasPrefix(".") }.sorted()
+        let all: [String]
+        do {
+            all = try fm.contentsOfDirectory(atPath: root.path).sorted()
+        } catch {
+            throw SeqError("cannot list the folder: \(IOFailure.reason(of: error))", file: root.path)
+        }
+        // Hidden folders (.git, .thumbnails, ...) are not identities; they are reported, not imported.
+        let hidden = all.filter { $0.hasPrefix(".") && fm.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &isDir) && isDir.boolValue }
+        let names = all.filter { !$0.hasPrefix(".") }
         var out: [(String, [URL])] = []
         for name in names {
             let dir = root.appendingPathComponent(name)
@@ -69,41 +101,90 @@ public final class IdentityImporter {
                 .map { dir.appendingPathComponent($0) }
             out.append((name, images))
         }
-        guard !out.isEmpty else { throw SeqError("no identity folders inside (expected ROOT/<identity>/<image>)", file: root.path) }
-        return out
+        guard !out.isEmpty else {
+            let note = hidden.isEmpty ? "" : "; only hidden folders, which are skipped: " + hidden.map(PrintableName.escaped).joined(separator: ", ")
+            throw SeqError("no identity folders inside (expected ROOT/<identity>/<image>)\(note)", file: root.path)
+        }
+        return Tree(identities: out, hiddenFolders: hidden)
     }
 
+    /// Imports the tree under `root` (see the type's description). Images the catalog already
+    /// holds, under this dataset or another, are left alone and counted; images whose path holds
+    /// a line break are recorded as failed. A crop that cannot be written (disk full) stops the
+    /// import with that error; the batch in progress is not recorded and its crops are removed.
     public func run(root: URL, quiet: Bool = false) throws -> IdentityImportSummary {
         let root = root.standardizedFileURL
         let dataset = options.dataset ?? root.lastPathComponent
-        let tree = try Self.scan(root)
+        let tree = try Self.scanTree(root)
         var summary = IdentityImportSummary()
-        let done = try catalog.importedImagePaths(dataset: dataset)
+        summary.hiddenFolders = tree.hiddenFolders
+        // Every imported path with its dataset: source paths are unique in the catalog, so an
+        // image imported under another --name would be written (crop) and then not inserted.
+        let done = try catalog.importedImageDatasets()
         var work: [(identityID: Int64, identity: String, url: URL)] = []
-        for (identity, images) in tree {
+        var refused: [IdentityImageRecord] = []
+        for (identity, images) in tree.identities {
             if images.isEmpty { summary.emptyIdentities.append(identity); continue }
+            var mine = false
+            var fresh: [URL] = []
+            for url in images {
+                if let owner = done[url.path] {
+                    if owner == dataset { summary.alreadyThere += 1; mine = true } else { summary.inOtherDatasets[owner, default: 0] += 1 }
+                } else {
+                    fresh.append(url)
+                }
+            }
+            // An identity whose images all belong to another dataset is not created here.
+            guard mine || !fresh.isEmpty else { continue }
             let id = try catalog.upsertIdentity(dataset: dataset, name: identity)
             summary.identities += 1
-            for url in images {
-                if done.contains(url.path) { summary.alreadyThere += 1 } else { work.append((id, identity, url)) }
+            for url in fresh {
+                if PrintableName.hasLineBreak(url.path) {
+                    summary.refusedNames.append(PrintableName.escaped(url.path))
+                    refused.append(IdentityImageRecord(identityID: id, sourcePath: url.path, cropPath: nil, aligned: options.aligned,
+                                                       status: .failed, reason: Self.lineBreakReason, ingestRunID: runID))
+                } else {
+                    work.append((id, identity, url))
+                }
             }
+        }
+        if !refused.isEmpty {
+            let added = try catalog.insertIdentityImagesReportingNew(refused)
+            for (r, isNew) in zip(refused, added) where isNew { summary.failed[r.reason ?? "failed", default: 0] += 1 }
         }
         let progress = ProgressReporter("import \(dataset)", total: work.count, unit: "images", quiet: quiet)
         let cropRoot = "crops/identities/\(Self.safe(dataset))"
         var start = 0
         while start < work.count {
             let slice = Array(work[start..<min(start + options.batchSize, work.count)])
-            var records = [IdentityImageRecord?](repeating: nil, count: slice.count)
-            records.withUnsafeMutableBufferPointer { out in
+            var outcomes = [(record: IdentityImageRecord, writeError: SeqError?)?](repeating: nil, count: slice.count)
+            outcomes.withUnsafeMutableBufferPointer { out in
                 let buffer = out
                 DispatchQueue.concurrentPerform(iterations: slice.count) { i in
                     buffer[i] = importOne(slice[i].url, identityID: slice[i].identityID,
                                           cropPath: "\(cropRoot)/\(Self.safe(slice[i].identity))/\(Self.safe(slice[i].url.deletingPathExtension().lastPathComponent)).jpg")
                 }
             }
-            let rows = records.compactMap { $0 }
-            try catalog.transaction { _ = try catalog.insertIdentityImages(rows) }
-            for r in rows {
+            let rows = outcomes.compactMap { $0?.record }
+            if let failure = outcomes.lazy.compactMap({ $0?.writeError }).first {
+                // Nothing of this batch is recorded: its crops would be orphans.
+                for r in rows { if let crop = r.cropPath { try? FileManager.default.removeItem(at: catalog.resolve(crop)) } }
+                progress.finish()
+                throw failure
+            }
+            let (added, orphans) = try catalog.transaction { () -> ([Bool], [String]) in
+                let added = try catalog.insertIdentityImagesReportingNew(rows)
+                // A row another process inserted meanwhile wins; a crop written for ours is
+                // removed unless that row uses the same crop path (same dataset and name).
+                var orphans: [String] = []
+                for (r, isNew) in zip(rows, added) where !isNew {
+                    if let crop = r.cropPath, try !catalog.isIdentityCropInUse(crop) { orphans.append(crop) }
+                }
+                return (added, orphans)
+            }
+            for crop in orphans { try? FileManager.default.removeItem(at: catalog.resolve(crop)) }
+            for (r, isNew) in zip(rows, added) {
+                if !isNew { summary.alreadyThere += 1; continue }
                 if r.status == .ok { summary.imported += 1 } else { summary.failed[r.reason ?? "failed", default: 0] += 1 }
             }
             progress.advance(by: slice.count, note: "failed \(summary.failed.values.reduce(0, +))")
@@ -113,36 +194,42 @@ public final class IdentityImporter {
         return summary
     }
 
-    private func importOne(_ url: URL, identityID: Int64, cropPath: String) -> IdentityImageRecord {
+    private func importOne(_ url: URL, identityID: Int64, cropPath: String) -> (record: IdentityImageRecord, writeError: SeqError?) {
         let image: Image
         do {
             image = try ImageIO.read(url, maxPixels: options.maxPixels)
         } catch {
-            return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: options.aligned,
-                                       status: .failed, reason: ImageIO.isSizeLimitError(error) ? "too_large" : "unreadable",
-                                       ingestRunID: runID)
+            return (IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: options.aligned,
+                                        status: .failed, reason: ImageIO.isSizeLimitError(error) ? "too_large" : "unreadable",
+                                        ingestRunID: runID), nil)
         }
         if options.aligned {
             let hash = PerceptualHash.dHash(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels)
-            return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: true,
-                                       cropHash: hash, ingestRunID: runID)
+            return (IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: true,
+                                        cropHash: hash, ingestRunID: runID), nil)
         }
         guard let detector, let cropper, let face = Self.mainFace(detector.detect(image), width: image.width, height: image.height) else {
-            return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: false,
-                                       status: .failed, reason: "no_face", ingestRunID: runID)
+            return (IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: false,
+                                        status: .failed, reason: "no_face", ingestRunID: runID), nil)
         }
         let crop = cropper(image, face)
         let target = catalog.resolve(cropPath)
+        let record = IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: cropPath, aligned: false, score: face.score,
+                                         cropHash: PerceptualHash.dHash(pixels: crop.pixels, width: crop.width, height: crop.height, channels: crop.channels),
+                                         ingestRunID: runID)
+        // A crop that cannot be written is a problem of the disk, not of the image: recording
+        // the image as failed would make every later run skip it. The import stops instead.
         do {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try ImageIO.writeJPEG(crop, to: target, quality: options.jpegQuality)
         } catch {
-            return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: false,
-                                       status: .failed, reason: "crop_not_written", ingestRunID: runID)
+            return (record, SeqError("cannot create the crop folder: \(IOFailure.reason(of: error))", file: target.deletingLastPathComponent().path))
         }
-        let hash = PerceptualHash.dHash(pixels: crop.pixels, width: crop.width, height: crop.height, channels: crop.channels)
-        return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: cropPath, aligned: false,
-                                   score: face.score, cropHash: hash, ingestRunID: runID)
+        do {
+            try CropStore.writeCrop(try ImageIO.encodeJPEG(crop, quality: options.jpegQuality), target)
+        } catch {
+            return (record, error as? SeqError ?? SeqError("cannot write: \(IOFailure.reason(of: error))", file: target.path))
+        }
+        return (record, nil)
     }
 
     /// The largest face, preferring faces near the image centre: area discounted by the distance

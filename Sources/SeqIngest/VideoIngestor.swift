@@ -15,6 +15,9 @@ public struct VideoIngestResult: Sendable {
         case ingested
         /// Its content is already in the catalog (use `force`).
         case skipped
+        /// Another process ingested the same content while this one was working on it (two
+        /// runs met the same video); this run's work on it was dropped.
+        case skippedConcurrent
         case failed(String)
     }
     public var path: String
@@ -41,6 +44,9 @@ public final class VideoIngestor {
     public let options: IngestOptions
     public let runID: Int64
     public let store: CropStore
+    /// Called after a video's crops are staged, just before its transaction: tests use it to
+    /// commit the same content from another connection, the race two processes can run.
+    var beforeTransaction: (() throws -> Void)?
 
     public init(catalog: Catalog, detector: MTCNN, cropper: @escaping FaceCropper, options: IngestOptions, runID: Int64) {
         self.catalog = catalog
@@ -113,8 +119,21 @@ public final class VideoIngestor {
         var cropBytes: Data?
     }
 
+    /// Thrown inside the video's transaction when another process committed the same content
+    /// first: the transaction rolls back and the video is reported as `skippedConcurrent`.
+    private struct TakenByAnotherRun: Error {}
+
+    /// Content hashes can meet in concurrent runs: each checks the catalog at the start of a
+    /// video, but only the check under the write lock (in the transaction) is final. Throws
+    /// `TakenByAnotherRun` when the row for `hash` is no longer the one seen at the start.
+    private func claim(_ hash: String, sawAtStart existing: VideoRecord?) throws {
+        let now = try catalog.video(contentHash: hash)
+        if now?.id != existing?.id { throw TakenByAnotherRun() }
+    }
+
     /// Ingests one video. Failures of the video itself (unreadable, truncated) are recorded in the
-    /// catalog and returned; failures of the catalog throw.
+    /// catalog and returned; failures of the catalog throw. A video that another process
+    /// ingests at the same time is ingested once: the later one reports `skippedConcurrent`.
     public func ingest(_ url: URL, quiet: Bool = false) throws -> VideoIngestResult {
         let clock = Date()
         var result = VideoIngestResult(path: url.path, outcome: .ingested)
@@ -148,7 +167,9 @@ public final class VideoIngestor {
                     if let path = face.cropPath, let bytes = face.cropBytes { try write(bytes, to: folder.appendingPathComponent(path)) }
                 }
             }
+            try beforeTransaction?()
             let videoID = try catalog.transaction { () -> Int64 in
+                try claim(hash, sawAtStart: existing)
                 if let old = existing?.id { try catalog.deleteVideo(id: old) }
                 var record = video
                 record.contentHash = hash
@@ -195,15 +216,26 @@ public final class VideoIngestor {
                 store.removeFinal(contentHash: hash, runID: oldRun)
             }
             result.videoID = videoID
+        } catch is TakenByAnotherRun {
+            if let staging { store.discard(staging: staging) }
+            result.outcome = .skippedConcurrent
+            result.videoID = try catalog.video(contentHash: hash)?.id
         } catch let error as SeqError where error.file == url.path || error.file == nil {
             if let staging { store.discard(staging: staging) }
             let reason = error.reason
             result.outcome = .failed(reason)
-            result.videoID = try catalog.transaction { () -> Int64 in
-                if let old = existing?.id { try catalog.deleteVideo(id: old) }
-                return try catalog.insertVideo(VideoRecord(
-                    path: url.path, contentHash: hash, duration: nil, fps: nil, width: nil, height: nil, frameCount: nil,
-                    status: .failed, failureReason: reason, ingestRunID: runID))
+            do {
+                result.videoID = try catalog.transaction { () -> Int64 in
+                    try claim(hash, sawAtStart: existing)
+                    if let old = existing?.id { try catalog.deleteVideo(id: old) }
+                    return try catalog.insertVideo(VideoRecord(
+                        path: url.path, contentHash: hash, duration: nil, fps: nil, width: nil, height: nil, frameCount: nil,
+                        status: .failed, failureReason: reason, ingestRunID: runID))
+                }
+            } catch is TakenByAnotherRun {
+                // Another run recorded this content meanwhile (ingested, or failed the same way).
+                result.outcome = .skippedConcurrent
+                result.videoID = try catalog.video(contentHash: hash)?.id
             }
         } catch {
             if let staging { store.discard(staging: staging) }
@@ -360,10 +392,15 @@ public final class VideoIngestor {
         return out
     }
 
+    /// Writes one crop into this process's staging folder. A full disk is reported as "no
+    /// space left on the device" naming the crop; the staging folder is then discarded.
     private func write(_ data: Data, to url: URL) throws {
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: url.path, contents: data) else {
-            throw SeqError("cannot write crop", file: url.path)
+        let dir = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw SeqError("cannot create the crop folder: \(IOFailure.reason(of: error))", file: dir.path)
         }
+        try CropStore.writeCrop(data, url)
     }
 }

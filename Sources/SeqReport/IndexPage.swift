@@ -194,7 +194,10 @@ struct IndexPage {
                 params = "<code>\(HTML.escape(r.parametersJSON))</code>"
             }
             return [String(r.id!), HTML.escape(r.command), HTML.escape(r.detector), HTML.escape(r.weightsSHA256.map { String($0.prefix(12)) } ?? "–"),
-                    HTML.escape(r.seqcurateVersion), HTML.escape(r.startedAt), HTML.escape(r.endedAt ?? "–"), HTML.escape(r.status.rawValue), params]
+                    HTML.escape(r.seqcurateVersion), HTML.escape(r.startedAt), HTML.escape(r.endedAt ?? "–"),
+                    // A read-only report cannot mark a dead run; it says so instead of "running".
+                    r.isAbandoned ? "<span class=\"warn\">running, but its process is gone (interrupted)</span>" : HTML.escape(r.status.rawValue),
+                    params]
         }
         out += PageTemplate.table(header: ["id", "command", "detector", "weights", "version", "started", "ended", "status", "parameters"], rows: rows)
         return out + "</section>\n"

@@ -21,6 +21,9 @@ public enum ReportWriter {
     @discardableResult
     public static func write(catalog: Catalog, options: ReportOptions, progress: ProgressReporter? = nil) throws -> ReportSummary {
         let out = options.outDirectory.standardizedFileURL
+        // The folder is replaced as a whole (with --force even one that holds no report): the
+        // same guard as export keeps the catalog, its crops and the files it uses out of reach.
+        try catalog.checkOutputFolder(out)
         try checkOutput(out, force: options.force)
         // The folder is replaced as a whole: it must not hold anything the report reads.
         let inputs = [catalog.url] + options.runFolders + options.evaluationFolders + options.evaluationImageRoots
@@ -33,18 +36,33 @@ public enum ReportWriter {
         do {
             try fm.createDirectory(at: staging.appendingPathComponent("videos"), withIntermediateDirectories: true)
         } catch {
-            throw SeqError("cannot create the report folder: \(error.localizedDescription)", file: staging.path)
+            throw SeqError("cannot create the report folder: \(IOFailure.reason(of: error))", file: staging.path)
         }
         do {
             let summary = try writePages(catalog: catalog, options: options, out: out, staging: staging, progress: progress)
             try fm.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
-            try fm.moveItem(at: staging, to: out)
+            // The old report is moved aside, not deleted, until the new one is in place: a
+            // failure between the two steps leaves the old one back where it was.
+            var aside: URL?
+            if fm.fileExists(atPath: out.path) {
+                let old = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).old-\(getpid())")
+                try? fm.removeItem(at: old)
+                if rename(out.path, old.path) != 0 {
+                    throw SeqError("cannot move the earlier report aside: \(IOFailure.reason(errno: errno))", file: out.path)
+                }
+                aside = old
+            }
+            if rename(staging.path, out.path) != 0 {
+                let code = errno
+                if let aside { rename(aside.path, out.path) }
+                throw SeqError("cannot move the report into place: \(IOFailure.reason(errno: code))", file: out.path)
+            }
+            if let aside { try? fm.removeItem(at: aside) }
             return summary
         } catch {
             try? fm.removeItem(at: staging)
             if let e = error as? SeqError { throw e }
-            throw SeqError("cannot write the report: \(error.localizedDescription)", file: out.path)
+            throw SeqError("cannot write the report: \(IOFailure.reason(of: error))", file: out.path)
         }
     }
 
@@ -148,11 +166,8 @@ public enum ReportWriter {
                              faces: faceCount, missingCrops: linker.missing, warnings: warnings)
     }
 
+    /// Writes a page into the staging folder (this process's own); a full disk says so.
     private static func write(_ text: String, to url: URL) throws {
-        do {
-            try Data(text.utf8).write(to: url)
-        } catch {
-            throw SeqError("cannot write: \(error.localizedDescription)", file: url.path)
-        }
+        try OutputFile.create(Data(text.utf8), at: url)
     }
 }

@@ -11,7 +11,7 @@ final class StatsTests: XCTestCase {
                                                     frameCount: nil, status: .failed, failureReason: "not a video"))
         }
         var s = try catalog.stats()
-        XCTAssertEqual(s.schemaVersion, 1)
+        XCTAssertEqual(s.schemaVersion, Catalog.currentSchemaVersion)
         XCTAssertEqual(s.videos, 3)
         XCTAssertEqual(s.videosFailed, 1)
         XCTAssertEqual(s.failures.first?.reason, "not a video")

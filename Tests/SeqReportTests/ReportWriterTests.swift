@@ -216,7 +216,7 @@ final class ReportWriterTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: other.appendingPathComponent("todo.txt").path))
         // Not even --force replaces the folder that holds the catalog (and its crops).
         XCTAssertThrowsError(try ReportWriter.write(catalog: fx.catalog, options: ReportOptions(outDirectory: fx.folder, force: true))) { error in
-            XCTAssertTrue("\(error)".contains("which the report reads"), "\(error)")
+            XCTAssertTrue("\(error)".contains("holds the catalog"), "\(error)")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: fx.catalog.url.path))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: fx.folder.path).filter { $0.contains(".tmp-") }, [],

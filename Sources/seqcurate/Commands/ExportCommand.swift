@@ -20,7 +20,10 @@ struct ExportCommand: ParsableCommand {
         path, face_id, seq_id, track, video, source.
 
         Excluded identities, videos and faces never appear; missing files are
-        left out and counted. The same catalog and options give byte-identical
+        left out and counted. A failed export leaves nothing behind. --out is
+        never the catalog's folder, a folder above it, or its crops folder, even
+        with --force. On a read-only catalog the lists are written but the export
+        is not recorded in it. The same catalog and options give byte-identical
         files. For the published Caffe train_val.prototxt, set root_folder to
         --root (default: the catalog folder) with a trailing slash, and F and S
         in the classifier and DSA layers (see docs/export.md).
@@ -47,7 +50,9 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+            // Read-only where it must be (read-only file system, or a catalog the user cannot
+            // write): the lists are still written, only the exports row is not.
+            let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
             var options = ExportOptions(outDir: URL(fileURLWithPath: out))
             options.minImagesPerIdentity = minImagesPerIdentity
             options.maxSequencesPerVideo = maxSequencesPerVideo
@@ -73,6 +78,9 @@ struct ExportCommand: ParsableCommand {
             print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
             if result.validationIdentities > 0 {
                 print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
+            }
+            if result.exportID == nil {
+                printError("seqcurate: warning: the catalog is read-only here, so this export is not recorded in its exports table (manifest.json has everything)")
             }
             if result.faceidNum == 0 && result.seqidNum == 0 {
                 printError("seqcurate: warning: the lists are empty; ingest videos or import identities first")

@@ -34,6 +34,8 @@ struct FeaturesCommand: ParsableCommand {
     func run() throws {
         BLASRuntime.ensureOptimalKernels()
         do {
+            // The keys file goes beside the features, so standard output cannot hold both.
+            if OutputFile.isStandardOutput(out) { throw SeqError("--out needs a file name (the keys are written beside it), not '-'") }
             let set: ImageSet
             switch (list, images) {
             case let (l?, nil): set = try ImageSet.list(URL(fileURLWithPath: l), root: root.map { URL(fileURLWithPath: $0) })
@@ -49,13 +51,27 @@ struct FeaturesCommand: ParsableCommand {
             let outURL = URL(fileURLWithPath: out)
             try? FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             let dim = extractor.network.config.featureDim
+            // NPY writes go through OutputFile: /dev/null or a FIFO is written into, never replaced.
             try NPYArray(shape: [set.keys.count, dim], values: values).write(to: outURL)
-            let keysURL = ImageSet.keysURL(for: outURL)
-            try AtomicFile.write(set.keys.joined(separator: "\n") + "\n", to: keysURL)
-            print(String(format: "{\"rows\": %d, \"dim\": %d, \"features\": \"%@\", \"keys\": \"%@\"}", set.keys.count, dim, outURL.path, keysURL.path))
+            // The keys go beside a regular file only: "/dev/null.keys.txt" would land in /dev.
+            var keysPath = "null"
+            if !Self.isDevice(outURL.path) {
+                let keysURL = ImageSet.keysURL(for: outURL)
+                try AtomicFile.write(set.keys.joined(separator: "\n") + "\n", to: keysURL)
+                keysPath = "\"\(keysURL.path)\""
+            }
+            print(String(format: "{\"rows\": %d, \"dim\": %d, \"features\": \"%@\", \"keys\": %@}", set.keys.count, dim, outURL.path, keysPath))
         } catch let e as SeqError {
             printError("seqcurate: \(e)")
             throw ExitCode(1)
         }
+    }
+
+    /// True when `path` exists and is not a regular file or folder (a device, FIFO or socket).
+    static func isDevice(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        let type = st.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
     }
 }

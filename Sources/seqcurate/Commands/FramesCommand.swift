@@ -37,14 +37,10 @@ struct FramesCommand: ParsableCommand {
         do {
             let reader = try VideoReader(url: URL(fileURLWithPath: file), options: VideoReaderOptions(
                 width: width, height: height, grayscale: gray, stride: every, startTime: start, endTime: end, threads: threads))
-            var sink: FileHandle?
-            if let raw {
-                if raw == "-" { sink = FileHandle.standardOutput } else {
-                    FileManager.default.createFile(atPath: raw, contents: nil)
-                    guard let h = FileHandle(forWritingAtPath: raw) else { throw SeqError("cannot write", file: raw) }
-                    sink = h
-                }
-            }
+            // OutputFile writes into /dev/null, a FIFO or standard output, and replaces only a
+            // regular file (atomically, at commit): the target is never swapped for another kind.
+            let sink = try raw.map { try OutputFile(path: $0) }
+            defer { sink?.discard() }
             let dir = out.map { URL(fileURLWithPath: $0) }
             if let dir { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
             let expected = reader.info.declaredFrames.map { $0 / every }
@@ -52,7 +48,7 @@ struct FramesCommand: ParsableCommand {
             let clock = Date()
             var count = 0
             while let frame = try reader.nextFrame() {
-                if let sink { frame.image.pixels.withUnsafeBytes { sink.write(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress!), count: $0.count, deallocator: .none)) } }
+                if let sink { try frame.image.pixels.withUnsafeBytes { try sink.write($0) } }
                 if let dir {
                     let name = String(format: "frame_%06d.%@", frame.index, format)
                     try ImageIO.write(frame.image, to: dir.appendingPathComponent(name))
@@ -60,6 +56,7 @@ struct FramesCommand: ParsableCommand {
                 count += 1
                 progress.advance()
             }
+            try sink?.commit()
             progress.finish()
             let seconds = Date().timeIntervalSince(clock)
             printError(String(format: "seqcurate: %d frames in %.3f s (%.1f frames/s)", count, seconds, Double(count) / max(seconds, 1e-9)))

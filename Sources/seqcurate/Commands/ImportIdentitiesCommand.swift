@@ -16,6 +16,12 @@ struct ImportIdentitiesCommand: ParsableCommand {
         committed in batches: a crash loses at most the current batch, and a re-run resumes
         (images already in the catalog are skipped). Identity images get labels 0..F-1 on export.
 
+        An image already imported under another --name stays there and is counted ("already \
+        in the catalog under dataset X"). Folders whose names start with "." are skipped and \
+        named. An image whose path holds a line break is refused (no training list can hold \
+        it) and recorded as failed (line_break_in_name); tabs and spaces are fine. Ctrl-C ends \
+        the run as interrupted; a re-run resumes.
+
         Examples:
           seqcurate import-identities CASIA-WebFace/ --name casia
           seqcurate import-identities aligned_faces/ --aligned --catalog work/seqcurate.db
@@ -44,6 +50,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
             options.batchSize = batch
             let rootURL = URL(fileURLWithPath: root)
             _ = try IdentityImporter.scan(rootURL)  // a missing or empty ROOT fails before the catalog is touched
+            RunInterruption.install()
             let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
             let mtcnn = aligned ? nil : try detector.makeDetector(parallelPyramid: false)
             let encoder = JSONEncoder()
@@ -53,6 +60,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
                 command: "import-identities", detector: aligned ? "none" : "mtcnn",
                 weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                 parametersJSON: params, seqcurateVersion: Seqcurate.version))
+            RunInterruption.track(catalog: db.url, runID: runID)
             BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
             let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: size),
                                             options: options, runID: runID)
@@ -64,13 +72,40 @@ struct ImportIdentitiesCommand: ParsableCommand {
                 throw error
             }
             try db.finishIngestRun(id: runID, status: .finished)
-            for empty in summary.emptyIdentities {
-                printError("seqcurate: \(rootURL.appendingPathComponent(empty).path): empty identity folder (no jpg/png/bmp images), skipped")
-            }
-            let failed = summary.failed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            print("imported \(summary.imported) images of \(summary.identities) identities"
-                  + (summary.alreadyThere > 0 ? ", \(summary.alreadyThere) already in the catalog" : "")
-                  + (failed.isEmpty ? "" : "; failed: \(failed)"))
+            Self.printNotes(summary, root: rootURL)
+            print(Self.summaryLine(summary, dataset: options.dataset ?? rootURL.standardizedFileURL.lastPathComponent))
         }
+    }
+
+    /// What was skipped or refused, on standard error, one plain line each.
+    static func printNotes(_ summary: IdentityImportSummary, root: URL) {
+        let rootPath = PrintableName.escaped(root.path)
+        for empty in summary.emptyIdentities {
+            printError("seqcurate: \(PrintableName.escaped(root.appendingPathComponent(empty).path)): empty identity folder (no jpg/png/bmp images), skipped")
+        }
+        if !summary.hiddenFolders.isEmpty {
+            let n = summary.hiddenFolders.count
+            let names = summary.hiddenFolders.prefix(10).map(PrintableName.escaped).joined(separator: ", ")
+                + (n > 10 ? ", and \(n - 10) more" : "")
+            printError("seqcurate: \(rootPath): skipped \(n) hidden folder\(n == 1 ? "" : "s") (name starts with '.'): \(names)")
+        }
+        for name in summary.refusedNames.prefix(20) {
+            printError("seqcurate: \(name): refused: the file name holds a line break, which no training list can hold; recorded as failed (\(IdentityImporter.lineBreakReason))")
+        }
+        if summary.refusedNames.count > 20 {
+            printError("seqcurate: \(summary.refusedNames.count - 20) more images refused for a line break in their name")
+        }
+    }
+
+    /// The one-line result: true counts of what this run added and what it found already there.
+    static func summaryLine(_ summary: IdentityImportSummary, dataset: String) -> String {
+        var line = "imported \(summary.imported) new images of \(summary.identities) identities into dataset \(dataset)"
+        if summary.alreadyThere > 0 { line += ", \(summary.alreadyThere) already in the catalog" }
+        for (other, count) in summary.inOtherDatasets.sorted(by: { $0.key < $1.key }) {
+            line += ", \(count) already in the catalog under dataset \(other) (left there)"
+        }
+        let failed = summary.failed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        if !failed.isEmpty { line += "; failed: \(failed)" }
+        return line
     }
 }

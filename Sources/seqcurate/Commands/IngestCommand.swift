@@ -68,58 +68,75 @@ struct IngestCommand: ParsableCommand {
             options.force = force
 
             let videos = try VideoInputs.expand(inputs)
+            RunInterruption.install()
             let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
             let mtcnn = try detector.makeDetector(parallelPyramid: false)
             let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
             let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                                       parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
             let runID = try db.beginIngestRun(run)
-            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
-            let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
-            try ingestor.store.recover(catalog: db)
+            RunInterruption.track(catalog: db.url, runID: runID)
+            do {
+                try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper)
+            } catch {
+                // A handled failure (catalog error, disk full) ends the run as failed, not running.
+                try? db.finishIngestRun(id: runID, status: .failed)
+                throw error
+            }
+        }
+    }
 
-            var results: [VideoIngestResult] = []
-            // Overall progress is measured in bytes: videos differ in length far more than in count.
-            let sizes = videos.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
-            let totalBytes = max(sizes.reduce(0, +), 1)
-            var doneBytes = 0
-            let clock = Date()
-            for (i, url) in videos.enumerated() {
-                if !quiet && videos.count > 1 {
-                    var line = "[\(i + 1)/\(videos.count)] \(url.path)"
-                    if doneBytes > 0 {
-                        let elapsed = Date().timeIntervalSince(clock)
-                        let eta = elapsed * Double(totalBytes - doneBytes) / Double(doneBytes)
-                        line += String(format: "  (overall %.0f%%, %@ elapsed, ETA %@)", 100 * Double(doneBytes) / Double(totalBytes),
-                                       ProgressReporter.formatDuration(elapsed), ProgressReporter.formatDuration(eta))
-                    }
-                    printError(line)
+    private func ingestAll(_ videos: [URL], db: Catalog, runID: Int64, options: IngestOptions, mtcnn: MTCNN,
+                           cropper: @escaping FaceCropper) throws {
+        BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+        let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
+        try ingestor.store.recover(catalog: db)
+
+        var results: [VideoIngestResult] = []
+        // Overall progress is measured in bytes: videos differ in length far more than in count.
+        let sizes = videos.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
+        let totalBytes = max(sizes.reduce(0, +), 1)
+        var doneBytes = 0
+        let clock = Date()
+        for (i, url) in videos.enumerated() {
+            if !quiet && videos.count > 1 {
+                var line = "[\(i + 1)/\(videos.count)] \(url.path)"
+                if doneBytes > 0 {
+                    let elapsed = Date().timeIntervalSince(clock)
+                    let eta = elapsed * Double(totalBytes - doneBytes) / Double(doneBytes)
+                    line += String(format: "  (overall %.0f%%, %@ elapsed, ETA %@)", 100 * Double(doneBytes) / Double(totalBytes),
+                                   ProgressReporter.formatDuration(elapsed), ProgressReporter.formatDuration(eta))
                 }
-                defer { doneBytes += sizes[i] }
-                let r = try ingestor.ingest(url, quiet: quiet)
-                switch r.outcome {
-                case .ingested:
-                    if !quiet {
-                        printError(String(format: "  %d frames, %d faces, %d shots, %d tracks, %d sequences (%d faces kept), %.2fx real time",
-                                          r.frames, r.detections, r.shots, r.tracks, r.sequences, r.keptFaces, r.speed))
-                    }
-                case .skipped:
-                    if !quiet { printError("  already in the catalog (same content); --force re-does it") }
-                case .failed(let reason):
-                    printError("seqcurate: \(url.path): \(reason)")
+                printError(line)
+            }
+            defer { doneBytes += sizes[i] }
+            let r = try ingestor.ingest(url, quiet: quiet)
+            switch r.outcome {
+            case .ingested:
+                if !quiet {
+                    printError(String(format: "  %d frames, %d faces, %d shots, %d tracks, %d sequences (%d faces kept), %.2fx real time",
+                                      r.frames, r.detections, r.shots, r.tracks, r.sequences, r.keptFaces, r.speed))
                 }
-                results.append(r)
+            case .skipped:
+                if !quiet { printError("  already in the catalog (same content); --force re-does it") }
+            case .skippedConcurrent:
+                // Said even with --quiet: the run did the work and dropped it, which the user may wonder about.
+                printError("seqcurate: \(url.path): skipped, another seqcurate process ingested the same video meanwhile")
+            case .failed(let reason):
+                printError("seqcurate: \(url.path): \(reason)")
             }
-            let failed = results.filter { if case .failed = $0.outcome { return true } else { return false } }
-            try db.finishIngestRun(id: runID, status: failed.isEmpty ? .finished : .failed)
-            let ingested = results.filter { $0.outcome == .ingested }
-            print("ingested \(ingested.count), skipped \(results.filter { $0.outcome == .skipped }.count), failed \(failed.count) of \(results.count) videos; "
-                  + "\(ingested.reduce(0) { $0 + $1.tracks }) tracks, \(ingested.reduce(0) { $0 + $1.sequences }) sequences, "
-                  + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.url.path)")
-            if !failed.isEmpty {
-                for f in failed { if case .failed(let reason) = f.outcome { printError("failed: \(f.path): \(reason)") } }
-                throw ExitCode(1)
-            }
+            results.append(r)
+        }
+        let failed = results.filter { if case .failed = $0.outcome { return true } else { return false } }
+        try db.finishIngestRun(id: runID, status: failed.isEmpty ? .finished : .failed)
+        let ingested = results.filter { $0.outcome == .ingested }
+        let skipped = results.filter { $0.outcome == .skipped || $0.outcome == .skippedConcurrent }
+        print("ingested \(ingested.count), skipped \(skipped.count), failed \(failed.count) of \(results.count) videos; "
+              + "\(ingested.reduce(0) { $0 + $1.tracks }) tracks, \(ingested.reduce(0) { $0 + $1.sequences }) sequences, "
+              + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.url.path)")
+        if !failed.isEmpty {
+            for f in failed { if case .failed(let reason) = f.outcome { printError("failed: \(f.path): \(reason)") } }
+            throw ExitCode(1)
         }
     }
 }

@@ -22,7 +22,8 @@ struct ReportCommand: ParsableCommand {
         the page, not fatal.
 
         An earlier report in --out is replaced; a non-empty folder that holds no report is \
-        refused unless --force.
+        refused unless --force. The catalog's folder, any folder above it, its crops folder \
+        and folders holding its videos or identity images are refused even with --force.
 
         Examples:
           seqcurate report --out report/
@@ -53,7 +54,8 @@ struct ReportCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw SeqError("no catalog here; run `seqcurate ingest` first or give --catalog", file: url.path)
             }
-            let db = try Catalog.open(at: url)
+            // The report only reads: a catalog on a read-only file system works too.
+            let db = try Catalog.openForReading(at: url)
             defer { db.close() }
             let options = ReportOptions(outDirectory: URL(fileURLWithPath: out),
                                         runFolders: runs.map { URL(fileURLWithPath: $0) },

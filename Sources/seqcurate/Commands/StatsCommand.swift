@@ -22,7 +22,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+            let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
             let stats = try db.stats()
             print(json ? stats.json.serialized(.condensed) + "\n" : stats.text, terminator: "")
         } catch let error as SeqError {

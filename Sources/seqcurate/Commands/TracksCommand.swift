@@ -24,7 +24,7 @@ struct TracksCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+            let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
             if let video, try db.video(id: video) == nil {
                 throw SeqError("no video with id \(video) in the catalog", file: catalog)
             }
