@@ -18,7 +18,7 @@ final class CommandDocsTests: XCTestCase {
         let committed = try String(contentsOf: TestFiles.repoRoot.appendingPathComponent("docs/commands.md"), encoding: .utf8)
         if generated != committed {
             let a = generated.components(separatedBy: "\n"), b = committed.components(separatedBy: "\n")
-            let first = zip(a, b).firstIndex { $0 != $1 } ?? min(a.count, b.count)
+            let first = Array(zip(a, b)).firstIndex { $0 != $1 } ?? min(a.count, b.count)
             let want = first < a.count ? a[first] : "<end>", have = first < b.count ? b[first] : "<end>"
             XCTFail("docs/commands.md is stale from line \(first + 1) (help says \"\(want)\", the file \"\(have)\"): run tools/gen_command_docs.sh")
         }
