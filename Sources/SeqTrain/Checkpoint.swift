@@ -59,6 +59,47 @@ public enum Checkpoint {
         }
     }
 
+    /// A checkpoint a run could resume from: its solver JSON and what it says, or why it
+    /// cannot be read.
+    public struct Candidate: Sendable {
+        /// `iter_N.solver.json`, or `checkpoint.json` when only the pointer names it.
+        public var file: URL
+        public var state: CheckpointState?
+        /// Why `state` is nil.
+        public var problem: String?
+    }
+
+    /// Every checkpoint of a run, newest first: each `checkpoints/iter_N.solver.json`, plus the
+    /// one `checkpoint.json` names when its solver JSON is gone. A solver JSON that cannot be
+    /// decoded is listed with its problem, so a caller can say what it skipped.
+    public static func candidates(run: URL) -> [Candidate] {
+        var found: [Int: Candidate] = [:]
+        var unreadable: [Candidate] = []
+        let dir = folder(run)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        for name in names where name.hasPrefix("iter_") && name.hasSuffix(".solver.json") {
+            let url = dir.appendingPathComponent(name)
+            if let data = FileManager.default.contents(atPath: url.path),
+               let state = try? JSONDecoder().decode(CheckpointState.self, from: data) {
+                found[state.iteration] = Candidate(file: url, state: state)
+            } else {
+                unreadable.append(Candidate(file: url, problem: "not the expected solver JSON"))
+            }
+        }
+        if let data = FileManager.default.contents(atPath: pointer(run).path) {
+            if let state = try? JSONDecoder().decode(CheckpointState.self, from: data) {
+                if found[state.iteration] == nil { found[state.iteration] = Candidate(file: pointer(run), state: state) }
+            } else {
+                unreadable.append(Candidate(file: pointer(run), problem: "corrupt checkpoint pointer (not the expected JSON)"))
+            }
+        }
+        // Unreadable files sort by the iteration in their name, so messages list them in order.
+        func iteration(_ c: Candidate) -> Int {
+            c.state?.iteration ?? Int(c.file.lastPathComponent.dropFirst(5).prefix { $0.isNumber }) ?? Int.max
+        }
+        return (Array(found.values) + unreadable).sorted { iteration($0) > iteration($1) }
+    }
+
     /// Reads a safetensors file after checking its size against the recorded one and its header.
     public static func readChecked(_ url: URL, expectedBytes: Int?) throws -> [String: Tensor] {
         let size: Int
