@@ -35,7 +35,7 @@ public enum TrainBenchmark {
             throw SeqError("benchmark: iterations must be in 1…1000000, got \(iterations)")
         }
         try network.validate()
-        try TrainLimits.checkHeadFits(classes: classes, agents: 0, featureDim: network.featureDim, batch: batch)
+        try TrainLimits.checkMemory(network: network, batch: batch, classes: classes, agents: 0)
         var rng = SeededGenerator(seed: seed)
         let net = try FaceResNet(config: network, using: &rng)
         let head = try MarginHead(featureDim: network.featureDim, classes: classes, config: margin, using: &rng)

@@ -69,11 +69,11 @@ public final class Trainer {
         faceIDCount = identity.classCount
         let useSequences = config.data.sequenceBatch > 0 && sequence != nil
         sequenceIDCount = useSequences ? sequence!.classCount : 0
-        // Before any allocation: a class count no machine can hold is an error, not an abort.
-        try TrainLimits.checkHeadFits(classes: faceIDCount,
-                                      agents: useSequences && config.solver.dsaWeight > 0 ? faceIDCount + sequenceIDCount : 0,
-                                      featureDim: config.network.featureDim,
-                                      batch: config.data.identityBatch + (useSequences ? config.data.sequenceBatch : 0))
+        // Before any allocation: a run no machine here can hold is an error, not an abort or an OOM kill.
+        try TrainLimits.checkMemory(network: config.network,
+                                    batch: config.data.identityBatch + (useSequences ? config.data.sequenceBatch : 0),
+                                    classes: faceIDCount,
+                                    agents: useSequences && config.solver.dsaWeight > 0 ? faceIDCount + sequenceIDCount : 0)
         var rng = SeededGenerator(seed: config.solver.seed)
         network = try FaceResNet(config: config.network, using: &rng)
         head = try MarginHead(featureDim: config.network.featureDim, classes: faceIDCount, config: config.head, using: &rng)

@@ -57,11 +57,18 @@ final class TrainConfigTests: XCTestCase {
         assertRefused(#"{"data": {"threads": 100000}}"#, "threads must be in 1…")
         assertRefused(#"{"solver": {"max_iter": 9223372036854775807}}"#, "max_iter must be in 1…")
         assertRefused(#"{"dsa": {"alpha": 0.5}}"#, "alpha must be >= 1")
-        XCTAssertThrowsError(try TrainLimits.checkHeadFits(classes: TrainLimits.maxClasses, agents: 0,
-                                                           featureDim: TrainLimits.maxChannels, batch: 32)) { e in
-            XCTAssertTrue("\(e)".contains("need about"), "\(e)")
+        var huge = NetworkConfig()
+        huge.featureDim = TrainLimits.maxChannels
+        XCTAssertThrowsError(try TrainLimits.checkMemory(network: huge, batch: 32, classes: TrainLimits.maxClasses, agents: 0)) { e in
+            XCTAssertTrue("\(e)".contains("training needs about"), "\(e)")
         }
-        XCTAssertNoThrow(try TrainLimits.checkHeadFits(classes: 1000, agents: 2000, featureDim: 512, batch: 64))
+        var wide = NetworkConfig()
+        wide.inputSize = TrainLimits.maxInputSize
+        XCTAssertThrowsError(try TrainLimits.checkMemory(network: wide, batch: TrainLimits.maxBatch * 2, classes: 10, agents: 0))
+        // The published setup (64 images of 128x128, 10k classes) fits anywhere training is sensible.
+        let published = TrainLimits.memoryEstimate(network: NetworkConfig(), batch: 64, classes: 10_000, agents: 20_000)
+        XCTAssertLessThan(published.parameters + published.activations + published.head, 8 * 1_073_741_824.0)
+        XCTAssertNoThrow(try TrainLimits.checkMemory(network: .tiny, batch: 64, classes: 1000, agents: 2000))
     }
 
     func testDifferencesNameTheKeys() {
@@ -73,5 +80,14 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(diffs.count, 2, "\(diffs)")
         XCTAssertTrue(diffs[0].hasPrefix("network.channels [64,128,256,512] (was [8,8,8,8])"), "\(diffs)")
         XCTAssertTrue(diffs[1].hasPrefix("solver.base_lr 0.5 (was 0.01"), "\(diffs)")
+    }
+
+    /// A feature batch no machine can hold is refused before the network is built.
+    func testFeatureExtractionBeyondMemoryIsAnError() throws {
+        let run = try TestFiles.tempDirectory("seqfeatures", removedAfter: self)
+        try #"{"network": {"input_size": 1024}}"#.write(to: run.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try FeatureExtractor.load(run: run, batchSize: TrainLimits.maxBatch)) { e in
+            XCTAssertTrue("\(e)".contains("feature extraction needs about"), "\(e)")
+        }
     }
 }

@@ -105,6 +105,9 @@ final class TrainHardeningTests: XCTestCase {
                     saying: "--faceid-num must be at most 10000000")
         assertFails(try run(train(["--identity-list", "id.txt", "--faceid-num", "2"])),
                     saying: "identity label 2 is outside 0…1")
+        // A batch no machine can hold is refused before anything is allocated.
+        assertFails(try run(train(["--identity-list", "id.txt", "--network", "face_res20net", "--input", "1024", "--identity-batch", "4096"])),
+                    saying: "training needs about")
         try "img/0/0.bmp 0\nimg/0/1.bmp 9223372036854775807\n".write(to: list, atomically: true, encoding: .utf8)
         assertFails(try run(train(["--identity-list", list.path])), saying: "\(list.path):2: label 9223372036854775807 is out of range")
     }
