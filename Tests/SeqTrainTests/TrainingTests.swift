@@ -209,6 +209,23 @@ final class TrainingTests: XCTestCase {
         try Data("{".utf8).write(to: Checkpoint.pointer(run))
         let again = try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, resume: true, quiet: true))
         XCTAssertEqual(again.iteration, 8)
+        // A solver JSON that decodes but holds an impossible iteration (the batch arithmetic
+        // would trap on it) or a path outside checkpoints/ is skipped like a damaged file.
+        let newestState = folder.appendingPathComponent("iter_00000008.solver.json")
+        let saved = try Data(contentsOf: newestState)
+        for (key, value) in [("\"iteration\" : 8", "\"iteration\" : -8"), ("\"iteration\" : 8", "\"iteration\" : 9223372036854775807"),
+                             ("\"weights_file\" : \"iter_00000008.safetensors\"", "\"weights_file\" : \"..\\/..\\/run.json\"")] {
+            let text = String(decoding: saved, as: UTF8.self)
+            XCTAssertTrue(text.contains(key), text)
+            try Data(text.replacingOccurrences(of: key, with: value).utf8).write(to: newestState)
+            try Data(text.replacingOccurrences(of: key, with: value).utf8).write(to: Checkpoint.pointer(run))
+            let fallback = try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, resume: true, quiet: true))
+            XCTAssertEqual(fallback.iteration, 6, "\(value)")
+            XCTAssertTrue(fallback.resumeNotes.first?.contains("is out of range") == true
+                          || fallback.resumeNotes.first?.contains("is not a file in checkpoints/") == true, "\(fallback.resumeNotes)")
+        }
+        try saved.write(to: newestState)
+        try saved.write(to: Checkpoint.pointer(run))
         // When nothing loads, one line says so and why the newest was refused.
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".safetensors") {
             try Data("junk".utf8).write(to: folder.appendingPathComponent(name))
