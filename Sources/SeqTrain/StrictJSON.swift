@@ -94,6 +94,7 @@ func decodeConfig<T: Decodable>(_ type: T.Type, from data: Data, path: String) t
         throw SeqError(e.reason, file: path)
     } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
         let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+        if key.isEmpty { throw SeqError("the config must be a JSON object (with network, head, dsa, solver, data sections)", file: path) }
         throw SeqError("bad value for \"\(key)\": \(ctx.debugDescription)", file: path)
     } catch let DecodingError.dataCorrupted(ctx) {
         let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")

@@ -32,6 +32,7 @@ final class TrainConfigTests: XCTestCase {
         assertRefused(#"{"solver": {"base_lr": 1e50}}"#, "key solver.base_lr is out of range for a 32-bit float")
         assertRefused(#"{"solver": {"max_iter": "10"}}"#, "solver.max_iter")
         assertRefused(#"{"solver": {"max_iter": 10"#, "not valid JSON")
+        assertRefused("[1, 2]", "the config must be a JSON object")
     }
 
     /// The decoder silently kept the last of two values for one key.
