@@ -14,6 +14,17 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     public var momentumBytes: Int
     public var learningRate: Float
 
+    /// What makes this state unusable, or nil. A damaged file can decode yet hold an
+    /// iteration the batch arithmetic cannot take (negative, or near `Int.max`) or name a file
+    /// outside the checkpoint folder.
+    var problem: String? {
+        guard (1...TrainLimits.maxIterations).contains(iteration) else { return "iteration \(iteration) is out of range" }
+        for name in [weightsFile, momentumFile] where name.isEmpty || name.contains("/") || name.hasPrefix(".") {
+            return "file name \"\(name)\" is not a file in checkpoints/"
+        }
+        return nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case iteration, weightsFile = "weights_file", momentumFile = "momentum_file"
         case weightsBytes = "weights_bytes", momentumBytes = "momentum_bytes", learningRate = "learning_rate"
@@ -54,9 +65,61 @@ public enum Checkpoint {
     public static func latest(run: URL) throws -> CheckpointState? {
         let url = pointer(run)
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        do { return try JSONDecoder().decode(CheckpointState.self, from: data) } catch {
+        let state: CheckpointState
+        do { state = try JSONDecoder().decode(CheckpointState.self, from: data) } catch {
             throw SeqError("corrupt checkpoint pointer (not the expected JSON)", file: url.path)
         }
+        if let problem = state.problem { throw SeqError("corrupt checkpoint pointer: \(problem)", file: url.path) }
+        return state
+    }
+
+    /// A checkpoint a run could resume from: its solver JSON and what it says, or why it
+    /// cannot be read.
+    public struct Candidate: Sendable {
+        /// `iter_N.solver.json`, or `checkpoint.json` when only the pointer names it.
+        public var file: URL
+        public var state: CheckpointState?
+        /// Why `state` is nil.
+        public var problem: String?
+    }
+
+    /// Every checkpoint of a run, newest first: each `checkpoints/iter_N.solver.json`, plus the
+    /// one `checkpoint.json` names when its solver JSON is gone. A solver JSON that cannot be
+    /// decoded is listed with its problem, so a caller can say what it skipped.
+    public static func candidates(run: URL) -> [Candidate] {
+        var found: [Int: Candidate] = [:]
+        var unreadable: [Candidate] = []
+        let dir = folder(run)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        for name in names where name.hasPrefix("iter_") && name.hasSuffix(".solver.json") {
+            let url = dir.appendingPathComponent(name)
+            if let data = FileManager.default.contents(atPath: url.path),
+               let state = try? JSONDecoder().decode(CheckpointState.self, from: data) {
+                if let problem = state.problem {
+                    unreadable.append(Candidate(file: url, problem: problem))
+                } else {
+                    found[state.iteration] = Candidate(file: url, state: state)
+                }
+            } else {
+                unreadable.append(Candidate(file: url, problem: "not the expected solver JSON"))
+            }
+        }
+        if let data = FileManager.default.contents(atPath: pointer(run).path) {
+            if let state = try? JSONDecoder().decode(CheckpointState.self, from: data) {
+                if let problem = state.problem {
+                    unreadable.append(Candidate(file: pointer(run), problem: problem))
+                } else if found[state.iteration] == nil {
+                    found[state.iteration] = Candidate(file: pointer(run), state: state)
+                }
+            } else {
+                unreadable.append(Candidate(file: pointer(run), problem: "corrupt checkpoint pointer (not the expected JSON)"))
+            }
+        }
+        // Unreadable files sort by the iteration in their name, so messages list them in order.
+        func iteration(_ c: Candidate) -> Int {
+            c.state?.iteration ?? Int(c.file.lastPathComponent.dropFirst(5).prefix { $0.isNumber }) ?? Int.max
+        }
+        return (Array(found.values) + unreadable).sorted { iteration($0) > iteration($1) }
     }
 
     /// Reads a safetensors file after checking its size against the recorded one and its header.

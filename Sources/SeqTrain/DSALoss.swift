@@ -55,14 +55,21 @@ public struct DSAConfig: Codable, Equatable, Sendable {
 
     /// Checks the ranges the method page gives.
     public func validate() throws {
-        guard faceIDCount > 0 else { throw SeqError("DSA: faceid_num must be positive, got \(faceIDCount)") }
-        guard sequenceIDCount >= 0 else { throw SeqError("DSA: seqid_num must be >= 0, got \(sequenceIDCount)") }
+        // Bounded above so that F + S cannot overflow and the agents fit in memory.
+        let maxClasses = TrainLimits.maxClasses
+        guard (1...maxClasses).contains(faceIDCount) else {
+            throw SeqError("DSA: faceid_num must be in 1…\(maxClasses), got \(faceIDCount)")
+        }
+        guard (0...maxClasses).contains(sequenceIDCount) else {
+            throw SeqError("DSA: seqid_num must be in 0…\(maxClasses), got \(sequenceIDCount)")
+        }
         guard (0...1).contains(lambda) else { throw SeqError("DSA: lambda must be in [0, 1], got \(lambda)") }
         guard (0...1).contains(dropoutRatio) else { throw SeqError("DSA: dropout_ratio must be in [0, 1], got \(dropoutRatio)") }
-        guard alpha >= 1 else { throw SeqError("DSA: alpha must be >= 1, got \(alpha)") }
-        guard beta >= 0 else { throw SeqError("DSA: beta must be >= 0, got \(beta)") }
-        guard !useNormalize || scale > 0 else { throw SeqError("DSA: scale must be positive, got \(scale)") }
+        guard alpha >= 1, alpha.isFinite else { throw SeqError("DSA: alpha must be >= 1 and finite, got \(alpha)") }
+        guard beta >= 0, beta.isFinite else { throw SeqError("DSA: beta must be >= 0 and finite, got \(beta)") }
+        guard !useNormalize || (scale > 0 && scale.isFinite) else { throw SeqError("DSA: scale must be positive, got \(scale)") }
         guard centerIter >= 0, diffIter >= 0 else { throw SeqError("DSA: center_iter and diff_iter must be >= 0") }
+        guard lossWeight >= 0, lossWeight.isFinite else { throw SeqError("DSA: loss weight must be >= 0 and finite, got \(lossWeight)") }
     }
 }
 

@@ -21,6 +21,9 @@ public final class FeatureExtractor {
     /// or from the run's last good checkpoint.
     public static func load(run: URL, checkpoint: URL? = nil, batchSize: Int = 16, threads: Int = 2) throws -> FeatureExtractor {
         let config = try TrainConfig.load(from: run.appendingPathComponent("config.json"))
+        // Twice the batch: --flip runs the mirrored copies in the same pass.
+        try TrainLimits.checkMemory(network: config.network, batch: max(1, batchSize) * 2, classes: 1, agents: 0,
+                                    purpose: "feature extraction")
         var rng = SeededGenerator(seed: config.solver.seed)
         let net = try FaceResNet(config: config.network, using: &rng)
         let file: URL

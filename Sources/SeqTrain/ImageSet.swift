@@ -26,7 +26,7 @@ public struct ImageSet: Sendable {
     }
 
     /// A list file: one image path per line, optionally followed by a label (Caffe style),
-    /// relative to `root` (default: the root of an export manifest.json beside the list, else the
+    /// absolute or relative to `root` (default: the root of an export manifest.json beside the list, else the
     /// list's folder). Missing images are errors naming the line.
     public static func list(_ file: URL, root: URL? = nil) throws -> ImageSet {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
@@ -34,16 +34,18 @@ public struct ImageSet: Sendable {
         }
         let base = root ?? ExportManifest(besides: file)?.root ?? file.deletingLastPathComponent()
         var keys: [String] = [], urls: [URL] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, raw) in TrainingList.lines(of: text).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             var path = line
-            if let space = line.lastIndex(where: { $0 == " " || $0 == "\t" }), Int(line[line.index(after: space)...]) != nil {
+            if let space = line.lastIndex(where: { $0 == " " || $0 == "\t" }),
+               TrainingList.looksLikeInteger(String(line[line.index(after: space)...])) {
                 path = line[..<space].trimmingCharacters(in: .whitespaces)
             }
-            let url = base.appendingPathComponent(path)
+            let url = TrainingList.resolve(path, root: base)
             guard FileManager.default.fileExists(atPath: url.path) else {
-                throw SeqError("image \(path) does not exist (under \(base.path))", file: file.path, line: i + 1)
+                let under = path.hasPrefix("/") ? "" : " (under \(base.path))"
+                throw SeqError("image \(path) does not exist\(under)", file: file.path, line: i + 1)
             }
             keys.append(path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
             urls.append(url)

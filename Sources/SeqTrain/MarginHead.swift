@@ -45,11 +45,14 @@ public struct MarginConfig: Codable, Equatable, Sendable {
     }
 
     public func validate() throws {
-        guard scale > 0 else { throw SeqError("head: scale must be positive, got \(scale)") }
+        guard scale > 0, scale.isFinite else { throw SeqError("head: scale must be positive and finite, got \(scale)") }
         switch kind {
         case .sphereface:
             guard m >= 1, m <= 8, m == m.rounded() else { throw SeqError("head: sphereface m must be an integer in 1…8, got \(m)") }
-            guard lambdaBase >= 0, lambdaMin >= 0 else { throw SeqError("head: sphereface lambdas must be >= 0") }
+            guard lambdaBase >= 0, lambdaMin >= 0, lambdaBase.isFinite, lambdaMin.isFinite else {
+                throw SeqError("head: sphereface lambdas must be >= 0 and finite")
+            }
+            guard gamma.isFinite, power.isFinite else { throw SeqError("head: sphereface gamma and power must be finite") }
         case .cosface, .arcface:
             guard m >= 0, m < 2 else { throw SeqError("head: \(kind.rawValue) margin must be in [0, 2), got \(m)") }
         case .none:
@@ -68,12 +71,12 @@ public struct MarginConfig: Codable, Equatable, Sendable {
         let kind = try c.decodeIfPresent(MarginKind.self, forKey: .kind) ?? .sphereface
         let d = MarginConfig(kind: kind)
         self = d
-        m = try c.decodeIfPresent(Float.self, forKey: .m) ?? d.m
-        scale = try c.decodeIfPresent(Float.self, forKey: .scale) ?? d.scale
-        lambdaBase = try c.decodeIfPresent(Float.self, forKey: .lambdaBase) ?? d.lambdaBase
-        gamma = try c.decodeIfPresent(Float.self, forKey: .gamma) ?? d.gamma
-        power = try c.decodeIfPresent(Float.self, forKey: .power) ?? d.power
-        lambdaMin = try c.decodeIfPresent(Float.self, forKey: .lambdaMin) ?? d.lambdaMin
+        m = try c.float(.m, section: "head") ?? d.m
+        scale = try c.float(.scale, section: "head") ?? d.scale
+        lambdaBase = try c.float(.lambdaBase, section: "head") ?? d.lambdaBase
+        gamma = try c.float(.gamma, section: "head") ?? d.gamma
+        power = try c.float(.power, section: "head") ?? d.power
+        lambdaMin = try c.float(.lambdaMin, section: "head") ?? d.lambdaMin
         try validate()
     }
 
@@ -203,6 +206,9 @@ public final class MarginHead {
             }
             return (cosine - m * sinf(Float.pi - m), 1)
         case .sphereface:
+            // A diverged network gives NaN cosines; converting NaN to Int traps, so pass it on
+            // and let the loss check stop the run with a message.
+            guard !cosine.isNaN else { return (cosine, 0) }
             let m = Int(config.m)
             let theta = acosf(cosine)
             let k = min(Int((Float(m) * theta / Float.pi).rounded(.down)), m - 1)

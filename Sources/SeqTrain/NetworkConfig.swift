@@ -46,12 +46,12 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "network")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = NetworkConfig()
-        channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? d.channels
-        units = try c.decodeIfPresent([Int].self, forKey: .units) ?? d.units
+        channels = try c.integers(.channels, section: "network") ?? d.channels
+        units = try c.integers(.units, section: "network") ?? d.units
         width = try c.decodeIfPresent(Double.self, forKey: .width) ?? d.width
-        inputSize = try c.decodeIfPresent(Int.self, forKey: .inputSize) ?? d.inputSize
-        inputChannels = try c.decodeIfPresent(Int.self, forKey: .inputChannels) ?? d.inputChannels
-        featureDim = try c.decodeIfPresent(Int.self, forKey: .featureDim) ?? d.featureDim
+        inputSize = try c.integer(.inputSize, section: "network") ?? d.inputSize
+        inputChannels = try c.integer(.inputChannels, section: "network") ?? d.inputChannels
+        featureDim = try c.integer(.featureDim, section: "network") ?? d.featureDim
         try validate()
     }
 
@@ -66,14 +66,26 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
         guard units.count == channels.count else {
             throw SeqError("network: units has \(units.count) entries but channels has \(channels.count)")
         }
-        guard channels.allSatisfy({ $0 > 0 }), units.allSatisfy({ $0 >= 0 }) else {
-            throw SeqError("network: channels must be positive and units non-negative")
+        guard channels.count <= TrainLimits.maxStages else {
+            throw SeqError("network: at most \(TrainLimits.maxStages) stages, got \(channels.count)")
         }
-        guard width > 0 else { throw SeqError("network: width must be positive") }
+        let maxChannels = TrainLimits.maxChannels
+        guard channels.allSatisfy({ (1...maxChannels).contains($0) }), units.allSatisfy({ (0...TrainLimits.maxUnits).contains($0) }) else {
+            throw SeqError("network: channels must be in 1…\(maxChannels) and units in 0…\(TrainLimits.maxUnits), got \(channels) and \(units)")
+        }
+        // Checked before effectiveChannels converts channels x width to Int (which traps on overflow).
+        guard width > 0, width.isFinite, channels.allSatisfy({ Double($0) * width <= Double(maxChannels) }) else {
+            throw SeqError("network: width must be positive and keep every stage at most \(maxChannels) channels, got \(width)")
+        }
         guard inputChannels == 1 || inputChannels == 3 else { throw SeqError("network: input_channels must be 1 or 3") }
+        guard inputSize <= TrainLimits.maxInputSize else {
+            throw SeqError("network: input_size must be at most \(TrainLimits.maxInputSize), got \(inputSize)")
+        }
         guard inputSize >= 1 << channels.count else {
             throw SeqError("network: input_size \(inputSize) is too small for \(channels.count) stride-2 stages")
         }
-        guard featureDim > 0 else { throw SeqError("network: feature_dim must be positive") }
+        guard (1...maxChannels).contains(featureDim) else {
+            throw SeqError("network: feature_dim must be in 1…\(maxChannels), got \(featureDim)")
+        }
     }
 }

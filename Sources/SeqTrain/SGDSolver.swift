@@ -36,32 +36,36 @@ public struct SolverConfig: Codable, Equatable, Sendable {
         try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "solver")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = SolverConfig()
-        baseLR = try c.decodeIfPresent(Float.self, forKey: .baseLR) ?? d.baseLR
-        momentum = try c.decodeIfPresent(Float.self, forKey: .momentum) ?? d.momentum
-        weightDecay = try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? d.weightDecay
+        baseLR = try c.float(.baseLR, section: "solver") ?? d.baseLR
+        momentum = try c.float(.momentum, section: "solver") ?? d.momentum
+        weightDecay = try c.float(.weightDecay, section: "solver") ?? d.weightDecay
         lrPolicy = try c.decodeIfPresent(Policy.self, forKey: .lrPolicy) ?? d.lrPolicy
-        gamma = try c.decodeIfPresent(Float.self, forKey: .gamma) ?? d.gamma
-        stepSize = try c.decodeIfPresent(Int.self, forKey: .stepSize) ?? d.stepSize
-        stepValues = try c.decodeIfPresent([Int].self, forKey: .stepValues) ?? d.stepValues
-        maxIter = try c.decodeIfPresent(Int.self, forKey: .maxIter) ?? d.maxIter
-        snapshot = try c.decodeIfPresent(Int.self, forKey: .snapshot) ?? d.snapshot
-        lsroWeight = try c.decodeIfPresent(Float.self, forKey: .lsroWeight) ?? d.lsroWeight
-        dsaWeight = try c.decodeIfPresent(Float.self, forKey: .dsaWeight) ?? d.dsaWeight
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        gamma = try c.float(.gamma, section: "solver") ?? d.gamma
+        stepSize = try c.integer(.stepSize, section: "solver") ?? d.stepSize
+        stepValues = try c.integers(.stepValues, section: "solver") ?? d.stepValues
+        maxIter = try c.integer(.maxIter, section: "solver") ?? d.maxIter
+        snapshot = try c.integer(.snapshot, section: "solver") ?? d.snapshot
+        lsroWeight = try c.float(.lsroWeight, section: "solver") ?? d.lsroWeight
+        dsaWeight = try c.float(.dsaWeight, section: "solver") ?? d.dsaWeight
+        seed = try c.unsignedInteger(.seed, section: "solver") ?? d.seed
         try validate()
     }
 
     public func validate() throws {
-        guard baseLR > 0, baseLR.isFinite else { throw SeqError("solver: base_lr must be positive") }
+        guard baseLR > 0, baseLR.isFinite else { throw SeqError("solver: base_lr must be positive and finite, got \(baseLR)") }
         guard (0..<1).contains(momentum) else { throw SeqError("solver: momentum must be in [0, 1)") }
-        guard weightDecay >= 0 else { throw SeqError("solver: weight_decay must be >= 0") }
-        guard maxIter > 0 else { throw SeqError("solver: max_iter must be positive") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw SeqError("solver: weight_decay must be >= 0") }
+        guard gamma >= 0, gamma.isFinite else { throw SeqError("solver: gamma must be >= 0 and finite, got \(gamma)") }
+        let maxIterations = TrainLimits.maxIterations
+        guard (1...maxIterations).contains(maxIter) else { throw SeqError("solver: max_iter must be in 1…\(maxIterations), got \(maxIter)") }
         guard snapshot >= 0 else { throw SeqError("solver: snapshot must be >= 0") }
         if lrPolicy == .step { guard stepSize > 0 else { throw SeqError("solver: stepsize must be positive for lr_policy step") } }
         if lrPolicy == .multistep {
             guard stepValues == stepValues.sorted() else { throw SeqError("solver: stepvalues must be increasing") }
         }
-        guard lsroWeight >= 0, dsaWeight >= 0 else { throw SeqError("solver: loss weights must be >= 0") }
+        guard lsroWeight >= 0, dsaWeight >= 0, lsroWeight.isFinite, dsaWeight.isFinite else {
+            throw SeqError("solver: loss weights must be >= 0 and finite")
+        }
     }
 
     /// The learning rate at 0-based iteration `iter` (Caffe's `GetLearningRate`).

@@ -25,6 +25,17 @@ public enum TrainBenchmark {
     /// feature passes, each after one untimed warm-up.
     public static func run(network: NetworkConfig, margin: MarginConfig = MarginConfig(kind: .cosface),
                            classes: Int, batch: Int, iterations: Int, seed: UInt64 = 1) throws -> Result {
+        guard (1...TrainLimits.maxClasses).contains(classes) else {
+            throw SeqError("benchmark: classes must be in 1…\(TrainLimits.maxClasses), got \(classes)")
+        }
+        guard (1...TrainLimits.maxBatch).contains(batch) else {
+            throw SeqError("benchmark: batch must be in 1…\(TrainLimits.maxBatch), got \(batch)")
+        }
+        guard (1...1_000_000).contains(iterations) else {
+            throw SeqError("benchmark: iterations must be in 1…1000000, got \(iterations)")
+        }
+        try network.validate()
+        try TrainLimits.checkMemory(network: network, batch: batch, classes: classes, agents: 0)
         var rng = SeededGenerator(seed: seed)
         let net = try FaceResNet(config: network, using: &rng)
         let head = try MarginHead(featureDim: network.featureDim, classes: classes, config: margin, using: &rng)

@@ -23,14 +23,20 @@ public struct DSASettings: Codable, Equatable, Sendable {
         try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "dsa")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = DSASettings()
-        lambda = try c.decodeIfPresent(Float.self, forKey: .lambda) ?? d.lambda
+        lambda = try c.float(.lambda, section: "dsa") ?? d.lambda
         dropoutRatio = try c.decodeIfPresent(Double.self, forKey: .dropoutRatio) ?? d.dropoutRatio
-        alpha = try c.decodeIfPresent(Float.self, forKey: .alpha) ?? d.alpha
-        beta = try c.decodeIfPresent(Float.self, forKey: .beta) ?? d.beta
+        alpha = try c.float(.alpha, section: "dsa") ?? d.alpha
+        beta = try c.float(.beta, section: "dsa") ?? d.beta
         useNormalize = try c.decodeIfPresent(Bool.self, forKey: .useNormalize) ?? d.useNormalize
-        scale = try c.decodeIfPresent(Float.self, forKey: .scale) ?? d.scale
-        centerIter = try c.decodeIfPresent(Int.self, forKey: .centerIter) ?? d.centerIter
-        diffIter = try c.decodeIfPresent(Int.self, forKey: .diffIter) ?? d.diffIter
+        scale = try c.float(.scale, section: "dsa") ?? d.scale
+        centerIter = try c.integer(.centerIter, section: "dsa") ?? d.centerIter
+        diffIter = try c.integer(.diffIter, section: "dsa") ?? d.diffIter
+    }
+
+    /// Checks the ranges that do not depend on the class counts (`DSAConfig.validate` checks the rest).
+    public func validate() throws {
+        try lossConfig(faceIDCount: 1, sequenceIDCount: 0, lossWeight: 1).validate()
+        guard scale.isFinite else { throw SeqError("DSA: scale must be finite, got \(scale)") }
     }
 
     /// The loss configuration for `F` identities and `S` sequences.
@@ -62,11 +68,11 @@ public struct DataConfig: Codable, Equatable, Sendable {
         try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "data")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = DataConfig()
-        identityBatch = try c.decodeIfPresent(Int.self, forKey: .identityBatch) ?? d.identityBatch
-        sequenceBatch = try c.decodeIfPresent(Int.self, forKey: .sequenceBatch) ?? d.sequenceBatch
-        imageSize = try c.decodeIfPresent(Int.self, forKey: .imageSize) ?? d.imageSize
+        identityBatch = try c.integer(.identityBatch, section: "data") ?? d.identityBatch
+        sequenceBatch = try c.integer(.sequenceBatch, section: "data") ?? d.sequenceBatch
+        imageSize = try c.integer(.imageSize, section: "data") ?? d.imageSize
         mirror = try c.decodeIfPresent(Bool.self, forKey: .mirror) ?? d.mirror
-        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        threads = try c.integer(.threads, section: "data") ?? d.threads
     }
 
     public func resolvedImageSize(inputSize: Int) -> Int { imageSize > 0 ? imageSize : inputSize * 9 / 8 }
@@ -109,12 +115,47 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try network.validate()
         try head.validate()
         try solver.validate()
-        guard data.identityBatch > 0 else { throw SeqError("data: identity_batch must be positive") }
-        guard data.sequenceBatch >= 0 else { throw SeqError("data: sequence_batch must be >= 0") }
-        guard data.threads > 0 else { throw SeqError("data: threads must be positive") }
+        let maxBatch = TrainLimits.maxBatch
+        guard (1...maxBatch).contains(data.identityBatch) else {
+            throw SeqError("data: identity_batch must be in 1…\(maxBatch), got \(data.identityBatch)")
+        }
+        guard (0...maxBatch).contains(data.sequenceBatch) else {
+            throw SeqError("data: sequence_batch must be in 0…\(maxBatch), got \(data.sequenceBatch)")
+        }
+        guard (1...TrainLimits.maxThreads).contains(data.threads) else {
+            throw SeqError("data: threads must be in 1…\(TrainLimits.maxThreads), got \(data.threads)")
+        }
+        guard (0...TrainLimits.maxInputSize).contains(data.imageSize) else {
+            throw SeqError("data: image_size must be in 0…\(TrainLimits.maxInputSize) (0: input_size * 9/8), got \(data.imageSize)")
+        }
         guard data.resolvedImageSize(inputSize: network.inputSize) >= network.inputSize else {
             throw SeqError("data: image_size must be at least network.input_size")
         }
+        try dsa.validate()
+    }
+
+    /// The settings (dotted JSON keys, e.g. `solver.base_lr`) whose values differ from
+    /// `other`'s, each as `key value (other's value)`, sorted by key.
+    public func differences(from other: TrainConfig) -> [String] {
+        let mine = (try? Self.flatten(jsonData())) ?? [:], theirs = (try? Self.flatten(other.jsonData())) ?? [:]
+        return Set(mine.keys).union(theirs.keys).sorted().compactMap { key in
+            let a = mine[key] ?? "none", b = theirs[key] ?? "none"
+            return a == b ? nil : "\(key) \(a) (was \(b))"
+        }
+    }
+
+    /// Leaf values of a JSON object by dotted key, as compact JSON text.
+    private static func flatten(_ data: Data) throws -> [String: String] {
+        var out: [String: String] = [:]
+        func walk(_ value: Any, _ key: String) {
+            if let object = value as? [String: Any] {
+                for (k, v) in object { walk(v, key.isEmpty ? k : key + "." + k) }
+            } else if let text = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
+                out[key] = String(decoding: text, as: UTF8.self)
+            }
+        }
+        walk(try JSONSerialization.jsonObject(with: data), "")
+        return out
     }
 
     /// Pretty, key-sorted JSON.

@@ -54,6 +54,9 @@ public final class Trainer {
     private let dsa: DSALoss?
     /// Iterations completed so far.
     public private(set) var iteration = 0
+    /// On resume: the checkpoints that could not be loaded and the one used, one line each,
+    /// for the caller to show (empty when the newest checkpoint loaded).
+    public private(set) var resumeNotes: [String] = []
 
     public var parameters: [Parameter] { network.parameters + head.parameters + (agents.map { [$0] } ?? []) }
 
@@ -66,6 +69,11 @@ public final class Trainer {
         faceIDCount = identity.classCount
         let useSequences = config.data.sequenceBatch > 0 && sequence != nil
         sequenceIDCount = useSequences ? sequence!.classCount : 0
+        // Before any allocation: a run no machine here can hold is an error, not an abort or an OOM kill.
+        try TrainLimits.checkMemory(network: config.network,
+                                    batch: config.data.identityBatch + (useSequences ? config.data.sequenceBatch : 0),
+                                    classes: faceIDCount,
+                                    agents: useSequences && config.solver.dsaWeight > 0 ? faceIDCount + sequenceIDCount : 0)
         var rng = SeededGenerator(seed: config.solver.seed)
         network = try FaceResNet(config: config.network, using: &rng)
         head = try MarginHead(featureDim: config.network.featureDim, classes: faceIDCount, config: config.head, using: &rng)
@@ -100,7 +108,8 @@ public final class Trainer {
         }
         let configURL = run.appendingPathComponent("config.json")
         if options.resume {
-            guard let state = try Checkpoint.latest(run: run) else {
+            let candidates = Checkpoint.candidates(run: run)
+            guard !candidates.isEmpty else {
                 throw SeqError("nothing to resume: the run folder has no checkpoint.json", file: run.path)
             }
             // Only settings that leave the loss sequence unchanged may differ on resume.
@@ -109,10 +118,12 @@ public final class Trainer {
             saved.solver.snapshot = config.solver.snapshot
             saved.data.threads = config.data.threads
             guard saved == config else {
-                throw SeqError("config differs from the one the run was started with (only max_iter, snapshot and threads may change on resume)", file: configURL.path)
+                throw SeqError("config differs from the one the run was started with in "
+                               + config.differences(from: saved).joined(separator: ", ")
+                               + " (only max_iter, snapshot and threads may change on resume)", file: configURL.path)
             }
+            let state = try restoreNewestGood(candidates)
             try AtomicFile.write(try config.jsonData(), to: configURL)
-            try restore(state)
             // Keep metrics up to the checkpoint, so the file reads like one uninterrupted run.
             if let text = try? String(contentsOf: metricsURL, encoding: .utf8) {
                 let kept = text.split(separator: "\n").filter { line in
@@ -138,6 +149,31 @@ public final class Trainer {
         }
     }
 
+    /// Restores the newest checkpoint that loads, noting each one skipped; when none loads, the
+    /// error lists why each was refused.
+    private func restoreNewestGood(_ candidates: [Checkpoint.Candidate]) throws -> CheckpointState {
+        var skipped: [String] = []
+        for candidate in candidates {
+            guard let state = candidate.state else {
+                skipped.append("\(candidate.file.path): \(candidate.problem ?? "unreadable")")
+                continue
+            }
+            do {
+                try restore(state)
+            } catch let e as SeqError {
+                skipped.append(e.description)
+                continue
+            }
+            let used = Checkpoint.folder(options.runDir).appendingPathComponent(state.weightsFile).path
+            resumeNotes = skipped.map { "resume: skipped checkpoint \($0)" }
+            if !skipped.isEmpty { resumeNotes.append("resume: using the newest good checkpoint, iteration \(state.iteration) (\(used))") }
+            return state
+        }
+        // One line however many were tried: the newest one's problem, and how many others failed.
+        let others = skipped.count > 1 ? " (and \(skipped.count - 1) older checkpoint\(skipped.count > 2 ? "s" : "") refused too)" : ""
+        throw SeqError("no good checkpoint to resume from: \(skipped.first ?? "none found")\(others)", file: options.runDir.path)
+    }
+
     private func restore(_ state: CheckpointState) throws {
         let dir = Checkpoint.folder(options.runDir)
         let weightsURL = dir.appendingPathComponent(state.weightsFile)
@@ -159,6 +195,11 @@ public final class Trainer {
         let lr = config.solver.learningRate(at: iteration)
         let number = iteration + 1
         let features = network.forward(batch.images)
+        // Checked here, before the head: everything downstream of a NaN feature is NaN too,
+        // and the message should name where it started.
+        if features.data.withUnsafeBufferPointer({ b in b.contains { !$0.isFinite } }) {
+            try stop(iteration: number, reason: "fc5 features became NaN or infinite")
+        }
         let logits = head.forward(features, labels: batch.labels, iteration: number)
         let identityLoss = try lsro.evaluate(logits: logits.data, labels: batch.labels, classes: faceIDCount)
         var dfeatures = head.backward(Tensor(shape: logits.shape, data: identityLoss.dlogits))

@@ -88,4 +88,21 @@ final class MarginHeadTests: XCTestCase {
         XCTAssertThrowsError(try MarginHead(featureDim: 4, classes: 2, config: MarginConfig(kind: .cosface, m: -1), using: &rng))
         XCTAssertThrowsError(try MarginHead(featureDim: 4, classes: 2, config: MarginConfig(kind: .none, scale: 0), using: &rng))
     }
+
+    /// A diverged network hands the head NaN or infinite features. SphereFace converted the NaN
+    /// angle to Int and trapped; now NaN goes through, so the trainer's finite check can stop
+    /// the run with a message.
+    func testNonFiniteFeaturesGiveNaNLogitsInsteadOfATrap() throws {
+        for kind in MarginKind.allCases {
+            let head = try makeHead(kind)
+            for bad in [Float.nan, .infinity] {
+                let x = Tensor(shape: [2, 5], data: [bad, 1, 2, 3, 4, 1, 2, 3, 4, 5])
+                let z = head.forward(x, labels: [0, 1], iteration: 1)
+                XCTAssertTrue(z.data[0..<4].contains { $0.isNaN }, "\(kind) \(bad)")
+                XCTAssertTrue(z.data[4..<8].allSatisfy { $0.isFinite }, "\(kind): the finite sample stays finite")
+                _ = head.backward(Tensor(shape: [2, 4], data: [Float](repeating: 0.1, count: 8)))
+            }
+            XCTAssertTrue(head.margin(.nan, lambda: 5).0.isNaN, "\(kind)")
+        }
+    }
 }

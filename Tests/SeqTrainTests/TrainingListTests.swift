@@ -87,4 +87,64 @@ final class TrainingListTests: XCTestCase {
         try config.jsonData().write(to: url)
         XCTAssertEqual(try TrainConfig.load(from: url), config)
     }
+
+    /// Swift reads "\r\n" as one character, so splitting on "\n" kept a CRLF list as one line
+    /// (and its error printed the whole file).
+    func testCRLFListsAreReadLineByLine() throws {
+        let ids = try TrainingList(file: try list("a.jpg 0\r\nb c.jpg 1\r\n\r\nd.jpg 2\r\n"), kind: .identity)
+        XCTAssertEqual(ids.entries.map(\.path), ["a.jpg", "b c.jpg", "d.jpg"])
+        XCTAssertEqual(ids.entries.map(\.line), [1, 2, 4])
+        try assertError("a.jpg 0\r\nd.jpg x\r\na.jpg 1\r\n", .identity, line: 2, contains: "label \"x\" is not an integer")
+        let url = try list("a.jpg 0\r\nd.jpg 1\r\n")
+        XCTAssertEqual(try ImageSet.list(url).keys, ["a.jpg", "d.jpg"])
+    }
+
+    /// `export --paths absolute` writes absolute paths; they were joined under the root and
+    /// reported missing.
+    func testAbsolutePathsAreUsedAsWritten() throws {
+        let elsewhere = dir.appendingPathComponent("lists")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let url = elsewhere.appendingPathComponent("abs.txt")
+        let a = dir.appendingPathComponent("a.jpg").path, bc = dir.appendingPathComponent("b c.jpg").path
+        try "\(a) 0\n\(bc) 1\nd.jpg 1\n".write(to: url, atomically: true, encoding: .utf8)
+        let ids = try TrainingList(file: url, kind: .identity, root: dir)
+        XCTAssertEqual(ids.entries.map { ids.url(of: $0).path }, [a, bc, dir.appendingPathComponent("d.jpg").path])
+        let set = try ImageSet.list(url, root: dir)
+        XCTAssertEqual(set.urls.map(\.path), [a, bc, dir.appendingPathComponent("d.jpg").path])
+        try "\(a) 0\n/no/such/image.jpg 1\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrainingList(file: url, kind: .identity, root: dir)) { e in
+            XCTAssertEqual("\(e)", "\(url.path):2: image /no/such/image.jpg does not exist")
+        }
+    }
+
+    /// A label of 2000000000 made a head of 2e9 rows and the process aborted in the allocator.
+    func testHugeLabelsAndClassCountsAreErrorsNamingTheLine() throws {
+        try assertError("a.jpg 0\nd.jpg 1\nb c.jpg 2000000000\n", .identity, line: 3, contains: "far beyond the 3 distinct identities")
+        try assertError("a.jpg -1\nd.jpg -2000000000\n", .sequence, line: 2, contains: "far beyond the 2 distinct sequences")
+        try assertError("a.jpg 0\nd.jpg 9223372036854775807\n", .identity, line: 2, contains: "label 9223372036854775807 is out of range")
+        try assertError("a.jpg -9223372036854775808\n", .sequence, line: 1, contains: "is out of range")
+        try assertError("a.jpg 0\nd.jpg 5\n", .identity, classCount: 3, line: 2, contains: "outside 0…2 (the given faceid_num is 3)")
+        // Small gaps are normal (a list filtered by hand); the count still comes from the labels.
+        XCTAssertEqual(try TrainingList(file: try list("a.jpg 0\nd.jpg 500\n"), kind: .identity).classCount, 501)
+        // A given count is checked against the bound, not against the labels' spread.
+        XCTAssertEqual(try TrainingList(file: try list("a.jpg 0\n"), kind: .identity, classCount: 50_000).classCount, 50_000)
+        for bad in [0, -1, 2_000_000_000] {
+            XCTAssertThrowsError(try TrainingList(file: try list("a.jpg 0\n"), kind: .identity, classCount: bad)) { e in
+                XCTAssertTrue("\(e)".contains("faceid_num is \(bad); it must be in 1…\(TrainLimits.maxClasses)"), "\(e)")
+            }
+        }
+        // The same bound applies to an export manifest's count, naming the manifest.
+        let lists = dir.appendingPathComponent("m")
+        try FileManager.default.createDirectory(at: lists, withIntermediateDirectories: true)
+        let manifest = lists.appendingPathComponent("manifest.json")
+        try #"{"format_version": 1, "faceid_num": 2000000000, "seqid_num": 1e300}"#.write(to: manifest, atomically: true, encoding: .utf8)
+        let url = lists.appendingPathComponent("ids.txt")
+        try "\(dir.appendingPathComponent("a.jpg").path) 0\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrainingList(file: url, kind: .identity)) { e in
+            XCTAssertTrue("\(e)".contains("faceid_num in \(manifest.path) is 2000000000"), "\(e)")
+        }
+        // seqid_num 1e300 is no integer: ignored (the labels give S) rather than a trap.
+        try "\(dir.appendingPathComponent("a.jpg").path) -2\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try TrainingList(file: url, kind: .sequence).classCount, 2)
+    }
 }

@@ -114,7 +114,9 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(extended.map(\.iter), [13, 14])
         var other = longer
         other.solver.baseLR = 0.02
-        XCTAssertThrowsError(try Trainer(config: other, identity: ids, sequence: seqs, options: .init(runDir: runB, resume: true, quiet: true)))
+        XCTAssertThrowsError(try Trainer(config: other, identity: ids, sequence: seqs, options: .init(runDir: runB, resume: true, quiet: true))) { e in
+            XCTAssertTrue("\(e)".contains("solver.base_lr 0.02"), "the message names the setting: \(e)")
+        }
     }
 
     func testCorruptCheckpointIsRefused() throws {
@@ -157,6 +159,82 @@ final class TrainingTests: XCTestCase {
             XCTAssertTrue(text.contains("iteration "), text)
             XCTAssertTrue(text.contains("NaN") || text.contains("infinite"), text)
             XCTAssertTrue(text.contains("last good checkpoint"), text)
+        }
+    }
+
+    /// With the default SphereFace head a diverging run trapped converting a NaN angle to Int;
+    /// it must stop with the documented message instead, at any learning rate.
+    func testSphereFaceDivergenceStopsWithAMessage() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let ids = try TrainingList(file: try gen.writeList("identity.txt", folder: "id", classes: 3, perClass: 3, label: { $0 }), kind: .identity)
+        for lr: Float in [1e30] {
+            var config = smallConfig(iterations: 60, sequenceBatch: 0)
+            config.head = MarginConfig(kind: .sphereface)
+            config.data.identityBatch = 4
+            config.solver.baseLR = lr
+            let run = work.appendingPathComponent("run-\(lr)")
+            XCTAssertThrowsError(try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, quiet: true)).run()) { e in
+                guard let e = e as? SeqError else { return XCTFail("not a SeqError: \(e)") }
+                XCTAssertTrue(e.reason.hasPrefix("iteration "), "\(e)")
+                XCTAssertTrue(e.reason.contains("NaN") || e.reason.contains("infinite"), "\(e)")
+                XCTAssertTrue(e.reason.contains("training stopped"), "\(e)")
+            }
+        }
+    }
+
+    /// A damaged newest checkpoint used to block --resume; the run continues from the newest
+    /// one that loads and says which it skipped.
+    func testResumeFallsBackToTheNewestGoodCheckpoint() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let ids = try TrainingList(file: try gen.writeList("identity.txt", folder: "id", classes: 3, perClass: 3, label: { $0 }), kind: .identity)
+        var config = smallConfig(iterations: 6, sequenceBatch: 0)
+        config.data.identityBatch = 4
+        config.solver.snapshot = 2
+        let run = work.appendingPathComponent("run")
+        try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, quiet: true)).run()
+        let folder = Checkpoint.folder(run)
+        let newest = folder.appendingPathComponent("iter_00000006.safetensors")
+        try Data("junk".utf8).write(to: newest)
+        config.solver.maxIter = 8
+        let resumed = try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, resume: true, quiet: true))
+        XCTAssertEqual(resumed.iteration, 4)
+        XCTAssertEqual(resumed.resumeNotes.count, 2, "\(resumed.resumeNotes)")
+        XCTAssertTrue(resumed.resumeNotes[0].contains(newest.path) && resumed.resumeNotes[0].contains("corrupt checkpoint"), "\(resumed.resumeNotes)")
+        XCTAssertTrue(resumed.resumeNotes[1].contains("iteration 4") && resumed.resumeNotes[1].contains("iter_00000004.safetensors"),
+                      "\(resumed.resumeNotes)")
+        XCTAssertEqual(try resumed.run().map(\.iter), [5, 6, 7, 8])
+        let metrics = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(metrics.count, 8, "metrics after the checkpoint used are replaced, not repeated")
+        // A broken pointer does not matter while the solver files are there.
+        try Data("{".utf8).write(to: Checkpoint.pointer(run))
+        let again = try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, resume: true, quiet: true))
+        XCTAssertEqual(again.iteration, 8)
+        // A solver JSON that decodes but holds an impossible iteration (the batch arithmetic
+        // would trap on it) or a path outside checkpoints/ is skipped like a damaged file.
+        let newestState = folder.appendingPathComponent("iter_00000008.solver.json")
+        let saved = try Data(contentsOf: newestState)
+        for (key, value) in [("\"iteration\" : 8", "\"iteration\" : -8"), ("\"iteration\" : 8", "\"iteration\" : 9223372036854775807"),
+                             ("\"weights_file\" : \"iter_00000008.safetensors\"", "\"weights_file\" : \"..\\/..\\/run.json\"")] {
+            let text = String(decoding: saved, as: UTF8.self)
+            XCTAssertTrue(text.contains(key), text)
+            try Data(text.replacingOccurrences(of: key, with: value).utf8).write(to: newestState)
+            try Data(text.replacingOccurrences(of: key, with: value).utf8).write(to: Checkpoint.pointer(run))
+            let fallback = try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, resume: true, quiet: true))
+            XCTAssertEqual(fallback.iteration, 6, "\(value)")
+            XCTAssertTrue(fallback.resumeNotes.first?.contains("is out of range") == true
+                          || fallback.resumeNotes.first?.contains("is not a file in checkpoints/") == true, "\(fallback.resumeNotes)")
+        }
+        try saved.write(to: newestState)
+        try saved.write(to: Checkpoint.pointer(run))
+        // When nothing loads, one line says so and why the newest was refused.
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".safetensors") {
+            try Data("junk".utf8).write(to: folder.appendingPathComponent(name))
+        }
+        XCTAssertThrowsError(try Trainer(config: config, identity: ids, sequence: nil, options: .init(runDir: run, resume: true, quiet: true))) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("no good checkpoint to resume from"), text)
+            XCTAssertTrue(text.contains("corrupt checkpoint"), text)
+            XCTAssertFalse(text.contains("\n"), text)
         }
     }
 }

@@ -27,8 +27,8 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Folder of images, searched recursively.") var images: String?
     @Option(help: "Output .npy file.") var out: String
     @Flag(help: "Add the feature of the mirrored image.") var flip = false
-    @Option(help: "Images per forward pass.") var batch = 16
-    @Option(help: "Decoding threads.") var threads = 2
+    @Option(parsing: .unconditional, help: "Images per forward pass.") var batch = 16
+    @Option(parsing: .unconditional, help: "Decoding threads.") var threads = 2
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
@@ -36,13 +36,16 @@ struct FeaturesCommand: ParsableCommand {
         do {
             // The keys file goes beside the features, so standard output cannot hold both.
             if OutputFile.isStandardOutput(out) { throw SeqError("--out needs a file name (the keys are written beside it), not '-'") }
+            guard (1...TrainLimits.maxBatch).contains(batch) else { throw SeqError("--batch must be in 1…\(TrainLimits.maxBatch), got \(batch)") }
+            guard (1...TrainLimits.maxThreads).contains(threads) else {
+                throw SeqError("--threads must be in 1…\(TrainLimits.maxThreads), got \(threads)")
+            }
             let set: ImageSet
             switch (list, images) {
             case let (l?, nil): set = try ImageSet.list(URL(fileURLWithPath: l), root: root.map { URL(fileURLWithPath: $0) })
             case let (nil, d?): set = try ImageSet.directory(URL(fileURLWithPath: d))
             default: throw SeqError("give exactly one of --list and --images")
             }
-            guard batch > 0, threads > 0 else { throw SeqError("--batch and --threads must be positive") }
             let extractor = try FeatureExtractor.load(run: URL(fileURLWithPath: model), checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
                                                       batchSize: batch, threads: threads)
             let progress = ProgressReporter("features", total: set.urls.count, unit: "images", quiet: quiet)

@@ -20,6 +20,8 @@ struct LossCommand: ParsableCommand {
         subcommands: [LSRO.self, DSA.self]
     )
 
+    // Numeric options are parsed `.unconditional`ly: a negative value (an ignore label of -1, or a
+    // wrong negative count) is a value, not an unknown option.
     struct LSRO: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "LSRO softmax loss; writes dlogits.npy.",
@@ -32,7 +34,7 @@ struct LossCommand: ParsableCommand {
         )
         @Option(help: "Logits, float32 (batch, classes).") var logits: String
         @Option(help: "Labels, int32 (batch,).") var labels: String
-        @Option(help: "Samples with this label are ignored.") var ignoreLabel: Int32?
+        @Option(parsing: .unconditional, help: "Samples with this label are ignored.") var ignoreLabel: Int32?
         @Option(help: "Folder for dlogits.npy (created if missing).") var outDir: String
 
         func run() throws {
@@ -65,15 +67,15 @@ struct LossCommand: ParsableCommand {
         @Option(help: "Labels, int32 (batch,): 0…F-1 identities, -1…-S sequences.") var labels: String
         @Option(help: "Agents, float32 (F+S, dim).") var centers: String
         @Option(help: "Agent order, int32 permutation of 0..<F+S.") var agentOrder: String
-        @Option(help: "Number of identity classes F.") var faceidNum: Int
-        @Option(help: "Number of sequences S.") var seqidNum: Int
-        @Option(name: .customLong("lambda"), help: "Pull-term weight in [0, 1].") var lambdaValue: Float
-        @Option(help: "Agent dropout ratio in [0, 1].") var dropoutRatio: Double
-        @Option(help: "Margin factor (>= 1).") var alpha: Float
-        @Option(help: "Additive margin (>= 0).") var beta: Float
+        @Option(parsing: .unconditional, help: "Number of identity classes F.") var faceidNum: Int
+        @Option(parsing: .unconditional, help: "Number of sequences S.") var seqidNum: Int
+        @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Pull-term weight in [0, 1].") var lambdaValue: Float
+        @Option(parsing: .unconditional, help: "Agent dropout ratio in [0, 1].") var dropoutRatio: Double
+        @Option(parsing: .unconditional, help: "Margin factor (>= 1).") var alpha: Float
+        @Option(parsing: .unconditional, help: "Additive margin (>= 0).") var beta: Float
         @Flag(help: "Rescale every agent to norm --scale first.") var useNormalize = false
-        @Option(help: "Agent norm with --use-normalize.") var scale: Float = 1
-        @Option(help: "Samples with this label are ignored.") var ignoreLabel: Int32?
+        @Option(parsing: .unconditional, help: "Agent norm with --use-normalize.") var scale: Float = 1
+        @Option(parsing: .unconditional, help: "Samples with this label are ignored.") var ignoreLabel: Int32?
         @Option(help: "Folder for the outputs (created if missing).") var outDir: String
 
         func run() throws {

@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
           seqcurate train --identity-list lists/identity.txt --sequence-batch 0 --network tiny --max-iter 2000 --out runs/demo
           seqcurate train --config my.json --identity-list id.txt --sequence-list seq.txt --out runs/a --snapshot 1000
           seqcurate train --out runs/a --resume
-          seqcurate train --out runs/a --resume --max-iter 20000     # train a finished run further
+          seqcurate train --out runs/a --resume --max-iter 20000     # train a finished run further (other settings are refused)
           seqcurate train --benchmark 5 --out /tmp/bench     # synthetic batches: train and feature images/s
         """
     )
@@ -29,25 +29,58 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Sequence list (labels -1…-S).") var sequenceList: String?
     @Option(help: "Folder the list paths are relative to (default: the export manifest's root, else each list's folder).") var root: String?
     @Option(help: "Run folder.") var out: String
-    @Flag(help: "Continue the run in --out from its last good checkpoint (--max-iter, --snapshot, --threads may change).") var resume = false
+    @Flag(help: "Continue the run in --out from its last good checkpoint (--max-iter, --snapshot, --threads and --root may change).") var resume = false
     @Option(help: "JSON config (network, head, dsa, solver, data sections).") var config: String?
     @Option(help: "Network preset: face_res20net (published) or tiny (demo).") var network: String?
-    @Option(help: "Multiply the network's channel counts.") var width: Double?
-    @Option(help: "Input crop side (the network's input size).") var input: Int?
-    @Option(help: "Identity images per batch (default 32).") var identityBatch: Int?
-    @Option(help: "Sequence images per batch (default 32; 0 trains identity-only).") var sequenceBatch: Int?
+    // Numbers are parsed `.unconditional`ly so that a negative value reaches validate() and gets
+    // a message about its range, instead of being taken for an option ("Missing value").
+    @Option(parsing: .unconditional, help: "Multiply the network's channel counts.") var width: Double?
+    @Option(parsing: .unconditional, help: "Input crop side (the network's input size).") var input: Int?
+    @Option(parsing: .unconditional, help: "Identity images per batch (default 32).") var identityBatch: Int?
+    @Option(parsing: .unconditional, help: "Sequence images per batch (default 32; 0 trains identity-only).") var sequenceBatch: Int?
     @Option(help: "Margin: sphereface, cosface, arcface or none.") var margin: String?
-    @Option(help: "Base learning rate.") var baseLr: Float?
-    @Option(help: "Iterations to train.") var maxIter: Int?
-    @Option(help: "Checkpoint every N iterations (0: only at the end).") var snapshot: Int?
-    @Option(help: "Random seed.") var seed: UInt64?
-    @Option(help: "Image decoding threads.") var threads: Int?
-    @Option(help: "Number of identities F (default: the export manifest's, else largest label + 1).") var faceidNum: Int?
-    @Option(help: "Number of sequences S (default: the export manifest's, else largest -label).") var seqidNum: Int?
+    @Option(parsing: .unconditional, help: "Base learning rate.") var baseLr: Float?
+    @Option(parsing: .unconditional, help: "Iterations to train.") var maxIter: Int?
+    @Option(parsing: .unconditional, help: "Checkpoint every N iterations (0: only at the end).") var snapshot: Int?
+    @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Image decoding threads.") var threads: Int?
+    @Option(parsing: .unconditional, help: "Number of identities F (default: the export manifest's, else largest label + 1).") var faceidNum: Int?
+    @Option(parsing: .unconditional, help: "Number of sequences S (default: the export manifest's, else largest -label).") var seqidNum: Int?
     @Flag(help: "No progress output.") var quiet = false
-    @Option(help: "Measure N synthetic iterations (batch --identity-batch, default 16) instead of training; prints JSON.")
+    @Option(parsing: .unconditional, help: "Measure N synthetic iterations (batch --identity-batch, default 16) instead of training; prints JSON.")
     var benchmark: Int?
-    @Option(help: "Classes of the benchmark head.") var benchmarkClasses = 1000
+    @Option(parsing: .unconditional, help: "Classes of the benchmark head.") var benchmarkClasses = 1000
+
+    /// Flags that may change on --resume: they do not change the loss sequence (--root only
+    /// says where the same images now live).
+    static let resumableFlags = "--max-iter, --snapshot, --threads and --root"
+
+    func validate() throws {
+        let maxClasses = TrainLimits.maxClasses, maxBatch = TrainLimits.maxBatch
+        func check(_ flag: String, _ value: Int?, _ range: ClosedRange<Int>, _ what: String) throws {
+            guard let value, !range.contains(value) else { return }
+            if value < range.lowerBound {
+                throw ValidationError("\(flag) must be at least \(range.lowerBound) (\(what)), got \(value)")
+            }
+            throw ValidationError("\(flag) must be at most \(range.upperBound) (\(what)), got \(value)")
+        }
+        try check("--faceid-num", faceidNum, 1...maxClasses, "the number of identity classes")
+        try check("--seqid-num", seqidNum, 1...maxClasses, "the number of sequences")
+        try check("--identity-batch", identityBatch, 1...maxBatch, "identity images per batch")
+        try check("--sequence-batch", sequenceBatch, 0...maxBatch, "sequence images per batch; 0 trains identity-only")
+        try check("--max-iter", maxIter, 1...TrainLimits.maxIterations, "iterations to train")
+        try check("--snapshot", snapshot, 0...TrainLimits.maxIterations, "0 checkpoints only at the end")
+        try check("--threads", threads, 1...TrainLimits.maxThreads, "decoding threads")
+        try check("--input", input, 1...TrainLimits.maxInputSize, "the input crop side")
+        try check("--benchmark", benchmark, 1...1_000_000, "benchmark iterations")
+        try check("--benchmark-classes", benchmarkClasses, 1...maxClasses, "classes of the benchmark head")
+        if let baseLr, !(baseLr > 0 && baseLr.isFinite) {
+            throw ValidationError("--base-lr must be a positive finite number, got \(baseLr)")
+        }
+        if let width, !(width > 0 && width.isFinite) {
+            throw ValidationError("--width must be a positive finite number, got \(width)")
+        }
+    }
 
     func run() throws {
         BLASRuntime.ensureOptimalKernels()
@@ -56,7 +89,7 @@ struct TrainCommand: ParsableCommand {
                 var settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
                 try applyFlags(to: &settings)
                 let result = try TrainBenchmark.run(network: settings.network, classes: benchmarkClasses,
-                                                    batch: identityBatch ?? 16, iterations: max(1, benchmark))
+                                                    batch: identityBatch ?? 16, iterations: benchmark)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
@@ -66,33 +99,43 @@ struct TrainCommand: ParsableCommand {
             var settings: TrainConfig
             var identityPath = identityList, sequencePath = sequenceList
             var identityRoot = root.map { URL(fileURLWithPath: $0) }, sequenceRoot = identityRoot
+            var faceCount = faceidNum, sequenceCount = seqidNum
             if resume {
-                settings = try TrainConfig.load(from: runDir.appendingPathComponent("config.json"))
+                let configURL = runDir.appendingPathComponent("config.json")
+                guard FileManager.default.fileExists(atPath: configURL.path) else {
+                    throw SeqError("nothing to resume: no config.json in the run folder", file: runDir.path)
+                }
+                settings = try TrainConfig.load(from: configURL)
+                let info = try runInfo(runDir)
+                try refuseChangedSettings(saved: settings, info: info, configURL: configURL)
                 if let maxIter { settings.solver.maxIter = maxIter }
                 if let snapshot { settings.solver.snapshot = snapshot }
                 if let threads { settings.data.threads = threads }
-                if let data = FileManager.default.contents(atPath: runDir.appendingPathComponent("run.json").path),
-                   let info = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                    identityPath = identityPath ?? info["identity_list"] as? String
-                    sequencePath = sequencePath ?? info["sequence_list"] as? String
-                    identityRoot = identityRoot ?? (info["identity_root"] as? String).map { URL(fileURLWithPath: $0) }
-                    sequenceRoot = sequenceRoot ?? (info["sequence_root"] as? String).map { URL(fileURLWithPath: $0) }
-                }
+                try settings.validate()
+                identityPath = identityPath ?? info["identity_list"] as? String
+                sequencePath = sequencePath ?? info["sequence_list"] as? String
+                identityRoot = identityRoot ?? (info["identity_root"] as? String).map { URL(fileURLWithPath: $0) }
+                sequenceRoot = sequenceRoot ?? (info["sequence_root"] as? String).map { URL(fileURLWithPath: $0) }
+                // The run's class counts fix the head's shape, so the lists are checked against them.
+                faceCount = faceCount ?? Self.positiveInt(info["faceid_num"])
+                sequenceCount = sequenceCount ?? Self.positiveInt(info["seqid_num"])
             } else {
                 settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
                 try applyFlags(to: &settings)
             }
             guard let identityPath else { throw SeqError("--identity-list is required") }
-            let identity = try TrainingList(file: URL(fileURLWithPath: identityPath), kind: .identity, root: identityRoot, classCount: faceidNum)
+            let identity = try TrainingList(file: URL(fileURLWithPath: identityPath), kind: .identity, root: identityRoot, classCount: faceCount)
             var sequence: TrainingList? = nil
             if let sequencePath, settings.data.sequenceBatch > 0 {
-                sequence = try TrainingList(file: URL(fileURLWithPath: sequencePath), kind: .sequence, root: sequenceRoot, classCount: seqidNum)
+                sequence = try TrainingList(file: URL(fileURLWithPath: sequencePath), kind: .sequence, root: sequenceRoot, classCount: sequenceCount)
             } else if settings.data.sequenceBatch > 0 && !resume {
                 if sequenceBatch != nil { throw SeqError("--sequence-batch > 0 needs --sequence-list") }
                 settings.data.sequenceBatch = 0  // no sequence list: identity-only
             }
             let trainer = try Trainer(config: settings, identity: identity, sequence: sequence,
                                       options: .init(runDir: runDir, resume: resume, quiet: quiet))
+            // Shown even with --quiet: the user must know the run went back further than they expect.
+            for note in trainer.resumeNotes { printError(note) }
             if !quiet {
                 printError("train: F=\(trainer.faceIDCount) identities, S=\(trainer.sequenceIDCount) sequences, "
                     + "\(trainer.parameters.reduce(0) { $0 + $1.value.count }) parameters, BLAS core \(BLASRuntime.coreName), run \(runDir.path)")
@@ -112,6 +155,70 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The run's run.json as a dictionary (empty when the file is missing).
+    private func runInfo(_ runDir: URL) throws -> [String: Any] {
+        let url = runDir.appendingPathComponent("run.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
+        guard let info = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw SeqError("not a JSON object", file: url.path)
+        }
+        return info
+    }
+
+    /// A JSON number that is a positive integer, else nil.
+    private static func positiveInt(_ value: Any?) -> Int? {
+        (value as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }.flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// Refuses, by flag name, every setting given with --resume that would change the run.
+    /// Flags not given do not count, and giving the run's own value is accepted.
+    private func refuseChangedSettings(saved: TrainConfig, info: [String: Any], configURL: URL) throws {
+        var changed: [String] = []
+        func note<T: Equatable>(_ flag: String, _ given: T?, _ theirs: T?) {
+            guard let given else { return }
+            if theirs != given { changed.append("\(flag) \(given) differs from the run's \(theirs.map { "\($0)" } ?? "none")") }
+        }
+        note("--base-lr", baseLr, saved.solver.baseLR)
+        note("--seed", seed, saved.solver.seed)
+        note("--identity-batch", identityBatch, saved.data.identityBatch)
+        note("--sequence-batch", sequenceBatch, saved.data.sequenceBatch)
+        note("--margin", margin, saved.head.kind.rawValue)
+        note("--width", width, saved.network.width)
+        note("--input", input, saved.network.inputSize)
+        note("--network", network, Self.presetName(saved.network))
+        note("--faceid-num", faceidNum, Self.positiveInt(info["faceid_num"]))
+        note("--seqid-num", seqidNum, Self.positiveInt(info["seqid_num"]))
+        func standardized(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
+        note("--identity-list", standardized(identityList), standardized(info["identity_list"] as? String))
+        note("--sequence-list", standardized(sequenceList), standardized(info["sequence_list"] as? String))
+        if changed.isEmpty {
+            // The flags above each match; --config (and combinations such as --network without
+            // the run's --width) can still change the run: compare the settings as a whole.
+            var wanted = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? saved
+            try applyFlags(to: &wanted)
+            wanted.solver.maxIter = saved.solver.maxIter
+            wanted.solver.snapshot = saved.solver.snapshot
+            wanted.data.threads = saved.data.threads
+            let diffs = wanted.differences(from: saved)
+            if !diffs.isEmpty {
+                let given = config.map { "--config \($0)" } ?? "the given flags"
+                changed.append("\(given) differ\(config == nil ? "" : "s") from the run's settings in \(diffs.joined(separator: ", "))")
+            }
+        }
+        guard changed.isEmpty else {
+            throw SeqError(changed.joined(separator: "; ") + "; only \(Self.resumableFlags) may change with --resume "
+                           + "(start a new run in another --out folder to change the others)", file: configURL.path)
+        }
+    }
+
+    /// The preset a network config was made from (ignoring --width and --input), or "a custom network".
+    private static func presetName(_ n: NetworkConfig) -> String {
+        func same(_ p: NetworkConfig) -> Bool {
+            p.channels == n.channels && p.units == n.units && p.featureDim == n.featureDim && p.inputChannels == n.inputChannels
+        }
+        return same(.tiny) ? "tiny" : same(.faceRes20) ? "face_res20net" : "custom network"
+    }
+
     private func applyFlags(to c: inout TrainConfig) throws {
         if let network {
             switch network {
@@ -125,8 +232,9 @@ struct TrainCommand: ParsableCommand {
         if let identityBatch { c.data.identityBatch = identityBatch }
         if let sequenceBatch { c.data.sequenceBatch = sequenceBatch }
         if let margin {
-            guard let kind = MarginKind(rawValue: margin) else { throw SeqError("unknown --margin \"\(margin)\"") }
-            c.head = MarginConfig(kind: kind, scale: c.head.scale)
+            guard let kind = MarginKind(rawValue: margin) else { throw SeqError("unknown --margin \"\(margin)\" (sphereface, cosface, arcface or none)") }
+            // The same kind keeps the config's margin settings; another kind takes its defaults.
+            if kind != c.head.kind { c.head = MarginConfig(kind: kind, scale: c.head.scale) }
         }
         if let baseLr { c.solver.baseLR = baseLr }
         if let maxIter { c.solver.maxIter = maxIter }
