@@ -6,35 +6,10 @@ import SeqTestSupport
 
 /// Videos cut off before their first frame: every reader of them must fail, never yield nothing.
 final class BrokenVideoTests: XCTestCase {
-    static func ffmpeg() throws -> String {
-        guard let path = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("ffmpeg CLI not installed (tools/setup.sh installs it)")
-        }
-        return path
-    }
-
-    /// The sample re-muxed (mkv) or re-encoded (webm, VP8) by the ffmpeg CLI, then cut a few bytes
-    /// into its first Matroska cluster: the header is whole, no frame is.
-    static func truncatedMatroska(_ ext: String, in dir: URL) throws -> URL {
-        let full = dir.appendingPathComponent("full.\(ext)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try ffmpeg())
-        let codec = ext == "webm" ? ["-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime"] : ["-c:v", "copy"]
-        p.arguments = ["-v", "error", "-i", try TestFiles.asset("carphone_pristine.mp4").path, "-t", "0.5", "-an"] + codec + ["-y", full.path]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw XCTSkip("this ffmpeg cannot write .\(ext)") }
-        let data = try Data(contentsOf: full)
-        let cluster = try XCTUnwrap(data.firstRange(of: Data([0x1F, 0x43, 0xB6, 0x75])), "no cluster in \(ext)")
-        let cut = dir.appendingPathComponent("cut.\(ext)")
-        try data.prefix(cluster.lowerBound + 8).write(to: cut)
-        return cut
-    }
-
     func testTruncatedWebMAndMKVFailInsteadOfEndingEmpty() throws {
         let dir = try TestFiles.tempDirectory("seqmedia-test", removedAfter: self)
         for ext in ["mkv", "webm"] {
-            let url = try Self.truncatedMatroska(ext, in: dir)
+            let url = try TestMedia.truncatedMatroska(ext, in: dir)
             let expected = "\(url.path): no frame could be decoded (truncated or corrupt)"
             // Opening works (the header is whole); reading must not end quietly.
             let reader = try VideoReader(url: url, options: VideoReaderOptions(stride: 5))

@@ -58,13 +58,10 @@ final class VideoReaderTests: XCTestCase {
 
     func testRotationMetadataIsHonoured() throws {
         let src = try TestFiles.asset("carphone_pristine.mp4")
-        guard let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            XCTFail("the ffmpeg command line tool is missing: run tools/setup.sh")
-            return
-        }
+        let ffmpeg = try TestMedia.ffmpeg()
         let out = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("rotated.mp4")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: ffmpeg)
+        p.executableURL = ffmpeg
         p.arguments = ["-v", "error", "-i", src.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", "-y", out.path]
         try p.run()
         p.waitUntilExit()
@@ -79,7 +76,7 @@ final class VideoReaderTests: XCTestCase {
         // The ffmpeg tool's own autorotation is the reference.
         let q = Process()
         let pipe = Pipe()
-        q.executableURL = URL(fileURLWithPath: ffmpeg)
+        q.executableURL = ffmpeg
         q.arguments = ["-v", "error", "-i", out.path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
         q.standardOutput = pipe
         try q.run()

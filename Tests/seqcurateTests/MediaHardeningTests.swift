@@ -96,30 +96,10 @@ final class MediaHardeningTests: XCTestCase {
         }
     }
 
-    /// The sample cut inside its first Matroska cluster: the header is whole, no frame is.
-    private func truncatedMatroska(_ ext: String, in dir: URL) throws -> URL {
-        guard let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("ffmpeg CLI not installed (tools/setup.sh installs it)")
-        }
-        let full = dir.appendingPathComponent("full.\(ext)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ffmpeg)
-        let codec = ext == "webm" ? ["-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime"] : ["-c:v", "copy"]
-        p.arguments = ["-v", "error", "-i", try TestFiles.asset("carphone_pristine.mp4").path, "-t", "0.5", "-an"] + codec + ["-y", full.path]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw XCTSkip("this ffmpeg cannot write .\(ext)") }
-        let data = try Data(contentsOf: full)
-        let cluster = try XCTUnwrap(data.firstRange(of: Data([0x1F, 0x43, 0xB6, 0x75])))
-        let cut = dir.appendingPathComponent("cut.\(ext)")
-        try data.prefix(cluster.lowerBound + 8).write(to: cut)
-        return cut
-    }
-
     func testTruncatedVideosFailInDetectAndFrames() throws {
         let dir = try TestFiles.tempDirectory("cli-media", removedAfter: self)
         for ext in ["webm", "mkv"] {
-            let cut = try truncatedMatroska(ext, in: dir)
+            let cut = try TestMedia.truncatedMatroska(ext, in: dir)
             let message = "seqcurate: \(cut.path): no frame could be decoded (truncated or corrupt)\n"
             let d = try run(["detect", cut.path] + weights())
             XCTAssertEqual(d.status, 1, ext)
