@@ -72,6 +72,13 @@ public final class Catalog: @unchecked Sendable {
         return isWritable(url) ? try open(at: url) : try openForReading(at: url)
     }
 
+    /// Calls `observer` while this catalog waits for another process's write lock, with the
+    /// seconds waited so far (0 when a wait begins). Commands use it to say why they stall.
+    public func observeLockWaits(_ observer: @escaping @Sendable (TimeInterval) -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        db.lockWaitObserver = observer
+    }
+
     /// True when the catalog file and its folder can be written (the folder holds the -wal and
     /// -shm files of WAL mode). False on a read-only file system, whoever asks.
     public static func isWritable(_ url: URL) -> Bool {

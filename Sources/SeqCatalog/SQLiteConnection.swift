@@ -9,8 +9,17 @@ final class SQLiteConnection {
     let path: String
     private(set) var handle: OpaquePointer?
     private var cache: [String: SQLiteStatement] = [:]
-    /// How long a statement keeps retrying on `SQLITE_BUSY` beyond SQLite's own busy timeout.
+    /// How long a statement keeps retrying on `SQLITE_BUSY` beyond SQLite's own busy wait.
     static let busyRetrySeconds: Double = 120
+    /// How long SQLite's busy handler waits inside one call before reporting SQLITE_BUSY.
+    static let busyHandlerSeconds: Double = 10
+
+    /// Called while this connection waits for another process's lock, with the seconds waited
+    /// so far in this wait (0 on its first call). Lets a command tell the user why it stalls,
+    /// and lets a test wait for the moment a writer is blocked instead of sleeping.
+    var lockWaitObserver: ((TimeInterval) -> Void)?
+    /// When the current wait for a lock began, or nil when not waiting.
+    private var lockWaitStart: Date?
 
     /// True when opened with SQLITE_OPEN_READONLY: nothing can be written, and no journal
     /// mode is set (the file is already in WAL mode from its creation).
@@ -43,9 +52,30 @@ final class SQLiteConnection {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        // SQLite waits up to this long on a locked database before reporting SQLITE_BUSY.
-        sqlite3_busy_timeout(db, 10_000)
+        // Our own busy handler rather than sqlite3_busy_timeout: the same bounded back-off, but
+        // the wait is visible (lockWaitObserver). `self` is passed unretained: the handler is
+        // removed with the handle in close(), before the connection goes away.
+        sqlite3_busy_handler(db, { context, attempt in
+            guard let context else { return 0 }
+            let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+            return connection.waitForLock(attempt: Int(attempt)) ? 1 : 0
+        }, Unmanaged.passUnretained(self).toOpaque())
         if queryOnly { try execute("PRAGMA query_only = 1") }
+    }
+
+    /// One turn of the busy handler: tells the observer, sleeps a growing pause, and says
+    /// whether to try again (until `busyHandlerSeconds` have passed in this call's wait).
+    private func waitForLock(attempt: Int) -> Bool {
+        let now = Date()
+        if attempt == 0 || lockWaitStart == nil { lockWaitStart = now }
+        let waited = now.timeIntervalSince(lockWaitStart ?? now)
+        lockWaitObserver?(waited)
+        guard waited < Self.busyHandlerSeconds else {
+            lockWaitStart = nil
+            return false
+        }
+        usleep(useconds_t(min(1_000 << min(attempt, 7), 100_000)))
+        return true
     }
 
     /// `path` for a `file:` URI: the characters a URI gives meaning to are percent-encoded.
@@ -65,7 +95,10 @@ final class SQLiteConnection {
     func close() {
         cache.values.forEach { $0.finalize() }
         cache.removeAll()
-        if let handle { sqlite3_close_v2(handle) }
+        if let handle {
+            sqlite3_busy_handler(handle, nil, nil)
+            sqlite3_close_v2(handle)
+        }
         handle = nil
     }
 
@@ -137,7 +170,7 @@ final class SQLiteConnection {
 
     /// Runs one or more statements without results, retrying while the database is busy.
     func execute(_ sql: String) throws {
-        try Self.retryingBusy { () -> Int32 in sqlite3_exec(handle, sql, nil, nil, nil) } onError: { rc in
+        try Self.retryingBusy(observer: lockWaitObserver) { () -> Int32 in sqlite3_exec(handle, sql, nil, nil, nil) } onError: { rc in
             throw error(rc, sql)
         }
     }
@@ -163,7 +196,9 @@ final class SQLiteConnection {
     /// Calls `body` until it returns something other than SQLITE_BUSY / SQLITE_LOCKED or the
     /// retry time runs out. SQLite's busy handler is not called in some lock-upgrade cases
     /// (and a checkpoint can hold the WAL briefly), so the wait is also done here.
-    static func retryingBusy(_ body: () -> Int32, onError: (Int32) throws -> Void) rethrows {
+    /// `observer` hears each retry, as `lockWaitObserver` does.
+    static func retryingBusy(observer: ((TimeInterval) -> Void)? = nil, _ body: () -> Int32,
+                             onError: (Int32) throws -> Void) rethrows {
         let start = Date()
         var pause: useconds_t = 1_000
         while true {
@@ -171,6 +206,7 @@ final class SQLiteConnection {
             let primary = rc & 0xff
             if primary == SQLITE_OK || primary == SQLITE_DONE || primary == SQLITE_ROW { return }
             if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED), Date().timeIntervalSince(start) < busyRetrySeconds {
+                observer?(Date().timeIntervalSince(start))
                 usleep(pause)
                 pause = min(pause * 2, 100_000)
                 continue
@@ -241,7 +277,7 @@ final class SQLiteStatement {
         if stepped {
             result = sqlite3_step(handle)
         } else {
-            SQLiteConnection.retryingBusy {
+            SQLiteConnection.retryingBusy(observer: connection.lockWaitObserver) {
                 let rc = sqlite3_step(handle)
                 if (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED { sqlite3_reset(handle) }
                 result = rc

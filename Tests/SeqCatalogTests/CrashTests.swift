@@ -36,17 +36,21 @@ final class CrashTests: XCTestCase {
         }
 
         let done = expectation(description: "our write went through")
+        let blocked = expectation(description: "our writer waits for the killed process's lock")
+        blocked.assertForOverFulfill = false
         let errors = ErrorBox()
         Thread.detachNewThread {
             do {
                 let catalog = try Catalog.open(at: url)
+                catalog.observeLockWaits { _ in blocked.fulfill() }
                 try addVideo(catalog, path: "/ours.mp4", hash: "ours", sequences: [5])
             } catch {
                 errors.add(error)
             }
             done.fulfill()
         }
-        Thread.sleep(forTimeInterval: 0.3)   // let our writer reach the lock and wait
+        // The kill comes once our writer is seen waiting on the lock, not after a guessed pause.
+        wait(for: [blocked], timeout: 60)
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()
         wait(for: [done], timeout: 60)

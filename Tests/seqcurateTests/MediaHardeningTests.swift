@@ -67,12 +67,12 @@ final class MediaHardeningTests: XCTestCase {
         let db = dir.appendingPathComponent("seqcurate.db").path
         let r = try run(["import-identities", root.path, "--aligned", "--quiet", "--catalog", db])
         XCTAssertEqual(r.status, 0, r.err)
-        XCTAssertTrue(r.out.contains("imported 1 images of 1 identities; failed: too_large 1"), r.out)
+        XCTAssertTrue(r.out.contains("imported 1 new images of 1 identities into dataset people; failed: too_large 1"), r.out)
         // The option reaches the importer.
         let db2 = dir.appendingPathComponent("second.db").path
         let low = try run(["import-identities", root.path, "--aligned", "--quiet", "--catalog", db2, "--max-pixels", "1000"])
         XCTAssertEqual(low.status, 0, low.err)
-        XCTAssertTrue(low.out.contains("imported 0 images of 1 identities; failed: too_large 2"), low.out)
+        XCTAssertTrue(low.out.contains("imported 0 new images of 1 identities into dataset people; failed: too_large 2"), low.out)
     }
 
     func testDetectWithMaxSideDecodesSmallerAndReportsFullSizeCoordinates() throws {

@@ -114,3 +114,20 @@ enum RunInterruption {
         _exit(128 + sig)
     }
 }
+
+/// Tells the user, once per wait, when the catalog has been locked by another process for a
+/// while, so a stalled progress bar has a reason on screen.
+final class LockWaitNotice: @unchecked Sendable {
+    private let lock = NSLock()
+    private var told = false
+    /// Seconds of waiting before the notice: short waits between concurrent writers are normal.
+    let after: TimeInterval = 2
+
+    func callAsFunction(_ waited: TimeInterval) {
+        lock.lock(); defer { lock.unlock() }
+        if waited == 0 { told = false; return }
+        guard !told, waited >= after else { return }
+        told = true
+        printError("waiting for the catalog: another process is writing it")
+    }
+}
