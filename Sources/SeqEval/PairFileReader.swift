@@ -10,10 +10,15 @@ public enum PairFileReader {
         do { data = try Data(contentsOf: url) } catch {
             throw SeqError("cannot read pairs file", file: url.path)
         }
+        return try decode(data, file: url.path)
+    }
+
+    /// Parses the bytes of a pair file held in memory (UTF-8 text); `file` names it in errors.
+    public static func decode(_ data: Data, file: String) throws -> PairList {
         guard let text = String(data: data, encoding: .utf8) else {
-            throw SeqError("pairs file is not UTF-8 text", file: url.path)
+            throw SeqError("pairs file is not UTF-8 text", file: file)
         }
-        return try parse(text, file: url.path)
+        return try parse(text, file: file)
     }
 
     /// Parses pair-file `text`; `file` names it in errors.
