@@ -17,8 +17,10 @@
 # with `swift build --product seqfuzz && .build/debug/seqfuzz TARGET FILE`. Each run appends
 # a line (date, target, seconds, executions, result) to .build-fuzz/fuzz-log.tsv.
 #
-# Environment: SEQFUZZ_SEED=N fixes libFuzzer's random seed (tools/test.sh's smoke run uses 1),
-# SEQFUZZ_STRICT=0 reports only crashes.
+# Environment: SEQFUZZ_SEED=N fixes libFuzzer's random seed (tools/test.sh's smoke run uses 1);
+# SEQFUZZ_STRICT=0 reports only crashes; SEQFUZZ_PENDING_OK=1 (the smoke run) does not fail on
+# a target that already has a known, routed finding waiting in Tests/Fuzz/pending/TARGET, so
+# CI stays green until its owner fixes it, while every other target still fails on a finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -87,6 +89,11 @@ run_target() {
     printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$target" "$seconds" "${execs:-?}" "$result" \
         >> "$SCRATCH/fuzz-log.tsv"
     rm -rf "$tmp"
+    if (( status != 0 )) && [[ ${SEQFUZZ_PENDING_OK:-0} == 1 ]] &&
+       [[ -n $(ls -A "$ROOT/Tests/Fuzz/pending/$target" 2>/dev/null) ]]; then
+        log "$target: has known pending findings (Tests/Fuzz/pending/$target), so this one is reported, not fatal"
+        return 0
+    fi
     return $(( status == 0 ? 0 : 1 ))
 }
 

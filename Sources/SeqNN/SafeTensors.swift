@@ -48,6 +48,11 @@ public enum SafeTensors {
         guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
             throw corrupt("header is not a JSON object")
         }
+        // Foundation keeps one of two equal keys without a word; two "w" entries would make one
+        // tensor vanish, and two "shape"s leave which one counts to chance.
+        if let duplicate = firstDuplicateKey(in: headerBytes) {
+            throw corrupt("key \"\(duplicate)\" appears twice in one object of the header")
+        }
         var metadata: [String: String] = [:]
         var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)] = []
         for (name, entry) in header {
@@ -210,6 +215,42 @@ public enum SafeTensors {
             let d = n.doubleValue
             guard d.rounded() == d, abs(d) < 9e15 else { return nil }
             return n.intValue
+        }
+        return nil
+    }
+
+    /// The first key that occurs twice in one object of `json`, which must be valid JSON (it is
+    /// only scanned: strings, nesting and the key position after `{` or `,`). Keys are compared
+    /// as written, so `"a"` and `"\u0061"` count as different; the tiling check catches what
+    /// that lets through.
+    static func firstDuplicateKey(in json: Data) -> String? {
+        var objects: [Set<Data>?] = []   // one entry per open container; nil for arrays
+        var expectKey = false
+        var i = json.startIndex
+        while i < json.endIndex {
+            let c = json[i]
+            switch c {
+            case UInt8(ascii: "{"): objects.append([]); expectKey = true
+            case UInt8(ascii: "["): objects.append(nil); expectKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = objects.popLast(); expectKey = false
+            case UInt8(ascii: ","): expectKey = objects.last.map { $0 != nil } ?? false
+            case UInt8(ascii: "\""):
+                let start = json.index(after: i)
+                var j = start
+                while j < json.endIndex, json[j] != UInt8(ascii: "\"") {
+                    j = json.index(j, offsetBy: json[j] == UInt8(ascii: "\\") ? 2 : 1)
+                }
+                let end = min(j, json.endIndex)
+                // Inserted in place, so a header with many keys stays linear.
+                if expectKey, let top = objects.indices.last, objects[top] != nil {
+                    let key = json.subdata(in: start..<end)
+                    if !objects[top]!.insert(key).inserted { return String(decoding: key, as: UTF8.self) }
+                }
+                expectKey = false
+                i = end
+            default: break
+            }
+            i = json.index(after: i)
         }
         return nil
     }

@@ -117,6 +117,8 @@ final class SafeTensorsTests: XCTestCase {
             ("dtype-size", "{\(entry("a", "[3]", 0, 8, dtype: "F64"))}", 8, "needs 24"),
             // 2^32 × 2^32 elements overflow Int; the error message itself used to trap.
             ("shape-overflow", "{\(entry("a", "[4294967296,4294967296]", 0, 8))}", 8, "too large"),
+            ("duplicate-name", "{\(entry("a", "[1]", 0, 4)),\(entry("a", "[1]", 4, 8))}", 8, "key \"a\" appears twice"),
+            ("duplicate-field", #"{"a":{"dtype":"F32","shape":[1],"shape":[2],"data_offsets":[0,4]}}"#, 4, "key \"shape\" appears twice"),
             ("bytes-overflow", "{\(entry("a", "[4294967296,536870912]", 0, 8))}", 8, "too large"),
         ]
         for (name, header, payload, message) in cases {
@@ -128,6 +130,9 @@ final class SafeTensorsTests: XCTestCase {
                 XCTAssertTrue(text.contains(message), "\(name): \(text)")
             }
         }
+        // Equal keys in different objects are fine.
+        XCTAssertNil(SafeTensors.firstDuplicateKey(in: Data(#"{"a":{"a":[{"a":1},{"a":"\"a"}]},"b":{"a":2}}"#.utf8)))
+        XCTAssertEqual(SafeTensors.firstDuplicateKey(in: Data(#"{"a":[1,{"x":1,"y":"a","x":2}]}"#.utf8)), "x")
         // Adjacent tensors in any header order, with an empty one between, still read.
         let url = dir.appendingPathComponent("tiled.safetensors")
         let header = "{\(entry("b", "[1]", 4, 8)),\(entry("e", "[0,3]", 4, 4)),\(entry("a", "[1]", 0, 4))}"
