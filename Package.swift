@@ -16,6 +16,7 @@ import PackageDescription
 //   SeqReport static HTML report                    -> SeqCatalog
 //   seqcurate thin commands                         -> all of the above
 //   SeqTestSupport shared test helpers (tests only) -> XCTest
+//   SeqFuzz, seqfuzz  fuzz targets and their driver  -> SeqCore, SeqNN, SeqMedia, SeqEval, SeqTrain
 // The numeric modules are optimised in debug builds too, so `swift test` runs real video and
 // real networks in seconds rather than minutes.
 let optimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -24,6 +25,7 @@ let package = Package(
     name: "seqcurate",
     products: [
         .executable(name: "seqcurate", targets: ["seqcurate"]),
+        .executable(name: "seqfuzz", targets: ["seqfuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +56,12 @@ let package = Package(
             "SeqIngest", "SeqReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
+        // Fuzzing (docs/reliability.md): the parsers as functions of bytes, the seqfuzz driver
+        // (libFuzzer when built with -DFUZZING by tools/fuzz.sh, else a replayer) and the test
+        // that replays every committed seed and regression input.
+        .target(name: "SeqFuzz", dependencies: ["SeqCore", "SeqNN", "SeqMedia", "SeqEval", "SeqTrain"]),
+        .executableTarget(name: "seqfuzz", dependencies: ["SeqFuzz"]),
+        .testTarget(name: "SeqFuzzTests", dependencies: ["SeqFuzz", "SeqTestSupport"]),
         .testTarget(name: "SeqCoreTests", dependencies: ["SeqCore", "SeqTestSupport"]),
         .testTarget(name: "SeqMediaTests", dependencies: ["SeqMedia", "SeqTestSupport"]),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"]),

@@ -18,8 +18,14 @@ public struct FeatureFile: Sendable {
     public init(keys: [String], values: [Float], dimension: Int,
                 featuresPath: String = "features", keysPath: String = "keys") throws {
         guard dimension > 0 else { throw SeqError("features have dimension 0", file: featuresPath) }
-        guard values.count == keys.count * dimension else {
+        // Overflow-checked: keys × dimension must not trap on a hostile dimension, and row
+        // numbers are stored as Int32 in the video index.
+        let (expected, overflow) = keys.count.multipliedReportingOverflow(by: dimension)
+        guard !overflow, values.count == expected else {
             throw SeqError("\(featuresPath) has \(values.count / dimension) rows but \(keysPath) has \(keys.count) keys")
+        }
+        guard keys.count <= Int(Int32.max) else {
+            throw SeqError("\(keys.count) rows are more than this reader indexes (\(Int32.max))", file: featuresPath)
         }
         self.keys = keys
         self.values = values
@@ -49,6 +55,12 @@ public struct FeatureFile: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw SeqError("cannot read keys file", file: url.path)
         }
+        return try parseKeys(data, path: url.path)
+    }
+
+    /// Parses the bytes of a keys file (see `load`): one key per line, a leading `./` and
+    /// surrounding blanks removed; `path` names the file in errors.
+    public static func parseKeys(_ data: Data, path: String) throws -> [String] {
         var keys: [String] = []
         keys.reserveCapacity(data.count / 24)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
@@ -66,7 +78,7 @@ public struct FeatureFile: Sendable {
                 while s < e, bytes[s] == 0x20 || bytes[s] == 0x09 { s += 1 }
                 while e - s >= 2, bytes[s] == 0x2E, bytes[s + 1] == 0x2F { s += 2 }  // "./"
                 guard e > s else {
-                    throw SeqError("empty key; every row of the features needs one", file: url.path, line: line)
+                    throw SeqError("empty key; every row of the features needs one", file: path, line: line)
                 }
                 keys.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self))
                 start = end + 1

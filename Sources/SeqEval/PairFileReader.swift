@@ -10,10 +10,15 @@ public enum PairFileReader {
         do { data = try Data(contentsOf: url) } catch {
             throw SeqError("cannot read pairs file", file: url.path)
         }
+        return try decode(data, file: url.path)
+    }
+
+    /// Parses the bytes of a pair file held in memory (UTF-8 text); `file` names it in errors.
+    public static func decode(_ data: Data, file: String) throws -> PairList {
         guard let text = String(data: data, encoding: .utf8) else {
-            throw SeqError("pairs file is not UTF-8 text", file: url.path)
+            throw SeqError("pairs file is not UTF-8 text", file: file)
         }
-        return try parse(text, file: url.path)
+        return try parse(text, file: file)
     }
 
     /// Parses pair-file `text`; `file` names it in errors.
@@ -85,11 +90,30 @@ public enum PairFileReader {
             throw SeqError("header '\(header.text)' must give a positive fold count and pairs per fold",
                            file: file, line: header.number)
         }
+        // Every pair takes a line, so a header promising more pairs than there are lines is wrong
+        // whatever the lines say; checking first also keeps folds × perFold × 2 from overflowing
+        // (a header of 99999999999 99999999999 trapped) and bounds the memory reserved for pairs.
+        let (perFoldBoth, overflow1) = perFold.multipliedReportingOverflow(by: 2)
+        let (expected, overflow2) = folds.multipliedReportingOverflow(by: perFoldBoth)
+        let available = lines.count - 1
+        guard !overflow1, !overflow2, expected <= available else {
+            let promised = overflow1 || overflow2 ? "more than \(Int.max)" : String(expected)
+            throw SeqError("header '\(header.text)' promises \(folds) folds of \(perFold)+\(perFold) pairs (\(promised)), but the file lists \(available)",
+                           file: file, line: header.number)
+        }
         var pairs: [FacePair] = []
-        pairs.reserveCapacity(folds * perFold * 2)
+        pairs.reserveCapacity(expected)
         for line in lines.dropFirst() {
             let f = line.fields
-            let fold = pairs.count / (2 * perFold) + 1
+            let fold = pairs.count / perFoldBoth + 1
+            if f.count == 3 || f.count == 4 {
+                for n in f.count == 3 ? [f[1], f[2]] : [f[1], f[3]] {
+                    if let v = Int(n), imageNumber(n) == nil {
+                        throw SeqError("image number \(v) is outside 1…\(maxImageNumber) (LFW numbers each person's images from 0001)",
+                                       file: file, line: line.number)
+                    }
+                }
+            }
             if f.count == 3, let a = imageNumber(f[1]), let b = imageNumber(f[2]) {
                 pairs.append(FacePair(first: lfwKey(f[0], a), second: lfwKey(f[0], b), same: true,
                                       fold: fold, line: line.number))
@@ -101,7 +125,6 @@ public enum PairFileReader {
                                file: file, line: line.number)
             }
         }
-        let expected = folds * perFold * 2
         guard pairs.count == expected else {
             throw SeqError("header '\(header.text)' promises \(folds) folds of \(perFold)+\(perFold) pairs (\(expected)), but the file lists \(pairs.count)",
                            file: file, line: header.number)
@@ -135,10 +158,18 @@ public enum PairFileReader {
         for (index, line) in lines.enumerated() {
             let cells: [Substring] = csv ? csvCells(line.text) : line.fields
             if csv, index == 0, cells.first.map({ Int($0) == nil }) ?? false { continue }  // column header
-            guard cells.count == 5, let split = Int(cells[0]), Int(cells[1]) != nil,
+            guard cells.count == 5, let split = Int(cells[0]), let number = Int(cells[1]),
                   !cells[2].isEmpty, !cells[3].isEmpty, let same = label(cells[4]) else {
                 throw SeqError("expected \(expected) with label 0 or 1, found '\(line.text)'",
                                file: file, line: line.number)
+            }
+            // Splits become cross-validation folds; YTF has ten. A zero, negative or huge split
+            // is a damaged file rather than a protocol, so it is named instead of scored.
+            guard (1...maxSplit).contains(split) else {
+                throw SeqError("split number \(split) is outside 1…\(maxSplit)", file: file, line: line.number)
+            }
+            guard number >= 1 else {
+                throw SeqError("pair number \(number) is not positive", file: file, line: line.number)
             }
             pairs.append(FacePair(first: normalizedKey(cells[2]), second: normalizedKey(cells[3]), same: same,
                                   fold: split, line: line.number))
@@ -165,8 +196,13 @@ public enum PairFileReader {
         }
     }
 
+    /// LFW file names have four digits (`Name_0001.jpg`), so no image number can exceed this.
+    static let maxImageNumber = 9999
+    /// The most splits (folds) a YTF-layout file may use; the benchmark itself has ten.
+    static let maxSplit = 1000
+
     static func imageNumber(_ s: Substring) -> Int? {
-        guard let n = Int(s), n >= 1 else { return nil }
+        guard let n = Int(s), (1...maxImageNumber).contains(n) else { return nil }
         return n
     }
 

@@ -24,8 +24,16 @@ public enum SafeTensors {
         } catch {
             throw SeqError("cannot read safetensors: \(error.localizedDescription)", file: url.path)
         }
+        return try decode(data, path: url.path)
+    }
+
+    /// Parses the bytes of a whole safetensors file held in memory; `path` names it in errors.
+    /// The checks are those of `read(from:)`, which calls this.
+    public static func decode(_ data: Data, path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        // Work on a zero-based copy of the indices, so a slice of a larger buffer reads the same.
+        let data = data.startIndex == 0 ? data : data.withUnsafeBytes { Data($0) }
         func corrupt(_ why: String) -> SeqError {
-            SeqError("corrupt safetensors: \(why)", file: url.path)
+            SeqError("corrupt safetensors: \(why)", file: path)
         }
         guard data.count >= 8 else { throw corrupt("file is \(data.count) bytes, shorter than the 8-byte header length") }
         let headerLength = data.withUnsafeBytes { raw in
@@ -40,8 +48,13 @@ public enum SafeTensors {
         guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
             throw corrupt("header is not a JSON object")
         }
-        var tensors: [String: Tensor] = [:]
+        // Foundation keeps one of two equal keys without a word; two "w" entries would make one
+        // tensor vanish, and two "shape"s leave which one counts to chance.
+        if let duplicate = firstDuplicateKey(in: headerBytes) {
+            throw corrupt("key \"\(duplicate)\" appears twice in one object of the header")
+        }
         var metadata: [String: String] = [:]
+        var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)] = []
         for (name, entry) in header {
             if name == "__metadata__" {
                 guard let m = entry as? [String: Any] else { throw corrupt("__metadata__ is not an object") }
@@ -72,14 +85,41 @@ public enum SafeTensors {
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
-            guard !overflow, count.multipliedReportingOverflow(by: elementSize) == (end - begin, false) else {
-                throw corrupt("entry \"\(name)\" has \(end - begin) bytes but shape \(shape) of \(dtype) needs \(count * elementSize)")
+            let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: elementSize)
+            guard !overflow, !bytesOverflow else {
+                throw corrupt("entry \"\(name)\" has shape \(shape), too large for any file")
             }
+            guard bytes == end - begin else {
+                throw corrupt("entry \"\(name)\" has \(end - begin) bytes but shape \(shape) of \(dtype) needs \(bytes)")
+            }
+            entries.append((name, dtype, shape, begin, end))
+        }
+        // As the format's reference reader requires, the tensors tile the data section exactly:
+        // in offset order each starts where the previous ended, and the last ends the file. An
+        // overlap would let two tensors share (and a later write clobber) the same bytes; a gap
+        // or tail means the header and the data disagree about what the file holds.
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var covered = 0
+        for e in entries {
+            guard e.begin >= covered else {
+                throw corrupt("entry \"\(e.name)\" (bytes \(e.begin)..<\(e.end)) overlaps the tensor before it, which ends at \(covered)")
+            }
+            guard e.begin == covered else {
+                throw corrupt("entry \"\(e.name)\" starts at \(e.begin), leaving a gap after byte \(covered) of the data section")
+            }
+            covered = e.end
+        }
+        guard covered == payloadSize else {
+            throw corrupt("the tensors cover \(covered) bytes but the data section has \(payloadSize)")
+        }
+        var tensors: [String: Tensor] = [:]
+        for e in entries {
+            let count = e.shape.reduce(1, *)
             let values = data.withUnsafeBytes { raw in
-                decode(UnsafeRawBufferPointer(rebasing: raw[(dataStart + begin)..<(dataStart + end)]),
-                       dtype: dtype, count: count)
+                decode(UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.begin)..<(dataStart + e.end)]),
+                       dtype: e.dtype, count: count)
             }
-            tensors[name] = Tensor(shape: shape, data: values)
+            tensors[e.name] = Tensor(shape: e.shape, data: values)
         }
         return (tensors, metadata)
     }
@@ -175,6 +215,42 @@ public enum SafeTensors {
             let d = n.doubleValue
             guard d.rounded() == d, abs(d) < 9e15 else { return nil }
             return n.intValue
+        }
+        return nil
+    }
+
+    /// The first key that occurs twice in one object of `json`, which must be valid JSON (it is
+    /// only scanned: strings, nesting and the key position after `{` or `,`). Keys are compared
+    /// as written, so `"a"` and `"\u0061"` count as different; the tiling check catches what
+    /// that lets through.
+    static func firstDuplicateKey(in json: Data) -> String? {
+        var objects: [Set<Data>?] = []   // one entry per open container; nil for arrays
+        var expectKey = false
+        var i = json.startIndex
+        while i < json.endIndex {
+            let c = json[i]
+            switch c {
+            case UInt8(ascii: "{"): objects.append([]); expectKey = true
+            case UInt8(ascii: "["): objects.append(nil); expectKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = objects.popLast(); expectKey = false
+            case UInt8(ascii: ","): expectKey = objects.last.map { $0 != nil } ?? false
+            case UInt8(ascii: "\""):
+                let start = json.index(after: i)
+                var j = start
+                while j < json.endIndex, json[j] != UInt8(ascii: "\"") {
+                    j = json.index(j, offsetBy: json[j] == UInt8(ascii: "\\") ? 2 : 1)
+                }
+                let end = min(j, json.endIndex)
+                // Inserted in place, so a header with many keys stays linear.
+                if expectKey, let top = objects.indices.last, objects[top] != nil {
+                    let key = json.subdata(in: start..<end)
+                    if !objects[top]!.insert(key).inserted { return String(decoding: key, as: UTF8.self) }
+                }
+                expectKey = false
+                i = end
+            default: break
+            }
+            i = json.index(after: i)
         }
         return nil
     }

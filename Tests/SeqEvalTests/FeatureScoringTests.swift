@@ -101,4 +101,23 @@ final class FeatureScoringTests: XCTestCase {
         try NPYArray<Float>(shape: [6], values: [2, 0, 0.6, 0.8, 0, 5]).write(to: f)
         assertSeqError(try FeatureFile.load(features: f, keys: k), contains: ["F.npy", "2-D"])
     }
+
+    /// keys × dimension is overflow-checked rather than trapping on a hostile dimension.
+    func testHugeDimensionIsAnError() {
+        assertSeqError(try FeatureFile(keys: ["a", "b"], values: [1, 2], dimension: Int.max),
+                       contains: ["has 0 rows", "has 2 keys"])
+    }
+
+    /// A features file whose shape product overflows (C3) is an error from `load`, naming it.
+    func testOverflowingFeatureShapeIsAnError() throws {
+        let dir = try TestFiles.tempDirectory("seqeval-tests", removedAfter: self)
+        let f = dir.appendingPathComponent("F.npy"), k = dir.appendingPathComponent("K.txt")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }"
+        header += String(repeating: " ", count: 117 - header.utf8.count) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0])
+        data.append(contentsOf: Array(header.utf8))
+        try data.write(to: f)
+        try "a\n".write(to: k, atomically: true, encoding: .utf8)
+        assertSeqError(try FeatureFile.load(features: f, keys: k), contains: [f.path + ":", "too large"])
+    }
 }

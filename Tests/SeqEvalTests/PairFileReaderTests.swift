@@ -100,4 +100,31 @@ final class PairFileReaderTests: XCTestCase {
         assertSeqError(try PairFileReader.parse("2\t1\nA\t1\t2\nA\t1\tB\t2\n", file: "p.txt"),
                        contains: ["p.txt:1:", "promises 2 folds", "lists 2"])
     }
+
+    /// C4: folds × perFold × 2 overflowed and trapped `eval`; now the header is named.
+    func testLFWHeaderWithHugeNumbersIsAnErrorNotATrap() {
+        assertSeqError(try PairFileReader.parse("99999999999\t99999999999\nA\t1\t2\n", file: "p.txt"),
+                       contains: ["p.txt:1:", "promises 99999999999 folds", "more than", "lists 1"])
+        assertSeqError(try PairFileReader.parse("\(Int.max)\nA\t1\t2\n", file: "p.txt"),
+                       contains: ["p.txt:1:", "promises 1 folds", "lists 1"])
+        // No overflow, but more pairs than lines: refused before anything is reserved.
+        assertSeqError(try PairFileReader.parse("10\t300000000\nA\t1\t2\n", file: "p.txt"),
+                       contains: ["p.txt:1:", "(6000000000)", "lists 1"])
+        assertSeqError(try PairFileReader.parse("-1\t1\nA\t1\t2\n", file: "p.txt"),
+                       contains: ["p.txt:1:", "positive fold count"])
+    }
+
+    func testAbsurdImageSplitAndPairNumbersAreNamed() {
+        assertSeqError(try PairFileReader.parse("1\t1\nA\t1\t99999999999\nA\t1\tB\t2\n", file: "p.txt"),
+                       contains: ["p.txt:2:", "image number 99999999999 is outside 1…9999"])
+        assertSeqError(try PairFileReader.parse("1\t1\nA\t1\t2\nA\t0\tB\t2\n", file: "p.txt"),
+                       contains: ["p.txt:3:", "image number 0"])
+        assertSeqError(try PairFileReader.parse("1, 1, A/0, A/1, 1\n-3, 2, A/0, B/1, 0\n", file: "y.csv"),
+                       contains: ["y.csv:2:", "split number -3 is outside 1…1000"])
+        assertSeqError(try PairFileReader.parse("99999999999 1 A/0 A/1 1\n", file: "y.txt"),
+                       contains: ["y.txt:1:", "split number 99999999999"])
+        assertSeqError(try PairFileReader.parse("1 0 A/0 A/1 1\n", file: "y.txt"),
+                       contains: ["y.txt:1:", "pair number 0 is not positive"])
+        XCTAssertEqual(try PairFileReader.parse("1\t1\nA\t9999\t1\nA\t1\tB\t2\n", file: "p.txt").pairs[0].first, "A/A_9999.jpg")
+    }
 }

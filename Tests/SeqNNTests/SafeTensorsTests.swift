@@ -102,6 +102,44 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
+    /// Overlapping, gapped, oversized and overflowing layouts were accepted (overlaps silently
+    /// shared bytes); each is now refused, naming the file and the entry.
+    func testLayoutsThatDoNotTileTheDataSectionAreRefused() throws {
+        func entry(_ name: String, _ shape: String, _ begin: Int, _ end: Int, dtype: String = "F32") -> String {
+            #""\#(name)":{"dtype":"\#(dtype)","shape":\#(shape),"data_offsets":[\#(begin),\#(end)]}"#
+        }
+        let cases: [(String, String, Int, String)] = [
+            ("overlap", "{\(entry("a", "[2]", 0, 8)),\(entry("b", "[2]", 4, 12))}", 12, "\"b\" (bytes 4..<12) overlaps"),
+            ("same-bytes", "{\(entry("a", "[2]", 0, 8)),\(entry("b", "[2]", 0, 8))}", 8, "overlaps"),
+            ("gap", "{\(entry("a", "[1]", 0, 4)),\(entry("b", "[1]", 8, 12))}", 12, "leaving a gap after byte 4"),
+            ("tail", "{\(entry("a", "[1]", 0, 4))}", 12, "cover 4 bytes but the data section has 12"),
+            ("out-of-bounds", "{\(entry("a", "[4]", 0, 16))}", 8, "outside the 8-byte data section"),
+            ("dtype-size", "{\(entry("a", "[3]", 0, 8, dtype: "F64"))}", 8, "needs 24"),
+            // 2^32 × 2^32 elements overflow Int; the error message itself used to trap.
+            ("shape-overflow", "{\(entry("a", "[4294967296,4294967296]", 0, 8))}", 8, "too large"),
+            ("duplicate-name", "{\(entry("a", "[1]", 0, 4)),\(entry("a", "[1]", 4, 8))}", 8, "key \"a\" appears twice"),
+            ("duplicate-field", #"{"a":{"dtype":"F32","shape":[1],"shape":[2],"data_offsets":[0,4]}}"#, 4, "key \"shape\" appears twice"),
+            ("bytes-overflow", "{\(entry("a", "[4294967296,536870912]", 0, 8))}", 8, "too large"),
+        ]
+        for (name, header, payload, message) in cases {
+            let url = dir.appendingPathComponent("\(name).safetensors")
+            try file(header: header, payload: Data(count: payload)).write(to: url)
+            XCTAssertThrowsError(try SafeTensors.read(from: url), name) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.hasPrefix("\(url.path): corrupt safetensors: "), "\(name): \(text)")
+                XCTAssertTrue(text.contains(message), "\(name): \(text)")
+            }
+        }
+        // Equal keys in different objects are fine.
+        XCTAssertNil(SafeTensors.firstDuplicateKey(in: Data(#"{"a":{"a":[{"a":1},{"a":"\"a"}]},"b":{"a":2}}"#.utf8)))
+        XCTAssertEqual(SafeTensors.firstDuplicateKey(in: Data(#"{"a":[1,{"x":1,"y":"a","x":2}]}"#.utf8)), "x")
+        // Adjacent tensors in any header order, with an empty one between, still read.
+        let url = dir.appendingPathComponent("tiled.safetensors")
+        let header = "{\(entry("b", "[1]", 4, 8)),\(entry("e", "[0,3]", 4, 4)),\(entry("a", "[1]", 0, 4))}"
+        try file(header: header, payload: Data(count: 8)).write(to: url)
+        XCTAssertEqual(try SafeTensors.read(from: url).keys.sorted(), ["a", "b", "e"])
+    }
+
     private func file(header: String, payload: Data, lengthOverride: UInt64? = nil) -> Data {
         var d = Data()
         let h = Data(header.utf8)
