@@ -1,3 +1,5 @@
+import Foundation
+import SeqCore
 /// Matching of person names between protocols, identity folders and video paths.
 ///
 /// Names match when they are equal after `normalize`: case, spaces and underscores are
@@ -35,5 +37,15 @@ public enum NameMatching {
             }
         }
         return found.sorted()
+    }
+
+    /// Names from a plain list: one per line; blank lines and `#` comments are skipped.
+    public static func readNameList(_ url: URL) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw SeqError("cannot read the names file", file: url.path)
+        }
+        let names = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard !names.isEmpty else { throw SeqError("the names file lists no names", file: url.path) }
+        return names
     }
 }

@@ -39,6 +39,20 @@ public struct PairList: Sendable {
     /// The benchmark the pairs belong to.
     public var benchmark: Benchmark { layout.benchmark }
 
+    /// The people of the pairs: the folder of each key (`Name` of `Name/Name_0001.jpg` or
+    /// `Name/3`), distinct, in order of first appearance. `exclude` keeps them out of training.
+    public var people: [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for pair in pairs {
+            for key in [pair.first, pair.second] {
+                let name = String(key.prefix { $0 != "/" })
+                if seen.insert(name).inserted { out.append(name) }
+            }
+        }
+        return out
+    }
+
     /// The distinct fold numbers, ascending.
     public var folds: [Int] { Array(Set(pairs.map(\.fold))).sorted() }
 }

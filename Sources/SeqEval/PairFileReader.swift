@@ -3,7 +3,23 @@ import SeqCore
 
 /// Reads verification pair lists in any of the four published layouts (see `PairLayout`),
 /// detecting which one a file uses.
+///
+/// This is the only reader of pair files: `eval` scores the pairs it returns and `exclude`
+/// keeps the people it names (`PairList.people`) out of training, so the leakage guard and
+/// the evaluator always agree on who is in the test set.
 public enum PairFileReader {
+    /// Reads the pair file at `url`, which must list pairs of `expected`.
+    /// - Throws: `SeqError` naming the file (and line) when it cannot be read or parsed, or
+    ///   when it is a pair file of the other benchmark.
+    public static func read(_ url: URL, expected: Benchmark) throws -> PairList {
+        let list = try read(url)
+        guard list.benchmark == expected else {
+            throw SeqError("this is a \(list.layout.summary) file, not \(expected.displayName); give it as \(list.benchmark.rawValue)",
+                           file: url.path)
+        }
+        return list
+    }
+
     /// Reads and parses the pair file at `url`.
     public static func read(_ url: URL) throws -> PairList {
         let data: Data
@@ -49,7 +65,8 @@ public enum PairFileReader {
         var fields: [Substring]
     }
 
-    /// Non-blank lines with their 1-based numbers, split on whitespace.
+    /// Non-blank lines with their 1-based numbers, split on whitespace. Lines whose first
+    /// field starts with `#` are comments (people annotate their copies of pairs.txt).
     static func numberedLines(_ text: String) -> [Line] {
         var out: [Line] = []
         var number = 0
@@ -57,7 +74,7 @@ public enum PairFileReader {
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             number += 1
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.isEmpty { continue }
+            if fields.isEmpty || fields[0].hasPrefix("#") { continue }
             out.append(Line(number: number, text: line, fields: fields))
         }
         return out
@@ -141,7 +158,8 @@ public enum PairFileReader {
                 throw SeqError("expected 'path1 path2 label' with label 0 or 1 (LFW SeqFace layout), found '\(line.text)'",
                                file: file, line: line.number)
             }
-            pairs.append(FacePair(first: normalizedKey(f[0]), second: normalizedKey(f[1]), same: same,
+            pairs.append(FacePair(first: try personKey(f[0], file: file, line: line),
+                                  second: try personKey(f[1], file: file, line: line), same: same,
                                   fold: 0, line: line.number))
         }
         // Ten consecutive blocks in file order, as in LFW's own pairs.txt (600 pairs each for 6000).
@@ -171,7 +189,8 @@ public enum PairFileReader {
             guard number >= 1 else {
                 throw SeqError("pair number \(number) is not positive", file: file, line: line.number)
             }
-            pairs.append(FacePair(first: normalizedKey(cells[2]), second: normalizedKey(cells[3]), same: same,
+            pairs.append(FacePair(first: try personKey(cells[2], file: file, line: line),
+                                  second: try personKey(cells[3], file: file, line: line), same: same,
                                   fold: split, line: line.number))
         }
         return pairs
@@ -210,6 +229,18 @@ public enum PairFileReader {
     static func lfwKey(_ name: Substring, _ n: Int) -> String {
         let digits = String(n)
         return "\(name)/\(name)_\(String(repeating: "0", count: max(0, 4 - digits.count)))\(digits).jpg"
+    }
+
+    /// A pair key that names its person: `Name/image` (LFW) or `Name/video` (YTF). A key
+    /// without the person's folder could be scored but not traced to a person, so the
+    /// leakage guard could not keep that person out of training: such a file is refused.
+    static func personKey(_ s: Substring, file: String, line: Line) throws -> String {
+        let key = normalizedKey(s)
+        guard let slash = key.firstIndex(of: "/"), slash != key.startIndex, key.index(after: slash) != key.endIndex else {
+            throw SeqError("pair key '\(s)' does not name its person (expected Name/image or Name/video)",
+                           file: file, line: line.number)
+        }
+        return key
     }
 
     /// Keys are compared as written, except for a leading `./` and a trailing `/`.

@@ -21,44 +21,6 @@ final class NameAndProtocolTests: XCTestCase {
         XCTAssertEqual(NameMatching.names(in: "/zico/a/b/clip.mp4", matching: names), [])
     }
 
-    func testParsesAllPublishedProtocolLayouts() throws {
-        let folder = try TestFiles.fixture("protocols")
-        let lfw = try ProtocolNames.read(folder.appendingPathComponent("lfw_pairs.txt"), expected: .lfw)
-        XCTAssertEqual(lfw.layout, .lfwPairs)
-        XCTAssertEqual(lfw.pairCount, 6000)
-        XCTAssertEqual(lfw.names.first, "Abel_Pacheco")
-        let lfwImages = try ProtocolNames.read(folder.appendingPathComponent("lfw_pairs_seqface.txt"), expected: .lfw)
-        XCTAssertEqual(lfwImages.layout, .lfwImagePairs)
-        XCTAssertEqual(lfwImages.pairCount, 6000)
-        XCTAssertEqual(Set(lfwImages.names), Set(lfw.names))
-        XCTAssertTrue(lfw.names.contains("George_W_Bush"))
-
-        let ytf = try ProtocolNames.read(folder.appendingPathComponent("ytf_pairs_seqface.txt"), expected: .ytf)
-        XCTAssertEqual(ytf.layout, .ytfPairs)
-        XCTAssertEqual(ytf.pairCount, 5000)
-        let splits = try ProtocolNames.read(folder.appendingPathComponent("ytf_splits.txt"), expected: .ytf)
-        XCTAssertEqual(splits.layout, .ytfSplits)
-        XCTAssertEqual(splits.pairCount, 5000)
-        XCTAssertEqual(Set(splits.names), Set(ytf.names))
-        XCTAssertTrue(ytf.names.contains("Sadie_Frost"))
-
-        // The wrong protocol, and an unknown layout, are named clearly.
-        XCTAssertThrowsError(try ProtocolNames.read(folder.appendingPathComponent("ytf_splits.txt"), expected: .lfw)) {
-            XCTAssertTrue("\($0)".contains("not lfw"), "\($0)")
-        }
-        XCTAssertThrowsError(try ProtocolNames.parse("Abel_Pacheco 1 4\nthis line is wrong\n", path: "p.txt")) {
-            XCTAssertTrue("\($0)".hasPrefix("p.txt:1: unknown protocol file layout"), "\($0)")
-        }
-        XCTAssertThrowsError(try ProtocolNames.parse("10 300\nAbel_Pacheco 1 4\nbad line here now\n", path: "p.txt")) {
-            XCTAssertTrue("\($0)".hasPrefix("p.txt:3: unknown protocol file layout"), "\($0)")
-        }
-        XCTAssertThrowsError(try ProtocolNames.parse("\n\n", path: "e.txt"))
-        // pairsDevTrain.txt has a one-number header.
-        let dev = try ProtocolNames.parse("1100\nAaron_Peirsol 1 2\nAJ_Cook 1 Marsha_Thomason 1\n")
-        XCTAssertEqual(dev.names, ["Aaron_Peirsol", "AJ_Cook", "Marsha_Thomason"])
-        XCTAssertEqual(dev.pairCount, 2)
-    }
-
     func testExcludeNamesMarksIdentitiesAndVideosOnce() throws {
         let (catalog, _) = try makeFixtureCatalog(self)
         let summary = try catalog.excludeNames(["George_W_Bush", "Nobody_Here"], protocolName: "lfw", source: "pairs.txt")

@@ -78,8 +78,9 @@ final class PairFileReaderTests: XCTestCase {
     }
 
     func testUnknownLayoutNamesFileAndFirstOffendingLine() {
+        // `#` lines are comments, so the first line judged is line 3.
         assertSeqError(try PairFileReader.parse("\n# my pairs\nA B C D E F\n", file: "odd.txt"),
-                       contains: ["odd.txt:2:", "unknown pair-file layout", "# my pairs"])
+                       contains: ["odd.txt:3:", "unknown pair-file layout", "A B C D E F"])
         assertSeqError(try PairFileReader.parse("a.jpg b.jpg 2\n", file: "odd.txt"),
                        contains: ["odd.txt:1:", "unknown pair-file layout"])
         assertSeqError(try PairFileReader.parse("\n \n", file: "empty.txt"), contains: ["empty.txt", "empty"])
@@ -88,7 +89,7 @@ final class PairFileReaderTests: XCTestCase {
     func testMalformedLinesGiveFileAndLine() {
         assertSeqError(try PairFileReader.parse("1\t1\nA\t1\t2\nA\tone\tB\t2\n", file: "p.txt"),
                        contains: ["p.txt:3:", "LFW official", "A\tone\tB\t2"])
-        assertSeqError(try PairFileReader.parse("a.jpg b.jpg 1\nc.jpg d.jpg\n", file: "s.txt"),
+        assertSeqError(try PairFileReader.parse("A/a.jpg B/b.jpg 1\nC/c.jpg D/d.jpg\n", file: "s.txt"),
                        contains: ["s.txt:2:", "path1 path2 label"])
         assertSeqError(try PairFileReader.parse("split number, pair number, first name, second name, is same person\n1, 1, A/0, A/1, 1\n1, 2, A/0, B/1, yes\n", file: "y.csv"),
                        contains: ["y.csv:3:", "YTF official"])
@@ -126,5 +127,42 @@ final class PairFileReaderTests: XCTestCase {
         assertSeqError(try PairFileReader.parse("1 0 A/0 A/1 1\n", file: "y.txt"),
                        contains: ["y.txt:1:", "pair number 0 is not positive"])
         XCTAssertEqual(try PairFileReader.parse("1\t1\nA\t9999\t1\nA\t1\tB\t2\n", file: "p.txt").pairs[0].first, "A/A_9999.jpg")
+    }
+
+    /// The people `exclude` keeps out of training, from every published layout.
+    func testPeopleOfAllPublishedLayouts() throws {
+        let lfw = try PairFileReader.read(try TestData.protocolFile("lfw_pairs.txt"), expected: .lfw)
+        XCTAssertEqual(lfw.layout, .lfwOfficial)
+        XCTAssertEqual(lfw.pairs.count, 6000)
+        XCTAssertEqual(lfw.people.first, "Abel_Pacheco")
+        XCTAssertTrue(lfw.people.contains("George_W_Bush"))
+        let lfwImages = try PairFileReader.read(try TestData.protocolFile("lfw_pairs_seqface.txt"), expected: .lfw)
+        XCTAssertEqual(Set(lfwImages.people), Set(lfw.people))
+
+        let ytf = try PairFileReader.read(try TestData.protocolFile("ytf_pairs_seqface.txt"), expected: .ytf)
+        let splits = try PairFileReader.read(try TestData.protocolFile("ytf_splits.txt"), expected: .ytf)
+        XCTAssertEqual(ytf.pairs.count, 5000)
+        XCTAssertEqual(Set(splits.people), Set(ytf.people))
+        XCTAssertTrue(ytf.people.contains("Sadie_Frost"))
+
+        // The other benchmark's file is named as such.
+        assertSeqError(try PairFileReader.read(try TestData.protocolFile("ytf_splits.txt"), expected: .lfw),
+                       contains: ["ytf_splits.txt", "not LFW"])
+        // pairsDevTrain.txt has a one-number header: that many same pairs, then as many different.
+        let dev = try PairFileReader.parse("1\nAaron_Peirsol 1 2\nAJ_Cook 1 Marsha_Thomason 1\n", file: "dev.txt")
+        XCTAssertEqual(dev.people, ["Aaron_Peirsol", "AJ_Cook", "Marsha_Thomason"])
+    }
+
+    /// The cases on which `exclude` and `eval` once disagreed now get one answer.
+    func testCommentsLabelsAndPersonlessKeys() throws {
+        // A `#` line in pairs.txt is a comment.
+        let commented = try PairFileReader.parse("# my copy\n1 1\nAaron_Peirsol 1 2\nAJ_Cook 1 Marsha_Thomason 1\n", file: "c.txt")
+        XCTAssertEqual(commented.pairs.count, 2)
+        // A label other than 0 or 1 is an error, naming the line.
+        assertSeqError(try PairFileReader.parse("A/A_0001.jpg A/A_0002.jpg 1\nA/A_0001.jpg B/B_0001.jpg 2\n", file: "l.txt"),
+                       contains: ["l.txt:2:"])
+        // A key that does not name its person cannot be kept out of training: refused.
+        assertSeqError(try PairFileReader.parse("1 1 Sadie_Frost/1 Sadie_Frost/5 1\n1 2 clip2 clip3 1\n", file: "y.txt"),
+                       contains: ["y.txt:2:", "clip2", "does not name its person"])
     }
 }

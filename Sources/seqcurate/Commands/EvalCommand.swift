@@ -36,7 +36,7 @@ struct EvalCommand: ParsableCommand {
     )
 
     @Argument(help: "The benchmark: lfw or ytf.")
-    var benchmark: BenchmarkName
+    var benchmark: Benchmark
 
     @Option(help: "The pair list (any of the four published layouts).")
     var pairs: String
@@ -73,11 +73,6 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: .hidden)
     var timing = false
 
-    enum BenchmarkName: String, ExpressibleByArgument, CaseIterable {
-        case lfw, ytf
-        var benchmark: Benchmark { self == .lfw ? .lfw : .ytf }
-    }
-
     func validate() throws {
         let featureMode = features != nil || keys != nil
         let modelMode = root != nil || model != nil
@@ -108,11 +103,7 @@ struct EvalCommand: ParsableCommand {
 
     private func evaluate() throws {
         var clock = PhaseClock()
-        let list = try PairFileReader.read(URL(fileURLWithPath: pairs))
-        guard list.benchmark == benchmark.benchmark else {
-            throw SeqError("this is a \(list.layout.summary) file, but `eval \(benchmark.rawValue)` was asked for; use `eval \(list.benchmark.rawValue)`",
-                           file: list.file)
-        }
+        let list = try PairFileReader.read(URL(fileURLWithPath: pairs), expected: benchmark)
         clock.lap("read pairs")
 
         let file: FeatureFile

@@ -2,9 +2,8 @@ import ArgumentParser
 import Foundation
 import SeqCatalog
 import SeqCore
+import SeqEval
 import SeqMedia
-
-extension ProtocolNames.TestProtocol: ExpressibleByArgument {}
 
 struct ExcludeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +31,7 @@ struct ExcludeCommand: ParsableCommand {
         """)
 
     @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
-    @Option(name: .customLong("protocol"), help: "The protocol of PAIRS_FILE: lfw or ytf.") var testProtocol: ProtocolNames.TestProtocol?
+    @Option(name: .customLong("protocol"), help: "The protocol of PAIRS_FILE: lfw or ytf.") var testProtocol: Benchmark?
     @Argument(help: "The protocol's pairs file (with --protocol).") var pairsFile: String?
     @Option(help: "A file of names, one per line (# comments).") var names: String?
     @Option(help: "A folder of (aligned) test images; near-duplicates in the catalog are excluded.") var images: String?
@@ -52,13 +51,15 @@ struct ExcludeCommand: ParsableCommand {
             let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
             if let testProtocol, let pairsFile {
                 let url = URL(fileURLWithPath: pairsFile)
-                let parsed = try ProtocolNames.read(url, expected: testProtocol)
-                print("\(pairsFile): \(parsed.layout.rawValue), \(parsed.pairCount) pairs, \(parsed.names.count) names")
-                report(try db.excludeNames(parsed.names, protocolName: testProtocol.rawValue, source: url.standardizedFileURL.path))
+                // The reader `eval` uses, so both agree on who is in the test set.
+                let list = try PairFileReader.read(url, expected: testProtocol)
+                let people = list.people
+                print("\(pairsFile): \(list.layout.summary), \(list.pairs.count) pairs, \(people.count) names")
+                report(try db.excludeNames(people, protocolName: testProtocol.rawValue, source: url.standardizedFileURL.path))
             }
             if let names {
                 let url = URL(fileURLWithPath: names)
-                let list = try ProtocolNames.readNameList(url)
+                let list = try NameMatching.readNameList(url)
                 print("\(names): \(list.count) names")
                 report(try db.excludeNames(list, protocolName: "names", source: url.standardizedFileURL.path))
             }

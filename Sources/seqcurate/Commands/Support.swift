@@ -4,6 +4,7 @@ import Foundation
 import SeqCatalog
 import SeqCore
 import SeqDetect
+import SeqEval
 
 /// Runs a command body, turning a `SeqError` into one line on standard error and exit code 1.
 func reportingErrors(_ body: () throws -> Void) throws {
@@ -131,3 +132,6 @@ final class LockWaitNotice: @unchecked Sendable {
         printError("waiting for the catalog: another process is writing it")
     }
 }
+
+/// `lfw` or `ytf` on the command line, for `eval` and `exclude --protocol` alike.
+extension Benchmark: ExpressibleByArgument {}
