@@ -327,31 +327,19 @@ public struct TrainingListExporter {
             if reason.hasPrefix("cannot write: ") { reason.removeFirst("cannot write: ".count) }
             throw SeqError("cannot write the export: \(reason)", file: out.path)
         }
-        var old: URL?
-        var placed = false
-        /// Moves the staged folder to `out`, the old one aside.
+        var installed: OutputFolder.Installed?
+        /// Puts the staged folder at `out` (swapped with a non-empty old one under `force`).
         func place() throws {
             if fm.fileExists(atPath: out.path) {
                 // Re-check under the final step: another export may have filled it meanwhile.
                 let items = (try? fm.contentsOfDirectory(atPath: out.path)) ?? []
                 if items.isEmpty {
                     rmdir(out.path)
-                } else if force {
-                    let aside = parent.appendingPathComponent(".\(out.lastPathComponent).old-\(tag)")
-                    if rename(out.path, aside.path) != 0 {
-                        throw SeqError("cannot move the old output aside: \(IOFailure.reason(errno: errno))", file: out.path)
-                    }
-                    old = aside
-                } else {
+                } else if !force {
                     throw SeqError("the output folder is not empty; use --force to replace it", file: out.path)
                 }
             }
-            if rename(staging.path, out.path) != 0 {
-                let code = errno
-                if let o = old { rename(o.path, out.path); old = nil }
-                throw SeqError("cannot move the export into place: \(IOFailure.reason(errno: code))", file: out.path)
-            }
-            placed = true
+            installed = try OutputFolder.install(staging, at: out)
         }
         do {
             var id: Int64?
@@ -363,11 +351,11 @@ public struct TrainingListExporter {
                     try place()
                 }
             }
-            if let old { try? fm.removeItem(at: old) }
+            if let installed { OutputFolder.discardOld(installed) }
             return id
         } catch {
-            // The commit failed after the rename: put everything back as it was.
-            if placed, rename(out.path, staging.path) == 0, let o = old { rename(o.path, out.path) }
+            // The commit failed after the swap: put everything back as it was.
+            if let installed { OutputFolder.undo(installed) }
             try? fm.removeItem(at: staging)
             if let e = error as? SeqError { throw e }
             throw SeqError("cannot write the export: \(IOFailure.reason(of: error))", file: out.path)

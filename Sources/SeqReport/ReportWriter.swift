@@ -41,23 +41,8 @@ public enum ReportWriter {
         do {
             let summary = try writePages(catalog: catalog, options: options, out: out, staging: staging, progress: progress)
             try fm.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
-            // The old report is moved aside, not deleted, until the new one is in place: a
-            // failure between the two steps leaves the old one back where it was.
-            var aside: URL?
-            if fm.fileExists(atPath: out.path) {
-                let old = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).old-\(getpid())")
-                try? fm.removeItem(at: old)
-                if rename(out.path, old.path) != 0 {
-                    throw SeqError("cannot move the earlier report aside: \(IOFailure.reason(errno: errno))", file: out.path)
-                }
-                aside = old
-            }
-            if rename(staging.path, out.path) != 0 {
-                let code = errno
-                if let aside { rename(aside.path, out.path) }
-                throw SeqError("cannot move the report into place: \(IOFailure.reason(errno: code))", file: out.path)
-            }
-            if let aside { try? fm.removeItem(at: aside) }
+            // Swapped in as a whole (OutputFolder): readers find the old report or the new one.
+            OutputFolder.discardOld(try OutputFolder.install(staging, at: out))
             return summary
         } catch {
             try? fm.removeItem(at: staging)
