@@ -1,3 +1,5 @@
+import SeqCore
+
 /// 2-D convolution over NCHW tensors (cross-correlation, as in Caffe and PyTorch),
 /// lowered onto `cblas_sgemm`: through im2col, or for 3x3 stride-1 kernels on 32 or more
 /// channels through Winograd F(2x2, 3x3) (forward only; see `Winograd`).
@@ -260,7 +262,7 @@ public final class Conv2D: Layer {
             // Bias gradient: sum of dy over batch and pixels.
             for i in 0..<n {
                 for o in 0..<outC {
-                    dbp[o] += vectorSum(dyp + i * outSize + o * p, count: p)
+                    dbp[o] += Float(VectorMath.sum(dyp + i * outSize + o * p, count: p))
                 }
             }
             for unit in units {
