@@ -36,8 +36,11 @@ public enum BLASRuntime {
 
     /// If the user has not set `OPENBLAS_CORETYPE` and OpenBLAS picked weaker kernels than the
     /// CPU supports, sets the variable and re-executes the current program with the same
-    /// arguments. Call it first thing in `main`; it returns normally when nothing needs doing
-    /// or when the re-exec fails.
+    /// arguments. It returns normally when nothing needs doing or when the re-exec fails.
+    ///
+    /// Call it once, first thing in the process (`Seqcurate.main` does): a re-exec restarts the
+    /// whole program, so a later call would throw away work already done, and library code,
+    /// which cannot know whether it runs first, does not call it.
     public static func ensureOptimalKernels() {
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env[reexecMarker] == nil,

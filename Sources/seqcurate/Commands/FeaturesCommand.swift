@@ -32,7 +32,6 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        BLASRuntime.ensureOptimalKernels()
         do {
             let set: ImageSet
             switch (list, images) {

@@ -50,7 +50,6 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Classes of the benchmark head.") var benchmarkClasses = 1000
 
     func run() throws {
-        BLASRuntime.ensureOptimalKernels()
         do {
             if let benchmark {
                 var settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
