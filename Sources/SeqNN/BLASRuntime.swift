@@ -61,12 +61,17 @@ public enum BLASRuntime {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
-    /// One OpenBLAS thread, for callers that already run `workers` threads of their own (ingest
-    /// detects several frames at once): OpenBLAS's threads would otherwise busy-wait against
-    /// them, which profiling showed costs more than half of the CPU (docs/performance.md,
-    /// "Ingest"). A count the user chose with `OPENBLAS_NUM_THREADS` is left alone.
-    public static func yieldThreads(toWorkers workers: Int) {
-        guard workers > 1, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return }
+    /// One OpenBLAS thread, for callers that already run threads of their own on every core
+    /// (ingest detects several frames at once, MTCNN runs pyramid levels in parallel):
+    /// OpenBLAS's threads would otherwise busy-wait against them, which profiling showed costs
+    /// more than half of the CPU (docs/performance.md, "Ingest"). A count the user chose with
+    /// `OPENBLAS_NUM_THREADS` is left alone.
+    ///
+    /// There is no worker-count argument: every caller passed the core count, and one BLAS
+    /// thread is the right answer for any number of workers above one; on a single core
+    /// OpenBLAS runs one thread anyway.
+    public static func yieldThreads() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return }
         threads = 1
     }
 }

@@ -42,7 +42,7 @@ struct DetectCommand: ParsableCommand {
         do {
             mtcnn = try detector.makeDetector(parallelPyramid: true)
             // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
-            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+            BLASRuntime.yieldThreads()
         } catch let error as SeqError {
             printError("seqcurate: \(error)")
             throw ExitCode(1)

@@ -53,7 +53,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
                 command: "import-identities", detector: aligned ? "none" : "mtcnn",
                 weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                 parametersJSON: params, seqcurateVersion: Seqcurate.version))
-            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+            BLASRuntime.yieldThreads()
             let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: size),
                                             options: options, runID: runID)
             let summary: IdentityImportSummary

@@ -74,7 +74,7 @@ struct IngestCommand: ParsableCommand {
             let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                                       parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
             let runID = try db.beginIngestRun(run)
-            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+            BLASRuntime.yieldThreads()
             let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
             try ingestor.store.recover(catalog: db)
 
