@@ -13,7 +13,7 @@ import PackageDescription
 //   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
 //   SeqEval   protocols, metrics                    -> SeqCore
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
-//   SeqReport static HTML report                    -> SeqCatalog
+//   SeqReport static HTML report                    -> SeqCatalog, SeqMedia (image file names)
 //   seqcurate thin commands                         -> all of the above
 //   SeqTestSupport shared test helpers (tests only) -> XCTest
 // The numeric modules are optimised in debug builds too, so `swift test` runs real video and
@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqEval", dependencies: ["SeqCore"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], exclude: ["README.md"], swiftSettings: optimised),
-        .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog"], exclude: ["README.md"]),
+        .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog", "SeqMedia"], exclude: ["README.md"]),
         // Shared test helpers (repository paths, assets, temporary folders); only tests use it.
         .target(name: "SeqTestSupport", path: "Sources/SeqTestSupport", exclude: ["README.md"]),
         .executableTarget(name: "seqcurate", dependencies: [

@@ -41,8 +41,6 @@ public final class IdentityImporter {
     public let options: IdentityImportOptions
     public let runID: Int64?
 
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
-
     /// `detector` and `cropper` may be nil only with `options.aligned`.
     public init(catalog: Catalog, detector: MTCNN?, cropper: FaceCropper?, options: IdentityImportOptions, runID: Int64?) {
         precondition(options.aligned || (detector != nil && cropper != nil), "detection needs a detector and a cropper")
@@ -65,7 +63,7 @@ public final class IdentityImporter {
             let dir = root.appendingPathComponent(name)
             guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else { continue }
             let files = (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
-            let images = files.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            let images = files.filter { ImageIO.isImageFile(path: $0) }.sorted()
                 .map { dir.appendingPathComponent($0) }
             out.append((name, images))
         }

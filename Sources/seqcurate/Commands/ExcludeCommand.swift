@@ -81,10 +81,9 @@ struct ExcludeCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw SeqError("no such folder", file: dir.path)
         }
-        let extensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
         var files: [URL] = []
         if let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) {
-            for case let url as URL in walker where extensions.contains(url.pathExtension.lowercased()) { files.append(url) }
+            for case let url as URL in walker where ImageIO.isImageFile(url) { files.append(url) }
         }
         files.sort { $0.path < $1.path }
         guard !files.isEmpty else { throw SeqError("no JPEG, PNG or BMP images in the folder", file: dir.path) }
