@@ -121,7 +121,7 @@ public final class IdentityImporter {
                                        ingestRunID: runID)
         }
         if options.aligned {
-            let hash = PerceptualHash.dHash(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels)
+            let hash = PerceptualHash.dHash(image)
             return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: true,
                                        cropHash: hash, ingestRunID: runID)
         }
@@ -138,7 +138,7 @@ public final class IdentityImporter {
             return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: false,
                                        status: .failed, reason: "crop_not_written", ingestRunID: runID)
         }
-        let hash = PerceptualHash.dHash(pixels: crop.pixels, width: crop.width, height: crop.height, channels: crop.channels)
+        let hash = PerceptualHash.dHash(crop)
         return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: cropPath, aligned: false,
                                    score: face.score, cropHash: hash, ingestRunID: runID)
     }

@@ -122,7 +122,7 @@ struct ExcludeCommand: ParsableCommand {
             while i < files.count {
                 do {
                     let image = try ImageIO.read(files[i], grayscale: true)
-                    results[i] = .success(PerceptualHash.dHash(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels))
+                    results[i] = .success(PerceptualHash.dHash(image))
                 } catch {
                     results[i] = .failure(error as? SeqError ?? SeqError("\(error)", file: files[i].path))
                 }
