@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import SeqMedia
+import SeqTestSupport
 
 final class PerceptualHashTests: XCTestCase {
     /// A synthetic 64x64 "face": smooth gradients and a few blobs, seeded.
@@ -9,8 +10,8 @@ final class PerceptualHashTests: XCTestCase {
     }
 
     private func pixels(seed: Int, brightness: Int = 0, noise: Int = 0) -> [UInt8] {
-        var rng = UInt64(seed * 7919 + 17)
-        func next() -> Int { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Int(rng >> 33) }
+        var rng = TestRandom(seed: UInt64(seed * 7919 + 17))
+        func next() -> Int { Int(rng.next() >> 33) }
         let blobs = (0..<5).map { _ in (next() % 64, next() % 64, 6 + next() % 10, next() % 200) }
         var px: [UInt8] = []
         for y in 0..<64 {
