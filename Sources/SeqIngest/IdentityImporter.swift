@@ -125,7 +125,7 @@ public final class IdentityImporter {
             return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: true,
                                        cropHash: hash, ingestRunID: runID)
         }
-        guard let detector, let cropper, let face = Self.mainFace(detector.detect(image), width: image.width, height: image.height) else {
+        guard let detector, let cropper, let face = FaceDetection.mainFace(detector.detect(image), width: image.width, height: image.height) else {
             return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: false,
                                        status: .failed, reason: "no_face", ingestRunID: runID)
         }
@@ -141,19 +141,6 @@ public final class IdentityImporter {
         let hash = PerceptualHash.dHash(crop)
         return IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: cropPath, aligned: false,
                                    score: face.score, cropHash: hash, ingestRunID: runID)
-    }
-
-    /// The largest face, preferring faces near the image centre: area discounted by the distance
-    /// of the box centre from the image centre (relative to the image diagonal).
-    public static func mainFace(_ faces: [FaceDetection], width: Int, height: Int) -> FaceDetection? {
-        let cx = Float(width) / 2, cy = Float(height) / 2
-        let diag = (Float(width * width + height * height)).squareRoot()
-        return faces.max { a, b in rank(a) < rank(b) }
-        func rank(_ f: FaceDetection) -> Float {
-            let c = f.box.center
-            let off = ((c.x - cx) * (c.x - cx) + (c.y - cy) * (c.y - cy)).squareRoot() / max(diag, 1)
-            return f.box.area * (1 - min(off, 0.9))
-        }
     }
 
     static func safe(_ name: String) -> String {
