@@ -13,7 +13,8 @@ import PackageDescription
 //   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
 //   SeqEval   protocols, metrics                    -> SeqCore
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
-//   SeqReport static HTML report                    -> SeqCatalog
+//   SeqModelEval a trained run over dataset images (eval model mode) -> SeqDetect, SeqTrain, SeqEval
+//   SeqReport static HTML report                    -> SeqCatalog, SeqMedia (image file names)
 //   seqcurate thin commands                         -> all of the above
 //   SeqTestSupport shared test helpers (tests only) -> XCTest
 //   SeqFuzz, seqfuzz  fuzz targets and their driver  -> SeqCore, SeqNN, SeqMedia, SeqEval, SeqTrain
@@ -48,12 +49,13 @@ let package = Package(
         .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqEval", dependencies: ["SeqCore"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], exclude: ["README.md"], swiftSettings: optimised),
-        .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog"], exclude: ["README.md"]),
+        .target(name: "SeqModelEval", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrain", "SeqEval"], exclude: ["README.md"], swiftSettings: optimised),
+        .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog", "SeqMedia"], exclude: ["README.md"]),
         // Shared test helpers (repository paths, assets, temporary folders); only tests use it.
         .target(name: "SeqTestSupport", path: "Sources/SeqTestSupport", exclude: ["README.md"]),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
-            "SeqIngest", "SeqReport",
+            "SeqIngest", "SeqModelEval", "SeqReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         // Fuzzing (docs/reliability.md): the parsers as functions of bytes, the seqfuzz driver
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain", "SeqTestSupport"]),
         .testTarget(name: "SeqEvalTests", dependencies: ["SeqEval", "SeqTestSupport"]),
         .testTarget(name: "SeqIngestTests", dependencies: ["SeqIngest", "SeqTestSupport"]),
+        .testTarget(name: "SeqModelEvalTests", dependencies: ["SeqModelEval", "SeqTestSupport"]),
         .testTarget(name: "SeqReportTests", dependencies: ["SeqReport", "SeqTestSupport"]),
         .testTarget(name: "seqcurateTests", dependencies: ["seqcurate", "SeqTestSupport"]),
     ]

@@ -39,18 +39,6 @@ public final class MTCNN: @unchecked Sendable {
         }
     }
 
-    /// A detector with other options sharing this one's weights.
-    public func with(options: MTCNNOptions) throws -> MTCNN {
-        try MTCNN(weights: weights, options: options)
-    }
-
-    private init(weights: [String: Tensor], options: MTCNNOptions) throws {
-        try options.validate()
-        self.options = options
-        self.weights = weights
-        idle = [try MTCNNNetworks(weights: weights)]
-    }
-
     /// Runs `body` with a network set no other thread is using.
     private func withNetworks<T>(_ body: (MTCNNNetworks) -> T) -> T {
         lock.lock()

@@ -49,8 +49,6 @@ public final class IdentityImporter {
     public let options: IdentityImportOptions
     public let runID: Int64?
 
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
-
     /// `detector` and `cropper` may be nil only with `options.aligned`.
     public init(catalog: Catalog, detector: MTCNN?, cropper: FaceCropper?, options: IdentityImportOptions, runID: Int64?) {
         precondition(options.aligned || (detector != nil && cropper != nil), "detection needs a detector and a cropper")
@@ -97,7 +95,7 @@ public final class IdentityImporter {
             let dir = root.appendingPathComponent(name)
             guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else { continue }
             let files = (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
-            let images = files.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+            let images = files.filter { ImageIO.isImageFile(path: $0) }.sorted()
                 .map { dir.appendingPathComponent($0) }
             out.append((name, images))
         }
@@ -204,18 +202,18 @@ public final class IdentityImporter {
                                         ingestRunID: runID), nil)
         }
         if options.aligned {
-            let hash = PerceptualHash.dHash(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels)
+            let hash = PerceptualHash.dHash(image)
             return (IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: true,
                                         cropHash: hash, ingestRunID: runID), nil)
         }
-        guard let detector, let cropper, let face = Self.mainFace(detector.detect(image), width: image.width, height: image.height) else {
+        guard let detector, let cropper, let face = FaceDetection.mainFace(detector.detect(image), width: image.width, height: image.height) else {
             return (IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: nil, aligned: false,
                                         status: .failed, reason: "no_face", ingestRunID: runID), nil)
         }
         let crop = cropper(image, face)
         let target = catalog.resolve(cropPath)
         let record = IdentityImageRecord(identityID: identityID, sourcePath: url.path, cropPath: cropPath, aligned: false, score: face.score,
-                                         cropHash: PerceptualHash.dHash(pixels: crop.pixels, width: crop.width, height: crop.height, channels: crop.channels),
+                                         cropHash: PerceptualHash.dHash(crop),
                                          ingestRunID: runID)
         // A crop that cannot be written is a problem of the disk, not of the image: recording
         // the image as failed would make every later run skip it. The import stops instead.
@@ -230,19 +228,6 @@ public final class IdentityImporter {
             return (record, error as? SeqError ?? SeqError("cannot write: \(IOFailure.reason(of: error))", file: target.path))
         }
         return (record, nil)
-    }
-
-    /// The largest face, preferring faces near the image centre: area discounted by the distance
-    /// of the box centre from the image centre (relative to the image diagonal).
-    public static func mainFace(_ faces: [FaceDetection], width: Int, height: Int) -> FaceDetection? {
-        let cx = Float(width) / 2, cy = Float(height) / 2
-        let diag = (Float(width * width + height * height)).squareRoot()
-        return faces.max { a, b in rank(a) < rank(b) }
-        func rank(_ f: FaceDetection) -> Float {
-            let c = f.box.center
-            let off = ((c.x - cx) * (c.x - cx) + (c.y - cy) * (c.y - cy)).squareRoot() / max(diag, 1)
-            return f.box.area * (1 - min(off, 0.9))
-        }
     }
 
     static func safe(_ name: String) -> String {

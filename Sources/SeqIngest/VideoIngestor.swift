@@ -384,7 +384,7 @@ public final class VideoIngestor {
                     var small: Data?
                     if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
                     return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
-                                        hash: PerceptualHash.dHash(pixels: crop.pixels, width: crop.width, height: crop.height, channels: crop.channels),
+                                        hash: PerceptualHash.dHash(crop),
                                         jpeg: jpeg, thumbnail: small)
                 }
             }

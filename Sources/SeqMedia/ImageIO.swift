@@ -12,6 +12,21 @@ public enum ImageIO {
     /// picture is 144), yet a bound on what a file's header can make a reader allocate.
     public static let defaultMaxPixels = 200_000_000
 
+    /// The file extensions (lowercase, no dot) of the formats `read` decodes: JPEG, PNG, BMP.
+    /// The one list every module and command uses to find image files among others; decoding
+    /// itself goes by the file's first bytes, not its name.
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
+
+    /// Whether `url`'s extension (in any case) is one of `imageExtensions`.
+    public static func isImageFile(_ url: URL) -> Bool {
+        imageExtensions.contains(url.pathExtension.lowercased())
+    }
+
+    /// Whether the file name or path `path` has one of `imageExtensions` (in any case).
+    public static func isImageFile(path: String) -> Bool {
+        imageExtensions.contains((path as NSString).pathExtension.lowercased())
+    }
+
     /// Reads an image file into RGB (or grayscale when `grayscale` is set). Images of more than
     /// `maxPixels` pixels are refused (`isSizeLimitError`) before their pixels are allocated.
     public static func read(_ url: URL, grayscale: Bool = false, maxPixels: Int = defaultMaxPixels) throws -> Image {

@@ -36,8 +36,11 @@ public enum BLASRuntime {
 
     /// If the user has not set `OPENBLAS_CORETYPE` and OpenBLAS picked weaker kernels than the
     /// CPU supports, sets the variable and re-executes the current program with the same
-    /// arguments. Call it first thing in `main`; it returns normally when nothing needs doing
-    /// or when the re-exec fails.
+    /// arguments. It returns normally when nothing needs doing or when the re-exec fails.
+    ///
+    /// Call it once, first thing in the process (`Seqcurate.main` does): a re-exec restarts the
+    /// whole program, so a later call would throw away work already done, and library code,
+    /// which cannot know whether it runs first, does not call it.
     public static func ensureOptimalKernels() {
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env[reexecMarker] == nil,
@@ -58,12 +61,17 @@ public enum BLASRuntime {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
-    /// One OpenBLAS thread, for callers that already run `workers` threads of their own (ingest
-    /// detects several frames at once): OpenBLAS's threads would otherwise busy-wait against
-    /// them, which profiling showed costs more than half of the CPU (docs/performance.md,
-    /// "Ingest"). A count the user chose with `OPENBLAS_NUM_THREADS` is left alone.
-    public static func yieldThreads(toWorkers workers: Int) {
-        guard workers > 1, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return }
+    /// One OpenBLAS thread, for callers that already run threads of their own on every core
+    /// (ingest detects several frames at once, MTCNN runs pyramid levels in parallel):
+    /// OpenBLAS's threads would otherwise busy-wait against them, which profiling showed costs
+    /// more than half of the CPU (docs/performance.md, "Ingest"). A count the user chose with
+    /// `OPENBLAS_NUM_THREADS` is left alone.
+    ///
+    /// There is no worker-count argument: every caller passed the core count, and one BLAS
+    /// thread is the right answer for any number of workers above one; on a single core
+    /// OpenBLAS runs one thread anyway.
+    public static func yieldThreads() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return }
         threads = 1
     }
 }

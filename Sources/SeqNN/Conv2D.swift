@@ -1,11 +1,15 @@
+import SeqCore
+
 /// 2-D convolution over NCHW tensors (cross-correlation, as in Caffe and PyTorch),
-/// lowered onto `cblas_sgemm`: through im2col, or for 3x3 stride-1 kernels on 32 or more
-/// channels through Winograd F(2x2, 3x3) (forward only; see `Winograd`).
+/// lowered onto `cblas_sgemm`: through im2col, or for 3x3 stride-1 kernels through Winograd
+/// F(2x2, 3x3) (see `Winograd`, `useWinograd`): the forward pass when there are 32 or more
+/// input channels, the input gradient when there are 32 or more output channels.
 ///
 /// Several small images are unfolded side by side into one column matrix so deep layers with
 /// small maps still make wide matrix products; large maps are unfolded in bands of output rows.
-/// 1x1 stride-1 unpadded kernels skip im2col. Backward: weight gradient `dy * col^T` and input
-/// gradient `col2im(W^T * dy)`, both sgemm.
+/// 1x1 stride-1 unpadded kernels skip im2col. Backward: weight gradient `dy * col^T` (always
+/// im2col and sgemm) and input gradient `col2im(W^T * dy)` by sgemm, or by Winograd as the
+/// convolution of `dy` with the rotated, transposed filters.
 /// Scratch buffers live in a per-thread `Workspace` shared by all layers, so hot loops do not
 /// allocate them again.
 public final class Conv2D: Layer {
@@ -260,7 +264,7 @@ public final class Conv2D: Layer {
             // Bias gradient: sum of dy over batch and pixels.
             for i in 0..<n {
                 for o in 0..<outC {
-                    dbp[o] += vectorSum(dyp + i * outSize + o * p, count: p)
+                    dbp[o] += Float(VectorMath.sum(dyp + i * outSize + o * p, count: p))
                 }
             }
             for unit in units {

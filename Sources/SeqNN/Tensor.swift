@@ -35,11 +35,6 @@ public struct Tensor: Equatable, Sendable {
     /// Number of dimensions.
     public var rank: Int { shape.count }
 
-    /// The same values viewed with another shape of equal element count.
-    public func reshaped(_ newShape: [Int]) -> Tensor {
-        Tensor(shape: newShape, data: data)
-    }
-
     /// Items `range` of the outermost (batch) dimension, as a new tensor.
     public func batch(_ range: Range<Int>) -> Tensor {
         precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],

@@ -1,4 +1,5 @@
 import Foundation
+import SeqMedia
 
 /// `evaluation.html`: ROC curves of every evaluation (linear and log false-positive axis),
 /// each evaluation's figures, and its worst false accepts and rejects as image pairs when
@@ -8,8 +9,6 @@ struct EvaluationPage {
     var evaluations: [EvaluationResult]
     /// The folder the page is written to, for relative image references.
     var pageFolder: URL
-
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "gif", "bmp", "webp"]
 
     func render() -> String {
         let curves = evaluations.enumerated().compactMap { i, e -> LineChart.Series? in
@@ -43,11 +42,11 @@ struct EvaluationPage {
         guard !list.isEmpty else { return "" }
         var out = "<h3>\(HTML.escape(heading))</h3><div>"
         // Without any image the pairs read better as a list.
-        let images = list.contains { p in [p.firstFile, p.secondFile].contains { $0.map { Self.imageExtensions.contains($0.pathExtension.lowercased()) } ?? false } }
+        let images = list.contains { p in [p.firstFile, p.secondFile].contains { $0.map(ImageIO.isImageFile) ?? false } }
         for p in list {
             out += images ? "<div class=\"pair\">" : "<div>"
             for file in [p.firstFile, p.secondFile] {
-                if let file, Self.imageExtensions.contains(file.pathExtension.lowercased()), let href = linker.href(forFile: file) {
+                if let file, ImageIO.isImageFile(file), let href = linker.href(forFile: file) {
                     out += "<a href=\"\(href)\"><img src=\"\(href)\" loading=\"lazy\" alt=\"\(HTML.escape(file.lastPathComponent))\"></a>"
                 }
             }

@@ -74,14 +74,6 @@ public struct SelectionCandidate: Sendable, Equatable {
         self.quality = quality
         self.signature = signature
     }
-
-    /// The candidate for a track observation and its aligned crop: quality measured on the crop,
-    /// signature made from it.
-    public init(observation: TrackObservation, alignedCrop: Image) {
-        self.init(frameIndex: observation.frameIndex, time: observation.time, interpolated: observation.interpolated,
-                  quality: FaceQuality(detection: observation.detection, alignedCrop: alignedCrop),
-                  signature: DuplicateSignature(alignedCrop: alignedCrop))
-    }
 }
 
 /// The outcome for one track.

@@ -164,7 +164,7 @@ public final class DSALoss {
             centers.withUnsafeMutableBufferPointer { c in
                 for n in 0..<agents {
                     let row = c.baseAddress! + n * dim
-                    let factor = s / (VectorMath.dot(row, row, dim) + 1e-7).squareRoot()
+                    let factor = s / (Float(VectorMath.dot(row, row, count: dim)) + 1e-7).squareRoot()
                     for k in 0..<dim { row[k] *= factor }
                 }
             }
@@ -185,7 +185,7 @@ public final class DSALoss {
                         let a = agentOf[m]
                         guard a >= 0 else { continue }
                         let w = -0.5 / Float(count[a] + 1)
-                        VectorMath.addScaledDifference(w, x + m * dim, c + a * dim, into: db.baseAddress! + a * dim, dim)
+                        VectorMath.addScaledDifference(w, x + m * dim, c + a * dim, into: db.baseAddress! + a * dim, count: dim)
                     }
                 }
             }
@@ -209,7 +209,7 @@ public final class DSALoss {
                         let a = agentOf[m]
                         guard a >= 0 else { continue }
                         let xm = x + m * dim, ca = c + a * dim, g = gb.baseAddress! + m * dim
-                        let own = VectorMath.squaredDistance(xm, ca, dim) / 4
+                        let own = Float(VectorMath.squaredDistance(xm, ca, count: dim)) / 4
                         var lossM: Float = 0
                         // Coefficient on (x - c_a)/2 accumulated over the terms.
                         var ownCoefficient: Float = 0
@@ -221,14 +221,14 @@ public final class DSALoss {
                             let isFace = a < faces
                             for n in sampled where n != a && (isFace || n < faces) {
                                 let cn = c + n * dim
-                                let margin = alpha * own - VectorMath.squaredDistance(xm, cn, dim) / 4 + beta
+                                let margin = alpha * own - Float(VectorMath.squaredDistance(xm, cn, count: dim)) / 4 + beta
                                 guard margin > 0 else { continue }
                                 lossM += hingeWeight * margin
                                 ownCoefficient += hingeWeight * alpha
-                                VectorMath.addScaledDifference(-0.5 * hingeWeight, xm, cn, into: g, dim)
+                                VectorMath.addScaledDifference(-0.5 * hingeWeight, xm, cn, into: g, count: dim)
                             }
                         }
-                        VectorMath.addScaledDifference(0.5 * ownCoefficient, xm, ca, into: g, dim)
+                        VectorMath.addScaledDifference(0.5 * ownCoefficient, xm, ca, into: g, count: dim)
                         total += Double(lossM)
                     }
                     let scale = config.lossWeight / Float(validCount)

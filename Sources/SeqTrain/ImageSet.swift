@@ -1,5 +1,6 @@
 import Foundation
 import SeqCore
+import SeqMedia
 
 /// Images to extract features from, each with the key written to the keys file
 /// (its path relative to the dataset root).
@@ -7,7 +8,7 @@ public struct ImageSet: Sendable {
     public var keys: [String]
     public var urls: [URL]
 
-    /// Every `.jpg`/`.jpeg`/`.png`/`.bmp` under `directory`, sorted by relative path.
+    /// Every image file (`ImageIO.imageExtensions`) under `directory`, sorted by relative path.
     public static func directory(_ directory: URL) throws -> ImageSet {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
@@ -17,7 +18,7 @@ public struct ImageSet: Sendable {
         var keys: [String] = []
         if let walker = FileManager.default.enumerator(atPath: base) {
             while let rel = walker.nextObject() as? String {
-                if ["jpg", "jpeg", "png", "bmp"].contains((rel as NSString).pathExtension.lowercased()) { keys.append(rel) }
+                if ImageIO.isImageFile(path: rel) { keys.append(rel) }
             }
         }
         keys.sort()

@@ -240,7 +240,7 @@ public final class MarginHead {
         unit.withUnsafeMutableBufferPointer { u in
             for r in 0..<rows {
                 let row = u.baseAddress! + r * cols
-                let norm = (VectorMath.dot(row, row, cols) + 1e-12).squareRoot()
+                let norm = (Float(VectorMath.dot(row, row, count: cols)) + 1e-12).squareRoot()
                 norms[r] = norm
                 let inv = 1 / norm
                 for j in 0..<cols { row[j] *= inv }
@@ -255,7 +255,7 @@ public final class MarginHead {
             unit.withUnsafeBufferPointer { ub in
                 for r in 0..<norms.count {
                     let gr = gb.baseAddress! + r * cols, ur = ub.baseAddress! + r * cols
-                    let dot = VectorMath.dot(gr, ur, cols)
+                    let dot = Float(VectorMath.dot(gr, ur, count: cols))
                     let inv = 1 / norms[r]
                     for j in 0..<cols { gr[j] = (gr[j] - ur[j] * dot) * inv }
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SeqCore
 @testable import SeqCatalog
 import SeqTestSupport
 

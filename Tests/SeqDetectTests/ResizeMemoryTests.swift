@@ -2,13 +2,14 @@ import Foundation
 import XCTest
 @testable import SeqDetect
 import SeqMedia
+import SeqTestSupport
 
 final class ResizeMemoryTests: XCTestCase {
     /// `AreaResampler.resized` reads 8-bit rows directly instead of converting the whole image to
     /// floats first; the result must equal the float path's exactly, for RGB and gray.
     func testResizedMatchesTheFloatPathExactly() {
-        var state: UInt64 = 12345
-        func next() -> UInt8 { state = state &* 6364136223846793005 &+ 1442695040888963407; return UInt8(state >> 56) }
+        var rng = TestRandom(seed: 12345)
+        func next() -> UInt8 { rng.byte() }
         for (w, h, c, ow, oh) in [(97, 61, 3, 40, 25), (97, 61, 1, 13, 60), (300, 1, 3, 12, 1), (1, 200, 1, 1, 12), (64, 48, 3, 64, 48), (20, 30, 3, 45, 70)] {
             let image = Image(width: w, height: h, channels: c, pixels: (0..<(w * h * c)).map { _ in next() })
             var planes = [Float](repeating: 0, count: 3 * ow * oh)

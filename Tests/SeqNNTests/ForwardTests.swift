@@ -1,4 +1,5 @@
 import XCTest
+import SeqTestSupport
 @testable import SeqNN
 
 /// Forward passes against straightforward reference loops.

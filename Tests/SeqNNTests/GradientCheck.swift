@@ -1,19 +1,9 @@
 import XCTest
 @testable import SeqNN
+import SeqTestSupport
 
-/// Deterministic pseudo-random numbers so failures reproduce.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+extension TestRandom {
+    /// A tensor of `uniform()` values times `scale`.
     mutating func tensor(_ shape: [Int], scale: Float = 1) -> Tensor {
         let n = shape.reduce(1, *)
         return Tensor(shape: shape, data: (0..<n).map { _ in uniform() * scale })

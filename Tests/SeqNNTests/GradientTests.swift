@@ -1,4 +1,5 @@
 import XCTest
+import SeqTestSupport
 @testable import SeqNN
 
 /// Analytic gradients of every trainable layer against central finite differences.

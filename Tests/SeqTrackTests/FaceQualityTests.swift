@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SeqTestSupport
 import SeqDetect
 import SeqMedia
 @testable import SeqTrack
@@ -36,7 +37,7 @@ final class FaceQualityTests: XCTestCase {
     }
 
     func testSharpnessRanksBlurAndIgnoresCropSize() {
-        var rng = SeededGenerator(seed: 5)
+        var rng = TestRandom(seed: 5)
         let sharp = Synthetic.noise(width: 64, height: 64, rng: &rng)
         // A 3x3 box blur of the same picture.
         var blurred = sharp
@@ -65,7 +66,7 @@ final class FaceQualityTests: XCTestCase {
 
     func testQualityFromDetectionAndCrop() {
         let d = face(e: 22, rollDegrees: 5, noseOffset: 0)
-        var rng = SeededGenerator(seed: 9)
+        var rng = TestRandom(seed: 9)
         let crop = Synthetic.noise(width: 144, height: 144, rng: &rng)
         let q = FaceQuality(detection: d, alignedCrop: crop)
         XCTAssertEqual(q.score, 0.97)

@@ -1,4 +1,5 @@
 import XCTest
+import SeqTestSupport
 import SeqDetect
 @testable import SeqTrack
 
@@ -17,7 +18,7 @@ final class FaceTrackerTests: XCTestCase {
 
     func testSideBySideFacesStaySeparate() {
         var tracker = FaceTracker()
-        var rng = SeededGenerator(seed: 1)
+        var rng = TestRandom(seed: 1)
         let tracks = run(&tracker, frames: 0..<40) { _ in
             let j = { Float.random(in: -2...2, using: &rng) }
             return [Synthetic.face(cx: 100 + j(), cy: 80 + j()), Synthetic.face(cx: 165 + j(), cy: 80 + j())].shuffled(using: &rng)

@@ -1,9 +1,10 @@
 import XCTest
+import SeqTestSupport
 import SeqMedia
 @testable import SeqTrack
 
 final class SequenceSelectorTests: XCTestCase {
-    private var rng = SeededGenerator(seed: 11)
+    private var rng = TestRandom(seed: 11)
 
     private func goodQuality(score: Float = 0.99, sharpness: Float = 800) -> FaceQuality {
         FaceQuality(score: score, eyeDistance: 24, sharpness: sharpness, yaw: 3, roll: 2)

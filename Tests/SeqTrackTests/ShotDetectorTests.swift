@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SeqTestSupport
 import SeqMedia
 @testable import SeqTrack
 
@@ -50,7 +51,7 @@ final class ShotDetectorTests: XCTestCase {
         // Every frame fresh colour noise in a mid-range palette: differences well above the hard
         // minimum (but below the hard maximum), all within one shot; then a different scene.
         var detector = ShotDetector()
-        var rng = SeededGenerator(seed: 3)
+        var rng = TestRandom(seed: 3)
         for i in 0..<40 {
             let frame = Synthetic.image(width: 64, height: 36) { _, _ in
                 (UInt8.random(in: 40...200, using: &rng), UInt8.random(in: 40...200, using: &rng), UInt8.random(in: 40...200, using: &rng))

@@ -1,18 +1,6 @@
 import SeqDetect
 import SeqMedia
-
-/// Deterministic random numbers for synthetic test inputs (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SeqTestSupport
 
 enum Synthetic {
     /// A frontal face of box side `size` centred at (cx, cy): eyes 0.4 size apart, level.
@@ -40,13 +28,13 @@ enum Synthetic {
     }
 
     /// A gray image of uniform random noise.
-    static func noise(width: Int, height: Int, rng: inout SeededGenerator) -> Image {
+    static func noise(width: Int, height: Int, rng: inout TestRandom) -> Image {
         Image(width: width, height: height, channels: 1,
               pixels: (0..<(width * height)).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }
 
     /// `image` with every value moved by a random amount in -amplitude...amplitude.
-    static func perturbed(_ image: Image, amplitude: Int, rng: inout SeededGenerator) -> Image {
+    static func perturbed(_ image: Image, amplitude: Int, rng: inout TestRandom) -> Image {
         var out = image
         for i in out.pixels.indices {
             out.pixels[i] = UInt8(clamping: Int(out.pixels[i]) + Int.random(in: -amplitude...amplitude, using: &rng))

@@ -39,7 +39,7 @@ struct AlignCommand: ParsableCommand {
             aligner = FaceCropping.aligner(method, size: size)
             mtcnn = try detector.makeDetector(parallelPyramid: true)
             // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
-            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+            BLASRuntime.yieldThreads()
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: out), withIntermediateDirectories: true)
         } catch let error as SeqError {
             printError("seqcurate: \(error)")

@@ -40,7 +40,6 @@ struct BenchCommand: ParsableCommand {
         }
 
         func run() throws {
-            BLASRuntime.ensureOptimalKernels()
             let result = SgemmBenchmark.run(size: size, repeats: repeats)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -31,7 +31,6 @@ struct DetectCommand: ParsableCommand {
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
 
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
 
     func run() throws {
         guard every >= 1 else {
@@ -42,7 +41,7 @@ struct DetectCommand: ParsableCommand {
         do {
             mtcnn = try detector.makeDetector(parallelPyramid: true)
             // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
-            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+            BLASRuntime.yieldThreads()
         } catch let error as SeqError {
             printError("seqcurate: \(error)")
             throw ExitCode(1)
@@ -65,7 +64,7 @@ struct DetectCommand: ParsableCommand {
 
     private func detect(_ file: String, with mtcnn: MTCNN) throws {
         let url = URL(fileURLWithPath: file)
-        if Self.imageExtensions.contains(url.pathExtension.lowercased()) {
+        if ImageIO.isImageFile(url) {
             // With --max-side the detector shrinks the image anyway: let the JPEG decoder do most of
             // that, so a huge photo never sits in memory at full size, and map the faces back.
             let decoded = try ImageIO.read(url, maxPixels: limits.maxPixels, reducingTo: detector.maxSide)

@@ -3,8 +3,7 @@ import Foundation
 import SeqCore
 import SeqEval
 import SeqIngest
-import SeqMedia
-import SeqTrain
+import SeqModelEval
 
 /// `seqcurate eval lfw|ytf`: verification figures by the published LFW and YTF protocols.
 struct EvalCommand: ParsableCommand {
@@ -135,103 +134,16 @@ struct EvalCommand: ParsableCommand {
 }
 
 extension EvalCommand {
-    /// Model mode: the features of every image the pairs need, from the run's cache where the
-    /// same weights already saw the same dataset, otherwise extracted now and added to the cache.
+    /// Model mode: the run's features of the images the pairs need (see `ModelFeatures`).
     private func extractedFeatures(for list: PairList) throws -> FeatureFile {
         guard let root, let model else { throw SeqError("model mode needs --root and --model") }
-        let run = URL(fileURLWithPath: model)
-        guard let state = try Checkpoint.latest(run: run) else {
-            throw SeqError("model mode needs a trained model (seqcurate train): the run has no checkpoint yet", file: run.path)
-        }
-        let dataset = try DatasetImages(root: URL(fileURLWithPath: root), benchmark: list.benchmark)
-        var needed: [(key: String, url: URL)] = []
-        var seen = Set<String>()
-        for pair in list.pairs {
-            for key in [pair.first, pair.second] where seen.insert(key).inserted {
-                let images = dataset.images(forKey: key)
-                if images.isEmpty && !skipMissing {
-                    throw SeqError("no image for '\(key)' under \(dataset.base.path) (use --skip-missing to leave such pairs out)",
-                                   file: list.file, line: pair.line)
-                }
-                needed += images
-            }
-        }
-        // The cache name ties features to these weights and this dataset folder.
-        let weights = (state.weightsFile as NSString).deletingPathExtension
-        let cache = FeatureCache(directory: run.appendingPathComponent("eval_cache"),
-                                 name: "\(list.benchmark.rawValue)-\(weights)-\(stableHash(dataset.base.standardizedFileURL.path))\(detect ? "-detect" : "")")
-        let cached = cache.load()
-        let have = Set(cached?.keys ?? [])
-        let todo = needed.filter { !have.contains($0.key) }
-        // Only the images present now are evaluated, whatever else the cache holds.
-        if todo.isEmpty, let cached { return try cached.selecting(keys: needed.map(\.key)) }
-
-        let extractor = try FeatureExtractor.load(run: run)
-        var inputs = todo.map(\.url)
-        if detect {
-            inputs = try alignedCopies(of: todo, into: run.appendingPathComponent("eval_cache/aligned-\(stableHash(dataset.base.standardizedFileURL.path))"))
-        }
-        let progress = ProgressReporter("extract", total: todo.count, unit: "images", quiet: json)
-        let values = try extractor.extract(inputs, progress: progress)
-        progress.finish()
-        let d = extractor.network.config.featureDim
-        let base = try cached ?? FeatureFile(keys: [], values: [], dimension: d,
-                                             featuresPath: cache.featuresURL.path, keysPath: cache.keysURL.path)
-        let file = try base.appending(keys: todo.map(\.key), values: values)
-        try cache.save(file)
-        return try file.selecting(keys: needed.map(\.key))
-    }
-
-    /// `--detect`: the SeqFace crop of each raw image's main face (the largest, nearest the
-    /// centre), written once into `folder`. An image where MTCNN finds no face is used whole,
-    /// and counted in a note.
-    private func alignedCopies(of items: [(key: String, url: URL)], into folder: URL) throws -> [URL] {
-        let mtcnn = try detectorOptions.makeDetector(parallelPyramid: false)
-        let cropper = FaceCropping.make(.seqface, size: 144)
-        var out = [URL](repeating: folder, count: items.count)
-        var misses = [Bool](repeating: false, count: items.count)
-        let errors = NSLock()
-        var firstError: SeqError?
-        let progress = ProgressReporter("detect+align", total: items.count, unit: "images", quiet: json)
-        out.withUnsafeMutableBufferPointer { urls in
-            misses.withUnsafeMutableBufferPointer { missed in
-                let (u, m) = (urls, missed)
-                DispatchQueue.concurrentPerform(iterations: items.count) { i in
-                    let target = folder.appendingPathComponent(items[i].key).deletingPathExtension().appendingPathExtension("jpg")
-                    u[i] = target
-                    if FileManager.default.fileExists(atPath: target.path) { progress.advance(); return }
-                    do {
-                        let image = try ImageIO.read(items[i].url, maxPixels: imageLimits.maxPixels)
-                        var crop = image
-                        if let face = IdentityImporter.mainFace(mtcnn.detect(image), width: image.width, height: image.height) {
-                            crop = cropper(image, face)
-                        } else {
-                            m[i] = true
-                        }
-                        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                        try ImageIO.writeJPEG(crop, to: target, quality: 95)
-                    } catch {
-                        errors.lock()
-                        if firstError == nil { firstError = error as? SeqError ?? SeqError("\(error)", file: items[i].url.path) }
-                        errors.unlock()
-                    }
-                    progress.advance()
-                }
-            }
-        }
-        progress.finish()
-        if let firstError { throw firstError }
-        let missed = misses.filter { $0 }.count
-        if missed > 0 { printError("seqcurate: note: no face found in \(missed) of \(items.count) images; those are used whole") }
-        return out
-    }
-
-    /// FNV-1a of `text`, as 16 hex digits (Swift's `hashValue` changes from run to run).
-    private func stableHash(_ text: String) -> String {
-        var h: UInt64 = 0xcbf29ce484222325
-        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        let detection = detect ? ModelFeatures.Detection(makeDetector: { try detectorOptions.makeDetector(parallelPyramid: false) },
+                                                         cropper: FaceCropping.make(.seqface, size: 144)) : nil
+        var pipeline = ModelFeatures(root: URL(fileURLWithPath: root), run: URL(fileURLWithPath: model), detection: detection)
+        pipeline.skipMissing = skipMissing
+        pipeline.maxPixels = imageLimits.maxPixels
+        pipeline.quiet = json
+        return try pipeline.features(for: list)
     }
 }
 

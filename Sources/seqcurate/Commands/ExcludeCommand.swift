@@ -3,6 +3,7 @@ import Foundation
 import SeqCatalog
 import SeqCore
 import SeqEval
+import SeqIngest
 import SeqMedia
 
 struct ExcludeCommand: ParsableCommand {
@@ -82,21 +83,20 @@ struct ExcludeCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw SeqError("no such folder", file: dir.path)
         }
-        let extensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
         var files: [URL] = []
         if let walker = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) {
-            for case let url as URL in walker where extensions.contains(url.pathExtension.lowercased()) { files.append(url) }
+            for case let url as URL in walker where ImageIO.isImageFile(url) { files.append(url) }
         }
         files.sort { $0.path < $1.path }
         guard !files.isEmpty else { throw SeqError("no JPEG, PNG or BMP images in the folder", file: dir.path) }
 
-        let test = Self.hashAll(files, label: "hashing test images")
+        let test = ImageHashing.dHashAll(files, label: "hashing test images")
         for (_, error) in test.failures { printError("seqcurate: warning: skipped \(error)") }
 
         // Catalog crops hashed on demand, then kept in the catalog for the next run.
         let missing = try db.itemsMissingCropHash()
-        let faceHashes = Self.hashAll(missing.faces.map(\.path), label: "hashing catalog face crops")
-        let imageHashes = Self.hashAll(missing.identityImages.map(\.path), label: "hashing identity images")
+        let faceHashes = ImageHashing.dHashAll(missing.faces.map(\.path), label: "hashing catalog face crops")
+        let imageHashes = ImageHashing.dHashAll(missing.identityImages.map(\.path), label: "hashing identity images")
         try db.setFaceCropHashes(faceHashes.hashes.indices.compactMap { i in faceHashes.hashes[i].map { (missing.faces[i].id, $0) } })
         try db.setIdentityImageHashes(imageHashes.hashes.indices.compactMap { i in imageHashes.hashes[i].map { (missing.identityImages[i].id, $0) } })
         let unreadable = faceHashes.failures.count + imageHashes.failures.count
@@ -109,39 +109,5 @@ struct ExcludeCommand: ParsableCommand {
         }
         let s = try db.excludeNearDuplicates(hashes: hashes, names: names, maxDistance: maxDistance, source: dir.standardizedFileURL.path)
         print("\(hashes.count) test images: \(s.matchedFaces) faces and \(s.matchedIdentityImages) identity images are near-duplicates; \(s.added) new exclusions")
-    }
-
-    /// dHash of every file, on all cores; nil where the file cannot be read.
-    static func hashAll(_ files: [URL], label: String) -> (hashes: [UInt64?], failures: [(URL, SeqError)]) {
-        guard !files.isEmpty else { return ([], []) }
-        let progress = ProgressReporter(label, total: files.count, unit: "images")
-        let results = UnsafeMutableBufferPointer<Result<UInt64, SeqError>?>.allocate(capacity: files.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var i = w
-            while i < files.count {
-                do {
-                    let image = try ImageIO.read(files[i], grayscale: true)
-                    results[i] = .success(PerceptualHash.dHash(pixels: image.pixels, width: image.width, height: image.height, channels: image.channels))
-                } catch {
-                    results[i] = .failure(error as? SeqError ?? SeqError("\(error)", file: files[i].path))
-                }
-                progress.advance()
-                i += workers
-            }
-        }
-        progress.finish()
-        var hashes: [UInt64?] = []
-        var failures: [(URL, SeqError)] = []
-        for (i, r) in results.enumerated() {
-            switch r {
-            case .success(let h)?: hashes.append(h)
-            case .failure(let e)?: hashes.append(nil); failures.append((files[i], e))
-            case nil: hashes.append(nil)
-            }
-        }
-        return (hashes, failures)
     }
 }

@@ -32,7 +32,6 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        BLASRuntime.ensureOptimalKernels()
         do {
             // The keys file goes beside the features, so standard output cannot hold both.
             if OutputFile.isStandardOutput(out) { throw SeqError("--out needs a file name (the keys are written beside it), not '-'") }

@@ -61,7 +61,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
                 weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                 parametersJSON: params, seqcurateVersion: Seqcurate.version))
             RunInterruption.track(catalog: db.url, runID: runID)
-            BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+            BLASRuntime.yieldThreads()
             let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: size),
                                             options: options, runID: runID)
             let summary: IdentityImportSummary

@@ -89,7 +89,7 @@ struct IngestCommand: ParsableCommand {
 
     private func ingestAll(_ videos: [URL], db: Catalog, runID: Int64, options: IngestOptions, mtcnn: MTCNN,
                            cropper: @escaping FaceCropper) throws {
-        BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+        BLASRuntime.yieldThreads()
         let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
         try ingestor.store.recover(catalog: db)
 

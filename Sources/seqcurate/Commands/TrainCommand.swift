@@ -83,7 +83,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASRuntime.ensureOptimalKernels()
         do {
             if let benchmark {
                 var settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()

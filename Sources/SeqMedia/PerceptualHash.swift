@@ -3,10 +3,15 @@
 /// The image is reduced to 9x8 grey cells by area averaging; bit `8*row + col` is set when
 /// cell `col` is brighter than cell `col + 1`. Re-encoding, small resizes and mild blur change
 /// few bits; a different face changes about half. Compare with `distance`.
+///
+/// The catalog stores the hash as a plain `UInt64` (`FaceRecord`, identity images); the modules
+/// that hold the pixels (ingest, identity import, exclusion) compute it.
 public enum PerceptualHash {
-    /// Hashes 8-bit pixels, rows top to bottom, `channels` interleaved (1 grey, 3 RGB, 4 RGBA).
-    public static func dHash(pixels: [UInt8], width: Int, height: Int, channels: Int) -> UInt64 {
-        precondition(width > 0 && height > 0 && pixels.count == width * height * channels, "bad image buffer")
+    /// Hashes an image: grey, RGB, or with more channels the first three as RGB.
+    public static func dHash(_ image: Image) -> UInt64 {
+        let width = image.width, height = image.height, channels = image.channels
+        precondition(width > 0 && height > 0 && image.pixels.count == width * height * channels, "bad image buffer")
+        let pixels = image.pixels
         let cols = 9, rows = 8
         var sums = [Double](repeating: 0, count: cols * rows)
         var weights = [Double](repeating: 0, count: cols * rows)

@@ -1,5 +1,4 @@
 import Foundation
-import SeqCore
 
 /// SHA-256 (FIPS 180-4), for the checksums of exported lists and content hashes.
 public struct SHA256 {

@@ -1,10 +1,12 @@
 import Foundation
 import SeqCore
+import SeqEval
+import SeqMedia
 
 /// Finds the image files behind pair keys in a dataset's published layout (model mode).
 ///
 /// * LFW: `ROOT/Name/Name_0001.jpg`, the key itself.
-/// * YTF: the frames of `BASE/Name/<video>/`, where BASE is `ROOT/aligned_images_DB`, else
+/// * YTF: the image files (`ImageIO.isImageFile`) of `BASE/Name/<video>/`, where BASE is `ROOT/aligned_images_DB`, else
 ///   `ROOT/frame_images_DB`, else ROOT itself.
 ///
 /// Each image gets a key relative to the base, so extracted features form a `FeatureFile` that
@@ -17,7 +19,6 @@ public struct DatasetImages: Sendable {
 
     /// The YTF subfolders tried in order; aligned faces first, as the published features use them.
     public static let ytfFolders = ["aligned_images_DB", "frame_images_DB"]
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
     public init(root: URL, benchmark: Benchmark) throws {
         var isDir: ObjCBool = false
@@ -48,7 +49,7 @@ public struct DatasetImages: Sendable {
             return FileManager.default.fileExists(atPath: url.path) ? [(key, url)] : []
         case .ytf:
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return [] }
-            return names.filter { !$0.hasPrefix(".") && Self.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            return names.filter { !$0.hasPrefix(".") && ImageIO.isImageFile(path: $0) }
                 .sorted()
                 .map { ("\(key)/\($0)", url.appendingPathComponent($0)) }
         }
