@@ -61,6 +61,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object with the figures instead of the table.")
     var json = false
 
+    @Flag(help: "No progress output (model mode; --json implies it).")
+    var quiet = false
+
     @Option(help: "Write roc.txt, roc.svg, results.json and scores.txt into this folder.")
     var out: String?
 
@@ -98,12 +101,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try evaluate()
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
-        }
+        try evaluate()
     }
 
     private func evaluate() throws {
@@ -180,7 +178,7 @@ extension EvalCommand {
         if detect {
             inputs = try alignedCopies(of: todo, into: run.appendingPathComponent("eval_cache/aligned-\(stableHash(dataset.base.standardizedFileURL.path))"))
         }
-        let progress = ProgressReporter("extract", total: todo.count, unit: "images", quiet: json)
+        let progress = ProgressReporter("extract", total: todo.count, unit: "images", quiet: json || quiet)
         let values = try extractor.extract(inputs, progress: progress)
         progress.finish()
         let d = extractor.network.config.featureDim
@@ -201,7 +199,7 @@ extension EvalCommand {
         var misses = [Bool](repeating: false, count: items.count)
         let errors = NSLock()
         var firstError: SeqError?
-        let progress = ProgressReporter("detect+align", total: items.count, unit: "images", quiet: json)
+        let progress = ProgressReporter("detect+align", total: items.count, unit: "images", quiet: json || quiet)
         out.withUnsafeMutableBufferPointer { urls in
             misses.withUnsafeMutableBufferPointer { missed in
                 let (u, m) = (urls, missed)

@@ -48,26 +48,21 @@ struct ExcludeCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
-            if let testProtocol, let pairsFile {
-                let url = URL(fileURLWithPath: pairsFile)
-                let parsed = try ProtocolNames.read(url, expected: testProtocol)
-                print("\(pairsFile): \(parsed.layout.rawValue), \(parsed.pairCount) pairs, \(parsed.names.count) names")
-                report(try db.excludeNames(parsed.names, protocolName: testProtocol.rawValue, source: url.standardizedFileURL.path))
-            }
-            if let names {
-                let url = URL(fileURLWithPath: names)
-                let list = try ProtocolNames.readNameList(url)
-                print("\(names): \(list.count) names")
-                report(try db.excludeNames(list, protocolName: "names", source: url.standardizedFileURL.path))
-            }
-            if let images {
-                try excludeImages(URL(fileURLWithPath: images), db: db)
-            }
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
+        let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+        if let testProtocol, let pairsFile {
+            let url = URL(fileURLWithPath: pairsFile)
+            let parsed = try ProtocolNames.read(url, expected: testProtocol)
+            print("\(pairsFile): \(parsed.layout.rawValue), \(parsed.pairCount) pairs, \(parsed.names.count) names")
+            report(try db.excludeNames(parsed.names, protocolName: testProtocol.rawValue, source: url.standardizedFileURL.path))
+        }
+        if let names {
+            let url = URL(fileURLWithPath: names)
+            let list = try ProtocolNames.readNameList(url)
+            print("\(names): \(list.count) names")
+            report(try db.excludeNames(list, protocolName: "names", source: url.standardizedFileURL.path))
+        }
+        if let images {
+            try excludeImages(URL(fileURLWithPath: images), db: db)
         }
     }
 

@@ -49,45 +49,40 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Replace a non-empty output folder.") var force = false
 
     func run() throws {
-        do {
-            // Read-only where it must be (read-only file system, or a catalog the user cannot
-            // write): the lists are still written, only the exports row is not.
-            let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
-            var options = ExportOptions(outDir: URL(fileURLWithPath: out))
-            options.minImagesPerIdentity = minImagesPerIdentity
-            options.maxSequencesPerVideo = maxSequencesPerVideo
-            options.identitiesOnly = identitiesOnly
-            options.sequencesOnly = sequencesOnly
-            options.valFraction = valFraction
-            options.paths = paths
-            options.root = root.map { URL(fileURLWithPath: $0) }
-            options.format = format
-            options.force = force
-            options.toolVersion = Seqcurate.version
-            let result = try TrainingListExporter(catalog: db).export(options)
+        // Read-only where it must be (read-only file system, or a catalog the user cannot
+        // write): the lists are still written, only the exports row is not.
+        let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
+        var options = ExportOptions(outDir: URL(fileURLWithPath: out))
+        options.minImagesPerIdentity = minImagesPerIdentity
+        options.maxSequencesPerVideo = maxSequencesPerVideo
+        options.identitiesOnly = identitiesOnly
+        options.sequencesOnly = sequencesOnly
+        options.valFraction = valFraction
+        options.paths = paths
+        options.root = root.map { URL(fileURLWithPath: $0) }
+        options.format = format
+        options.force = force
+        options.toolVersion = Seqcurate.version
+        let result = try TrainingListExporter(catalog: db).export(options)
 
-            if !result.missingFiles.isEmpty {
-                printError("seqcurate: warning: \(result.missingFiles.count) catalog files do not exist and were left out, e.g.")
-                for path in result.missingFiles.prefix(5) { printError("  \(path)") }
-            }
-            for f in result.files {
-                print("wrote \(result.outDir.appendingPathComponent(f.name).path) (\(f.lines) lines)")
-            }
-            print("wrote \(result.outDir.appendingPathComponent(TrainingListExporter.manifestName).path)")
-            print("faceid_num (F) = \(result.faceidNum) identities, \(result.identityImages) images")
-            print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
-            if result.validationIdentities > 0 {
-                print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
-            }
-            if result.exportID == nil {
-                printError("seqcurate: warning: the catalog is read-only here, so this export is not recorded in its exports table (manifest.json has everything)")
-            }
-            if result.faceidNum == 0 && result.seqidNum == 0 {
-                printError("seqcurate: warning: the lists are empty; ingest videos or import identities first")
-            }
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
+        if !result.missingFiles.isEmpty {
+            printError("seqcurate: warning: \(result.missingFiles.count) catalog files do not exist and were left out, e.g.")
+            for path in result.missingFiles.prefix(5) { printError("  \(path)") }
+        }
+        for f in result.files {
+            print("wrote \(result.outDir.appendingPathComponent(f.name).path) (\(f.lines) lines)")
+        }
+        print("wrote \(result.outDir.appendingPathComponent(TrainingListExporter.manifestName).path)")
+        print("faceid_num (F) = \(result.faceidNum) identities, \(result.identityImages) images")
+        print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
+        if result.validationIdentities > 0 {
+            print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
+        }
+        if result.exportID == nil {
+            printError("seqcurate: warning: the catalog is read-only here, so this export is not recorded in its exports table (manifest.json has everything)")
+        }
+        if result.faceidNum == 0 && result.seqidNum == 0 {
+            printError("seqcurate: warning: the lists are empty; ingest videos or import identities first")
         }
     }
 }

@@ -49,28 +49,23 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let url = URL(fileURLWithPath: catalog)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw SeqError("no catalog here; run `seqcurate ingest` first or give --catalog", file: url.path)
-            }
-            // The report only reads: a catalog on a read-only file system works too.
-            let db = try Catalog.openForReading(at: url)
-            defer { db.close() }
-            let options = ReportOptions(outDirectory: URL(fileURLWithPath: out),
-                                        runFolders: runs.map { URL(fileURLWithPath: $0) },
-                                        evaluationFolders: evals.map { URL(fileURLWithPath: $0) },
-                                        evaluationImageRoots: pairsRoot.map { URL(fileURLWithPath: $0) },
-                                        sequencesPerPage: sequencesPerPage, droppedTilesPerSequence: droppedPerSequence, force: force)
-            let progress = ProgressReporter("report", total: try db.videos().count, unit: "videos", quiet: quiet)
-            let summary = try ReportWriter.write(catalog: db, options: options, progress: progress)
-            progress.finish()
-            for w in summary.warnings { printError("seqcurate: warning: \(w)") }
-            print("report: \(summary.index.path)")
-            print("  \(summary.pages.count) pages (\(summary.videoPages) video pages), \(summary.faces) faces")
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
+        let url = URL(fileURLWithPath: catalog)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw SeqError("no catalog here; run `seqcurate ingest` first or give --catalog", file: url.path)
         }
+        // The report only reads: a catalog on a read-only file system works too.
+        let db = try Catalog.openForReading(at: url)
+        defer { db.close() }
+        let options = ReportOptions(outDirectory: URL(fileURLWithPath: out),
+                                    runFolders: runs.map { URL(fileURLWithPath: $0) },
+                                    evaluationFolders: evals.map { URL(fileURLWithPath: $0) },
+                                    evaluationImageRoots: pairsRoot.map { URL(fileURLWithPath: $0) },
+                                    sequencesPerPage: sequencesPerPage, droppedTilesPerSequence: droppedPerSequence, force: force)
+        let progress = ProgressReporter("report", total: try db.videos().count, unit: "videos", quiet: quiet)
+        let summary = try ReportWriter.write(catalog: db, options: options, progress: progress)
+        progress.finish()
+        for w in summary.warnings { printError("seqcurate: warning: \(w)") }
+        print("report: \(summary.index.path)")
+        print("  \(summary.pages.count) pages (\(summary.videoPages) video pages), \(summary.faces) faces")
     }
 }
