@@ -48,10 +48,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "caffe (two `path label` lists) or csv.") var format: ExportOptions.Format = .caffe
     @Flag(help: "Replace a non-empty output folder.") var force = false
 
-    func run() throws {
-        // Read-only where it must be (read-only file system, or a catalog the user cannot
-        // write): the lists are still written, only the exports row is not.
-        let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
+    /// The export the flags ask for.
+    var options: ExportOptions {
         var options = ExportOptions(outDir: URL(fileURLWithPath: out))
         options.minImagesPerIdentity = minImagesPerIdentity
         options.maxSequencesPerVideo = maxSequencesPerVideo
@@ -63,6 +61,22 @@ struct ExportCommand: ParsableCommand {
         options.format = format
         options.force = force
         options.toolVersion = Seqcurate.version
+        return options
+    }
+
+    /// The ranges and combinations `ExportOptions` checks, before the catalog is opened.
+    func validate() throws {
+        do {
+            try options.validate()
+        } catch let error as SeqError {
+            throw ValidationError(error.reason)
+        }
+    }
+
+    func run() throws {
+        // Read-only where it must be (read-only file system, or a catalog the user cannot
+        // write): the lists are still written, only the exports row is not.
+        let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
         let result = try TrainingListExporter(catalog: db).export(options)
 
         if !result.missingFiles.isEmpty {

@@ -79,6 +79,9 @@ struct TrainCommand: ParsableCommand {
         if identityList == nil && !resume && benchmark == nil {
             throw ValidationError("--identity-list is required (except with --resume or --benchmark)")
         }
+        if let sequenceBatch, sequenceBatch > 0, sequenceList == nil, !resume, benchmark == nil {
+            throw ValidationError("--sequence-batch > 0 needs --sequence-list")
+        }
     }
 
     func run() throws {
@@ -130,8 +133,7 @@ struct TrainCommand: ParsableCommand {
         if let sequencePath, settings.data.sequenceBatch > 0 {
             sequence = try TrainingList(file: URL(fileURLWithPath: sequencePath), kind: .sequence, root: sequenceRoot, classCount: sequenceCount)
         } else if settings.data.sequenceBatch > 0 && !resume {
-            if sequenceBatch != nil { throw SeqError("--sequence-batch > 0 needs --sequence-list") }
-            settings.data.sequenceBatch = 0  // no sequence list: identity-only
+            settings.data.sequenceBatch = 0  // no sequence list: identity-only (validate() refused an explicit --sequence-batch)
         }
         let trainer = try Trainer(config: settings, identity: identity, sequence: sequence,
                                   options: .init(runDir: runDir, resume: resume, quiet: quiet))
