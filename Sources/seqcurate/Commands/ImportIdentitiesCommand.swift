@@ -10,11 +10,12 @@ struct ImportIdentitiesCommand: ParsableCommand {
         commandName: "import-identities",
         abstract: "Import an identity dataset laid out as ROOT/<identity>/<image> into the catalog.",
         discussion: """
-        Without --aligned every image is searched with MTCNN; the largest face nearest the image
-        centre is aligned like video faces and its crop written under crops/identities/. An image
-        with no face, one that cannot be read, or one over --max-pixels is recorded with that reason. Images are
-        committed --commit-every images at a time: a crash loses at most that batch, and a re-run resumes
-        (images already in the catalog are skipped). Identity images get labels 0..F-1 on export.
+        Without --aligned every image is searched with MTCNN; the largest face nearest the \
+        image centre is aligned like video faces and its crop written under \
+        crops/identities/. An image with no face, one that cannot be read, or one over \
+        --max-pixels is recorded with that reason. Images are committed --commit-every at a \
+        time: a crash loses at most that batch, and a re-run resumes (images already in the \
+        catalog are skipped). Identity images get labels 0..F-1 on export.
 
         An image already imported under another --name stays there and is counted ("already \
         in the catalog under dataset X"). Folders whose names start with "." are skipped and \

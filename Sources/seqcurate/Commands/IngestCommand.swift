@@ -43,7 +43,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Near-duplicate threshold: mean absolute gray difference of 16x16 crops.") var duplicateThreshold = SequenceSelectionOptions().duplicateThreshold
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
     @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
-    @Option(help: "Detection threads (default: one per core).") var threads = IngestOptions().workers
+    @Option(help: "Detection threads (default: one per core).") var threads: Int?
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -63,7 +63,7 @@ struct IngestCommand: ParsableCommand {
             throw ValidationError("--max-sequence-faces (\(maxFaces)) must be at least --min-sequence-faces (\(minFaces))")
         }
         if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
@@ -84,7 +84,7 @@ struct IngestCommand: ParsableCommand {
         options.selection.duplicateThreshold = duplicateThreshold
         options.align = align
         options.cropSize = size
-        options.workers = threads
+        if let threads { options.workers = threads }
         options.force = force
 
         let videos = try VideoInputs.expand(inputs)

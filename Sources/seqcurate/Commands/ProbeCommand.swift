@@ -9,8 +9,8 @@ struct ProbeCommand: ParsableCommand {
         abstract: "Report container, codec, size, fps, duration and decoded frame count of videos.",
         discussion: """
         Every frame is decoded, so the count is what a reader really gets.
-        A bad file is reported and the rest are still probed; the failures are listed at the
-        end and the exit code is then 1. With --json a failed file is one object with the
+        A bad file does not stop the others; the failures are listed at the end and
+        the exit code is then 1. With --json a failed file is one object with the
         keys path and error.
 
         Examples:
