@@ -28,7 +28,7 @@ struct AlignCommand: ParsableCommand {
     @Option(help: "Output folder (created if missing).") var out: String
     @Option(help: "Crop geometry.") var align: AlignMethod = .seqface
     @Option(name: .customLong("method"), help: .init("Old name of --align.", visibility: .hidden)) var oldMethod: AlignMethod?
-    @Option(help: "Output side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(parsing: .unconditional, help: "Output side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
 

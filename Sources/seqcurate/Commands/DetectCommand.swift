@@ -27,8 +27,8 @@ struct DetectCommand: ParsableCommand {
 
     @Argument(help: "Image or video files.") var files: [String]
     @Flag(help: "Write JSON Lines (one object per image or frame) instead of text.") var json = false
-    @Option(help: "Detect on every Nth video frame.") var detectEvery = 1
-    @Option(name: .customLong("every"), help: .init("Old name of --detect-every.", visibility: .hidden)) var oldEvery: Int?
+    @Option(parsing: .unconditional, help: "Detect on every Nth video frame.") var detectEvery = 1
+    @Option(name: .customLong("every"), parsing: .unconditional, help: .init("Old name of --detect-every.", visibility: .hidden)) var oldEvery: Int?
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
 

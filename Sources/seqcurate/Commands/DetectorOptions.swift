@@ -6,10 +6,10 @@ import SeqDetect
 /// Detector options shared by detect, align, ingest, import-identities and eval.
 struct DetectorOptions: ParsableArguments {
     @Option(help: "MTCNN weights (default: assets/mtcnn.safetensors, made by tools/setup.sh).") var weights: String?
-    @Option(help: "Smallest face to find, in pixels.") var minFaceSize: Float = 20
-    @Option(name: .customLong("min-face"), help: .init("Old name of --min-face-size.", visibility: .hidden)) var oldMinFace: Float?
+    @Option(parsing: .unconditional, help: "Smallest face to find, in pixels.") var minFaceSize: Float = 20
+    @Option(name: .customLong("min-face"), parsing: .unconditional, help: .init("Old name of --min-face-size.", visibility: .hidden)) var oldMinFace: Float?
     @Option(help: "MTCNN thresholds of P-Net, R-Net and O-Net.") var thresholds = "0.6,0.7,0.7"
-    @Option(help: "Downscale frames so the longer side is at most this before detecting (coordinates stay in full size).") var maxSide: Int?
+    @Option(parsing: .unconditional, help: "Downscale frames so the longer side is at most this before detecting (coordinates stay in full size).") var maxSide: Int?
 
     /// The smallest face in pixels, given as --min-face-size or by its old name --min-face.
     var minFace: Float { oldMinFace ?? minFaceSize }

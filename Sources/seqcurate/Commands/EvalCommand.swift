@@ -70,7 +70,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Leave out pairs whose key has no feature (and say how many) instead of stopping.")
     var skipMissing = false
 
-    @Option(help: "How many worst false accepts and false rejects to list.")
+    @Option(parsing: .unconditional, help: "How many worst false accepts and false rejects to list.")
     var worst: Int = 10
 
     @Flag(help: .hidden)

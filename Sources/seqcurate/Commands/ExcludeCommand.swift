@@ -36,7 +36,7 @@ struct ExcludeCommand: ParsableCommand {
     @Argument(help: "The protocol's pairs file (with --protocol).") var pairsFile: String?
     @Option(help: "A file of names, one per line (# comments).") var names: String?
     @Option(help: "A folder of (aligned) test images; near-duplicates in the catalog are excluded.") var images: String?
-    @Option(help: "Largest dHash distance (bits of 64) that counts as a near-duplicate.") var maxDistance = 6
+    @Option(parsing: .unconditional, help: "Largest dHash distance (bits of 64) that counts as a near-duplicate.") var maxDistance = 6
 
     func validate() throws {
         if testProtocol != nil && pairsFile == nil { throw ValidationError("--protocol needs the pairs file: --protocol lfw pairs.txt") }

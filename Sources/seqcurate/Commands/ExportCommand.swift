@@ -38,11 +38,11 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
     @Option(help: "The folder to write.") var out: String
-    @Option(help: "Leave out identities with fewer usable images.") var minImagesPerIdentity = 1
-    @Option(help: "Keep at most this many sequences per video (those with the most faces).") var maxSequencesPerVideo: Int?
+    @Option(parsing: .unconditional, help: "Leave out identities with fewer usable images.") var minImagesPerIdentity = 1
+    @Option(parsing: .unconditional, help: "Keep at most this many sequences per video (those with the most faces).") var maxSequencesPerVideo: Int?
     @Flag(help: "Write only the identity list.") var identitiesOnly = false
     @Flag(help: "Write only the sequence list.") var sequencesOnly = false
-    @Option(help: "Fraction of identities held out for validation, in [0, 1).") var valFraction = 0.0
+    @Option(parsing: .unconditional, help: "Fraction of identities held out for validation, in [0, 1).") var valFraction = 0.0
     @Option(help: "relative (to --root) or absolute paths.") var paths: ExportOptions.PathStyle = .relative
     @Option(help: "The folder relative paths start from (default: the catalog folder).") var root: String?
     @Option(help: "caffe (two `path label` lists) or csv.") var format: ExportOptions.Format = .caffe

@@ -19,13 +19,13 @@ struct FramesCommand: ParsableCommand {
     @Argument(help: "A video file.") var file: String
     @Option(help: "Folder for one image per frame (frame_000123.jpg).") var out: String?
     @Option(help: "Write all frames as packed RGB24 (or GRAY8) to this file ('-' = standard output).") var raw: String?
-    @Option(help: "Keep every Nth frame.") var every = 1
-    @Option(help: "Output width (height follows the aspect ratio unless given).") var width: Int?
-    @Option(help: "Output height.") var height: Int?
+    @Option(parsing: .unconditional, help: "Keep every Nth frame.") var every = 1
+    @Option(parsing: .unconditional, help: "Output width (height follows the aspect ratio unless given).") var width: Int?
+    @Option(parsing: .unconditional, help: "Output height.") var height: Int?
     @Flag(help: "Grayscale instead of RGB.") var gray = false
-    @Option(help: "Start time in seconds.") var start: Double?
-    @Option(help: "End time in seconds.") var end: Double?
-    @Option(help: "Decoder threads (0 = one per core).") var threads = 0
+    @Option(parsing: .unconditional, help: "Start time in seconds.") var start: Double?
+    @Option(parsing: .unconditional, help: "End time in seconds.") var end: Double?
+    @Option(parsing: .unconditional, help: "Decoder threads (0 = one per core).") var threads = 0
     @Option(help: "Image format for --out: jpg or png.") var format = "jpg"
     @Flag(help: "No progress output (also when --raw is '-').") var quiet = false
 

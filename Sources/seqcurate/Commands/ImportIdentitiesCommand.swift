@@ -35,9 +35,9 @@ struct ImportIdentitiesCommand: ParsableCommand {
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
     @Option(help: "Crop geometry: seqface or similarity.") var align: AlignMethod = .seqface
-    @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
-    @Option(help: "Images per transaction (a crash loses at most this many).") var commitEvery = IdentityImportOptions().batchSize
-    @Option(name: .customLong("batch"), help: .init("Old name of --commit-every.", visibility: .hidden)) var oldBatch: Int?
+    @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(parsing: .unconditional, help: "Images per transaction (a crash loses at most this many).") var commitEvery = IdentityImportOptions().batchSize
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: .init("Old name of --commit-every.", visibility: .hidden)) var oldBatch: Int?
     @Flag(help: "No progress output.") var quiet = false
 
     /// Images per transaction, given as --commit-every or by its old name --batch.

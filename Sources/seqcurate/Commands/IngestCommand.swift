@@ -28,13 +28,13 @@ struct IngestCommand: ParsableCommand {
     @Argument(help: "Video files or folders.") var inputs: [String]
     @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
     @OptionGroup var detector: DetectorOptions
-    @Option(help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
-    @Option(help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
-    @Option(help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
-    @Option(help: "A track must give at least this many good faces to make a sequence.") var minSequenceFaces = SequenceSelectionOptions().minFaces
-    @Option(name: .customLong("min-faces"), help: .init("Old name of --min-sequence-faces.", visibility: .hidden)) var oldMinFaces: Int?
-    @Option(help: "A sequence holds at most this many faces.") var maxSequenceFaces = SequenceSelectionOptions().maxFaces
-    @Option(name: .customLong("max-faces"), help: .init("Old name of --max-sequence-faces.", visibility: .hidden)) var oldMaxFaces: Int?
+    @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
+    @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
+    @Option(parsing: .unconditional, help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
+    @Option(parsing: .unconditional, help: "A track must give at least this many good faces to make a sequence.") var minSequenceFaces = SequenceSelectionOptions().minFaces
+    @Option(name: .customLong("min-faces"), parsing: .unconditional, help: .init("Old name of --min-sequence-faces.", visibility: .hidden)) var oldMinFaces: Int?
+    @Option(parsing: .unconditional, help: "A sequence holds at most this many faces.") var maxSequenceFaces = SequenceSelectionOptions().maxFaces
+    @Option(name: .customLong("max-faces"), parsing: .unconditional, help: .init("Old name of --max-sequence-faces.", visibility: .hidden)) var oldMaxFaces: Int?
     @Option(help: "Quality floor: minimum detection score.") var minScore = SequenceSelectionOptions().minScore
     @Option(help: "Quality floor: minimum eye distance in pixels.") var minEyeDistance = SequenceSelectionOptions().minEyeDistance
     @Option(help: "Quality floor: minimum sharpness (variance of the Laplacian of the crop).") var minSharpness = SequenceSelectionOptions().minSharpness
@@ -42,8 +42,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Quality floor: maximum |roll| in degrees.") var maxRoll = SequenceSelectionOptions().maxRoll
     @Option(help: "Near-duplicate threshold: mean absolute gray difference of 16x16 crops.") var duplicateThreshold = SequenceSelectionOptions().duplicateThreshold
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
-    @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
-    @Option(help: "Detection threads (default: one per core).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(parsing: .unconditional, help: "Detection threads (default: one per core).") var threads: Int?
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 

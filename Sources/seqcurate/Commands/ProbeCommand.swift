@@ -21,7 +21,7 @@ struct ProbeCommand: ParsableCommand {
     @Argument(help: "Video files.") var files: [String]
     @Flag(help: "One JSON object per file (keys: path, container, codec, width, height, fps, duration, rotation, frames; for a file that failed: path, error).")
     var json = false
-    @Option(help: "Decoder threads (0 = one per core).") var threads = 0
+    @Option(parsing: .unconditional, help: "Decoder threads (0 = one per core).") var threads = 0
 
     func validate() throws {
         if threads < 0 { throw ValidationError("--threads must be 0 (one per core) or more, got \(threads)") }

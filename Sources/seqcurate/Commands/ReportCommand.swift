@@ -38,8 +38,8 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .singleValue, help: "An evaluation folder with roc.txt and results.json (repeatable).") var evals: [String] = []
     @Option(parsing: .singleValue, help: "Folder the evaluation pair keys are relative to, to show worst pairs as images (repeatable).")
     var pairsRoot: [String] = []
-    @Option(help: "Sequences per video page; videos with more are split over several pages.") var sequencesPerPage = 100
-    @Option(help: "Dropped faces shown per sequence; the rest are counted.") var droppedPerSequence = 40
+    @Option(parsing: .unconditional, help: "Sequences per video page; videos with more are split over several pages.") var sequencesPerPage = 100
+    @Option(parsing: .unconditional, help: "Dropped faces shown per sequence; the rest are counted.") var droppedPerSequence = 40
     @Flag(help: "Write into a non-empty folder that holds no earlier report, replacing its content.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
