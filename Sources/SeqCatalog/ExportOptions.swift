@@ -29,7 +29,7 @@ public struct ExportOptions: Sendable {
     public init(outDir: URL) { self.outDir = outDir }
 
     /// Checks the options against each other.
-    func validate() throws {
+    public func validate() throws {
         if identitiesOnly && sequencesOnly {
             throw SeqError("--identities-only and --sequences-only exclude each other")
         }

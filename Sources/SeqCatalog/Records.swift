@@ -114,9 +114,9 @@ public struct FaceReason: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let pose = FaceReason(rawValue: "pose")
     /// A near-duplicate of a face already kept.
     public static let duplicate = FaceReason(rawValue: "duplicate")
-    /// Good, but not picked when spreading `--max-faces` over time.
+    /// Good, but not picked when spreading `--max-sequence-faces` over time.
     public static let notSpread = FaceReason(rawValue: "not_spread")
-    /// The track could not give `--min-faces` good faces, so it gives no sequence.
+    /// The track could not give `--min-sequence-faces` good faces, so it gives no sequence.
     public static let tooFew = FaceReason(rawValue: "too_few")
 
     public var description: String { rawValue }

@@ -8,10 +8,10 @@ import SeqMedia
 public enum ImageHashing {
     /// The `PerceptualHash.dHash` of every file (read as grey), on all cores, in `files` order;
     /// nil where a file cannot be read, with the reason in `failures`. Progress is reported
-    /// under `label`.
-    public static func dHashAll(_ files: [URL], label: String) -> (hashes: [UInt64?], failures: [(URL, SeqError)]) {
+    /// under `label` unless `quiet`.
+    public static func dHashAll(_ files: [URL], label: String, quiet: Bool = false) -> (hashes: [UInt64?], failures: [(URL, SeqError)]) {
         guard !files.isEmpty else { return ([], []) }
-        let progress = ProgressReporter(label, total: files.count, unit: "images")
+        let progress = ProgressReporter(label, total: files.count, unit: "images", quiet: quiet)
         let results = UnsafeMutableBufferPointer<Result<UInt64, SeqError>?>.allocate(capacity: files.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }

@@ -20,7 +20,13 @@ struct Seqcurate: ParsableCommand {
           seqcurate export --out lists/
           seqcurate train --identity-list lists/image_train_part1.txt --sequence-list lists/image_train_part2_seq.txt --out run/
           seqcurate eval lfw --pairs lfw_pairs.txt --features f.npy --keys keys.txt
-        """,
+
+        Errors: a failure is one line on standard error (seqcurate: …) and exit code \
+        1; a usage mistake exits with 64. Commands that go on past bad files list \
+        the failures at the end and exit with 1.
+
+
+        """ + Renamed.helpText,
         version: version,
         subcommands: [
             ProbeCommand.self,
@@ -35,8 +41,20 @@ struct Seqcurate: ParsableCommand {
     )
 
     /// OpenBLAS picks its kernels when it loads; re-exec with the right core type first if needed.
+    /// Then parse and run, with every error a command throws reported in one place
+    /// (`ErrorReport`): commands never print their own failure.
     static func main() {
         BLASRuntime.ensureOptimalKernels()
-        Self.main(nil)
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(nil)
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch {
+            ErrorReport.exit(for: error)
+        }
     }
 }

@@ -11,44 +11,47 @@ struct AlignCommand: ParsableCommand {
         commandName: "align",
         abstract: "Detect faces in images and write one aligned crop per face.",
         discussion: """
-        --method seqface (default) cuts the published SeqFace crop: eyes levelled, a square of side \
+        --align seqface (default) cuts the published SeqFace crop: eyes levelled, a square of side \
         3d placed from the eye centre (d = eye-to-mouth distance + 1), resized to --size (144). \
-        --method similarity maps the five landmarks onto the standard 112x112 template by a \
+        --align similarity maps the five landmarks onto the standard 112x112 template by a \
         least-squares similarity transform (--size scales the template, default 112).
         Crops are written to DIR as <image name>_<face number>.jpg, faces numbered from 0 in \
         order of score. An unreadable image is reported and the rest are still processed; the \
-        exit code is then 1.
+        failures are listed at the end and the exit code is then 1.
 
         Examples:
           seqcurate align ../shared/testdata/real/messi5.jpg --out crops/
-          seqcurate align photos/*.jpg --out crops112/ --method similarity --size 112
+          seqcurate align photos/*.jpg --out crops112/ --align similarity --size 112
         """)
 
     @Argument(help: "Image files.") var images: [String]
     @Option(help: "Output folder (created if missing).") var out: String
-    @Option(help: "Crop geometry: seqface or similarity.") var method: AlignMethod = .seqface
-    @Option(help: "Output side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(help: "Crop geometry.") var align: AlignMethod = .seqface
+    @Option(name: .customLong("method"), help: .init("Old name of --align.", visibility: .hidden)) var oldMethod: AlignMethod?
+    @Option(parsing: .unconditional, help: "Output side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
 
+    /// The crop geometry, given as --align or by its old name --method.
+    var method: AlignMethod { oldMethod ?? align }
+
+    func validate() throws {
+        try Renamed.check(old: oldMethod, new: align, default: .seqface, "--method", "--align")
+        if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
+    }
+
     func run() throws {
-        let aligner: any FaceAligner
-        let mtcnn: MTCNN
+        let aligner = FaceCropping.aligner(method, size: size)
+        let mtcnn = try detector.makeDetector(parallelPyramid: true)
+        // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
+        BLASRuntime.yieldThreads()
         do {
-            if let size, size < 8 || size > 4096 { throw SeqError("--size must lie between 8 and 4096") }
-            aligner = FaceCropping.aligner(method, size: size)
-            mtcnn = try detector.makeDetector(parallelPyramid: true)
-            // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
-            BLASRuntime.yieldThreads()
             try FileManager.default.createDirectory(at: URL(fileURLWithPath: out), withIntermediateDirectories: true)
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
         } catch {
-            printError("seqcurate: \(out): \(error.localizedDescription)")
-            throw ExitCode(1)
+            throw SeqError("cannot create the folder: \(IOFailure.reason(of: error))", file: out)
         }
-        var failed = 0, written = 0
+        var failures = InputFailures(of: "images")
+        var written = 0
         for path in images {
             do {
                 let url = URL(fileURLWithPath: path)
@@ -67,15 +70,10 @@ struct AlignCommand: ParsableCommand {
                 }
                 print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")")
             } catch {
-                let e = error as? SeqError ?? SeqError("\(error)", file: path)
-                printError("seqcurate: \(e)")
-                failed += 1
+                failures.record(error, input: path)
             }
         }
         print("wrote \(written) crop\(written == 1 ? "" : "s") to \(out)")
-        if failed > 0 {
-            if images.count > 1 { printError("seqcurate: \(failed) of \(images.count) images failed") }
-            throw ExitCode(1)
-        }
+        try failures.throwIfAny(of: images.count)
     }
 }

@@ -11,55 +11,49 @@ struct DetectCommand: ParsableCommand {
         abstract: "Find faces and their five landmarks in images and videos with MTCNN.",
         discussion: """
         Images (.jpg, .jpeg, .png, .bmp) give one record, videos one per decoded frame (or every \
-        Nth with --every). With --json each record is one JSON line:
+        Nth with --detect-every). With --json each record is one JSON line:
           {"source": path, "frame": index or null, "faces": [{"box": [x1,y1,x2,y2], "score": s, \
         "landmarks": [[x,y] x5]}]}
         Landmarks: left eye, right eye, nose, left and right mouth corner, in image pixels.
         An unreadable file is reported on standard error and the rest are still processed; the \
-        exit code is then 1. The weights come from tools/setup.sh.
+        exit code is then 1; the failures are listed at the end. The weights come from tools/setup.sh.
 
         Examples:
           seqcurate detect ../shared/testdata/real/messi5.jpg
-          seqcurate detect --json --every 5 assets/carphone_pristine.mp4 > faces.jsonl
-          seqcurate detect --max-side 640 --min-face 40 --thresholds 0.6,0.7,0.8 video.mp4
+          seqcurate detect --json --detect-every 5 assets/carphone_pristine.mp4 > faces.jsonl
+          seqcurate detect --max-side 640 --min-face-size 40 --thresholds 0.6,0.7,0.8 video.mp4
           seqcurate detect --max-side 1600 --max-pixels 400000000 huge_panorama.jpg
         """)
 
     @Argument(help: "Image or video files.") var files: [String]
     @Flag(help: "Write JSON Lines (one object per image or frame) instead of text.") var json = false
-    @Option(help: "Detect on every Nth video frame.") var every = 1
+    @Option(parsing: .unconditional, help: "Detect on every Nth video frame.") var detectEvery = 1
+    @Option(name: .customLong("every"), parsing: .unconditional, help: .init("Old name of --detect-every.", visibility: .hidden)) var oldEvery: Int?
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
 
 
+    /// The frame stride, given as --detect-every or by its old name --every.
+    var frameStride: Int { oldEvery ?? detectEvery }
+
+    func validate() throws {
+        try Renamed.check(old: oldEvery, new: detectEvery, default: 1, "--every", "--detect-every")
+        if frameStride < 1 { throw ValidationError("\(oldEvery == nil ? "--detect-every" : "--every") must be at least 1, got \(frameStride)") }
+    }
+
     func run() throws {
-        guard every >= 1 else {
-            printError("seqcurate: --every must be at least 1")
-            throw ExitCode(1)
-        }
-        let mtcnn: MTCNN
-        do {
-            mtcnn = try detector.makeDetector(parallelPyramid: true)
-            // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
-            BLASRuntime.yieldThreads()
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
-        }
-        var failed = 0
+        let mtcnn = try detector.makeDetector(parallelPyramid: true)
+        // MTCNN runs pyramid levels and R-/O-Net halves on all cores itself.
+        BLASRuntime.yieldThreads()
+        var failures = InputFailures(of: "files")
         for file in files {
             do {
                 try detect(file, with: mtcnn)
             } catch {
-                let e = error as? SeqError ?? SeqError("\(error)", file: file)
-                printError("seqcurate: \(e)")
-                failed += 1
+                failures.record(error, input: file)
             }
         }
-        if failed > 0 {
-            if files.count > 1 { printError("seqcurate: \(failed) of \(files.count) files failed") }
-            throw ExitCode(1)
-        }
+        try failures.throwIfAny(of: files.count)
     }
 
     private func detect(_ file: String, with mtcnn: MTCNN) throws {
@@ -72,7 +66,7 @@ struct DetectCommand: ParsableCommand {
             report(file, frame: nil, faces: faces)
             return
         }
-        let reader = try VideoReader(url: url, options: VideoReaderOptions(stride: every))
+        let reader = try VideoReader(url: url, options: VideoReaderOptions(stride: frameStride))
         while let frame = try reader.nextFrame() {
             report(file, frame: frame.index, faces: mtcnn.detect(frame.image))
         }

@@ -60,13 +60,16 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object with the figures instead of the table.")
     var json = false
 
+    @Flag(help: "No progress output (model mode; --json implies it).")
+    var quiet = false
+
     @Option(help: "Write roc.txt, roc.svg, results.json and scores.txt into this folder.")
     var out: String?
 
     @Flag(help: "Leave out pairs whose key has no feature (and say how many) instead of stopping.")
     var skipMissing = false
 
-    @Option(help: "How many worst false accepts and false rejects to list.")
+    @Option(parsing: .unconditional, help: "How many worst false accepts and false rejects to list.")
     var worst: Int = 10
 
     @Flag(help: .hidden)
@@ -92,12 +95,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try evaluate()
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
-        }
+        try evaluate()
     }
 
     private func evaluate() throws {
@@ -142,7 +140,7 @@ extension EvalCommand {
         var pipeline = ModelFeatures(root: URL(fileURLWithPath: root), run: URL(fileURLWithPath: model), detection: detection)
         pipeline.skipMissing = skipMissing
         pipeline.maxPixels = imageLimits.maxPixels
-        pipeline.quiet = json
+        pipeline.quiet = json || quiet
         return try pipeline.features(for: list)
     }
 }

@@ -36,7 +36,8 @@ struct ExcludeCommand: ParsableCommand {
     @Argument(help: "The protocol's pairs file (with --protocol).") var pairsFile: String?
     @Option(help: "A file of names, one per line (# comments).") var names: String?
     @Option(help: "A folder of (aligned) test images; near-duplicates in the catalog are excluded.") var images: String?
-    @Option(help: "Largest dHash distance (bits of 64) that counts as a near-duplicate.") var maxDistance = 6
+    @Option(parsing: .unconditional, help: "Largest dHash distance (bits of 64) that counts as a near-duplicate.") var maxDistance = 6
+    @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
         if testProtocol != nil && pairsFile == nil { throw ValidationError("--protocol needs the pairs file: --protocol lfw pairs.txt") }
@@ -48,28 +49,23 @@ struct ExcludeCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
-            if let testProtocol, let pairsFile {
-                let url = URL(fileURLWithPath: pairsFile)
-                // The reader `eval` uses, so both agree on who is in the test set.
-                let list = try PairFileReader.read(url, expected: testProtocol)
-                let people = list.people
-                print("\(pairsFile): \(list.layout.summary), \(list.pairs.count) pairs, \(people.count) names")
-                report(try db.excludeNames(people, protocolName: testProtocol.rawValue, source: url.standardizedFileURL.path))
-            }
-            if let names {
-                let url = URL(fileURLWithPath: names)
-                let list = try NameMatching.readNameList(url)
-                print("\(names): \(list.count) names")
-                report(try db.excludeNames(list, protocolName: "names", source: url.standardizedFileURL.path))
-            }
-            if let images {
-                try excludeImages(URL(fileURLWithPath: images), db: db)
-            }
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
+        let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+        if let testProtocol, let pairsFile {
+            let url = URL(fileURLWithPath: pairsFile)
+            // The reader `eval` uses, so both agree on who is in the test set.
+            let list = try PairFileReader.read(url, expected: testProtocol)
+            let people = list.people
+            print("\(pairsFile): \(list.layout.summary), \(list.pairs.count) pairs, \(people.count) names")
+            report(try db.excludeNames(people, protocolName: testProtocol.rawValue, source: url.standardizedFileURL.path))
+        }
+        if let names {
+            let url = URL(fileURLWithPath: names)
+            let list = try NameMatching.readNameList(url)
+            print("\(names): \(list.count) names")
+            report(try db.excludeNames(list, protocolName: "names", source: url.standardizedFileURL.path))
+        }
+        if let images {
+            try excludeImages(URL(fileURLWithPath: images), db: db)
         }
     }
 
@@ -90,13 +86,13 @@ struct ExcludeCommand: ParsableCommand {
         files.sort { $0.path < $1.path }
         guard !files.isEmpty else { throw SeqError("no JPEG, PNG or BMP images in the folder", file: dir.path) }
 
-        let test = ImageHashing.dHashAll(files, label: "hashing test images")
+        let test = ImageHashing.dHashAll(files, label: "hashing test images", quiet: quiet)
         for (_, error) in test.failures { printError("seqcurate: warning: skipped \(error)") }
 
         // Catalog crops hashed on demand, then kept in the catalog for the next run.
         let missing = try db.itemsMissingCropHash()
-        let faceHashes = ImageHashing.dHashAll(missing.faces.map(\.path), label: "hashing catalog face crops")
-        let imageHashes = ImageHashing.dHashAll(missing.identityImages.map(\.path), label: "hashing identity images")
+        let faceHashes = ImageHashing.dHashAll(missing.faces.map(\.path), label: "hashing catalog face crops", quiet: quiet)
+        let imageHashes = ImageHashing.dHashAll(missing.identityImages.map(\.path), label: "hashing identity images", quiet: quiet)
         try db.setFaceCropHashes(faceHashes.hashes.indices.compactMap { i in faceHashes.hashes[i].map { (missing.faces[i].id, $0) } })
         try db.setIdentityImageHashes(imageHashes.hashes.indices.compactMap { i in imageHashes.hashes[i].map { (missing.identityImages[i].id, $0) } })
         let unreadable = faceHashes.failures.count + imageHashes.failures.count

@@ -38,56 +38,65 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
     @Option(help: "The folder to write.") var out: String
-    @Option(help: "Leave out identities with fewer usable images.") var minImagesPerIdentity = 1
-    @Option(help: "Keep at most this many sequences per video (those with the most faces).") var maxSequencesPerVideo: Int?
+    @Option(parsing: .unconditional, help: "Leave out identities with fewer usable images.") var minImagesPerIdentity = 1
+    @Option(parsing: .unconditional, help: "Keep at most this many sequences per video (those with the most faces).") var maxSequencesPerVideo: Int?
     @Flag(help: "Write only the identity list.") var identitiesOnly = false
     @Flag(help: "Write only the sequence list.") var sequencesOnly = false
-    @Option(help: "Fraction of identities held out for validation, in [0, 1).") var valFraction = 0.0
+    @Option(parsing: .unconditional, help: "Fraction of identities held out for validation, in [0, 1).") var valFraction = 0.0
     @Option(help: "relative (to --root) or absolute paths.") var paths: ExportOptions.PathStyle = .relative
     @Option(help: "The folder relative paths start from (default: the catalog folder).") var root: String?
     @Option(help: "caffe (two `path label` lists) or csv.") var format: ExportOptions.Format = .caffe
     @Flag(help: "Replace a non-empty output folder.") var force = false
 
-    func run() throws {
-        do {
-            // Read-only where it must be (read-only file system, or a catalog the user cannot
-            // write): the lists are still written, only the exports row is not.
-            let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
-            var options = ExportOptions(outDir: URL(fileURLWithPath: out))
-            options.minImagesPerIdentity = minImagesPerIdentity
-            options.maxSequencesPerVideo = maxSequencesPerVideo
-            options.identitiesOnly = identitiesOnly
-            options.sequencesOnly = sequencesOnly
-            options.valFraction = valFraction
-            options.paths = paths
-            options.root = root.map { URL(fileURLWithPath: $0) }
-            options.format = format
-            options.force = force
-            options.toolVersion = Seqcurate.version
-            let result = try TrainingListExporter(catalog: db).export(options)
+    /// The export the flags ask for.
+    var options: ExportOptions {
+        var options = ExportOptions(outDir: URL(fileURLWithPath: out))
+        options.minImagesPerIdentity = minImagesPerIdentity
+        options.maxSequencesPerVideo = maxSequencesPerVideo
+        options.identitiesOnly = identitiesOnly
+        options.sequencesOnly = sequencesOnly
+        options.valFraction = valFraction
+        options.paths = paths
+        options.root = root.map { URL(fileURLWithPath: $0) }
+        options.format = format
+        options.force = force
+        options.toolVersion = Seqcurate.version
+        return options
+    }
 
-            if !result.missingFiles.isEmpty {
-                printError("seqcurate: warning: \(result.missingFiles.count) catalog files do not exist and were left out, e.g.")
-                for path in result.missingFiles.prefix(5) { printError("  \(path)") }
-            }
-            for f in result.files {
-                print("wrote \(result.outDir.appendingPathComponent(f.name).path) (\(f.lines) lines)")
-            }
-            print("wrote \(result.outDir.appendingPathComponent(TrainingListExporter.manifestName).path)")
-            print("faceid_num (F) = \(result.faceidNum) identities, \(result.identityImages) images")
-            print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
-            if result.validationIdentities > 0 {
-                print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
-            }
-            if result.exportID == nil {
-                printError("seqcurate: warning: the catalog is read-only here, so this export is not recorded in its exports table (manifest.json has everything)")
-            }
-            if result.faceidNum == 0 && result.seqidNum == 0 {
-                printError("seqcurate: warning: the lists are empty; ingest videos or import identities first")
-            }
+    /// The ranges and combinations `ExportOptions` checks, before the catalog is opened.
+    func validate() throws {
+        do {
+            try options.validate()
         } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
+            throw ValidationError(error.reason)
+        }
+    }
+
+    func run() throws {
+        // Read-only where it must be (read-only file system, or a catalog the user cannot
+        // write): the lists are still written, only the exports row is not.
+        let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
+        let result = try TrainingListExporter(catalog: db).export(options)
+
+        if !result.missingFiles.isEmpty {
+            printError("seqcurate: warning: \(result.missingFiles.count) catalog files do not exist and were left out, e.g.")
+            for path in result.missingFiles.prefix(5) { printError("  \(path)") }
+        }
+        for f in result.files {
+            print("wrote \(result.outDir.appendingPathComponent(f.name).path) (\(f.lines) lines)")
+        }
+        print("wrote \(result.outDir.appendingPathComponent(TrainingListExporter.manifestName).path)")
+        print("faceid_num (F) = \(result.faceidNum) identities, \(result.identityImages) images")
+        print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
+        if result.validationIdentities > 0 {
+            print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
+        }
+        if result.exportID == nil {
+            printError("seqcurate: warning: the catalog is read-only here, so this export is not recorded in its exports table (manifest.json has everything)")
+        }
+        if result.faceidNum == 0 && result.seqidNum == 0 {
+            printError("seqcurate: warning: the lists are empty; ingest videos or import identities first")
         }
     }
 }

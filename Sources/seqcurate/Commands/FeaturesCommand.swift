@@ -27,46 +27,52 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Folder of images, searched recursively.") var images: String?
     @Option(help: "Output .npy file.") var out: String
     @Flag(help: "Add the feature of the mirrored image.") var flip = false
-    @Option(parsing: .unconditional, help: "Images per forward pass.") var batch = 16
+    @Option(parsing: .unconditional, help: "Images per forward pass.") var batchSize = 16
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: .init("Old name of --batch-size.", visibility: .hidden)) var oldBatch: Int?
     @Option(parsing: .unconditional, help: "Decoding threads.") var threads = 2
     @Flag(help: "No progress output.") var quiet = false
 
-    func run() throws {
-        do {
-            // The keys file goes beside the features, so standard output cannot hold both.
-            if OutputFile.isStandardOutput(out) { throw SeqError("--out needs a file name (the keys are written beside it), not '-'") }
-            guard (1...TrainLimits.maxBatch).contains(batch) else { throw SeqError("--batch must be in 1…\(TrainLimits.maxBatch), got \(batch)") }
-            guard (1...TrainLimits.maxThreads).contains(threads) else {
-                throw SeqError("--threads must be in 1…\(TrainLimits.maxThreads), got \(threads)")
-            }
-            let set: ImageSet
-            switch (list, images) {
-            case let (l?, nil): set = try ImageSet.list(URL(fileURLWithPath: l), root: root.map { URL(fileURLWithPath: $0) })
-            case let (nil, d?): set = try ImageSet.directory(URL(fileURLWithPath: d))
-            default: throw SeqError("give exactly one of --list and --images")
-            }
-            let extractor = try FeatureExtractor.load(run: URL(fileURLWithPath: model), checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
-                                                      batchSize: batch, threads: threads)
-            let progress = ProgressReporter("features", total: set.urls.count, unit: "images", quiet: quiet)
-            let values = try extractor.extract(set.urls, flip: flip, progress: progress)
-            progress.finish()
-            let outURL = URL(fileURLWithPath: out)
-            try? FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let dim = extractor.network.config.featureDim
-            // NPY writes go through OutputFile: /dev/null or a FIFO is written into, never replaced.
-            try NPYArray(shape: [set.keys.count, dim], values: values).write(to: outURL)
-            // The keys go beside a regular file only: "/dev/null.keys.txt" would land in /dev.
-            var keysPath = "null"
-            if !Self.isDevice(outURL.path) {
-                let keysURL = ImageSet.keysURL(for: outURL)
-                try AtomicFile.write(set.keys.joined(separator: "\n") + "\n", to: keysURL)
-                keysPath = "\"\(keysURL.path)\""
-            }
-            print(String(format: "{\"rows\": %d, \"dim\": %d, \"features\": \"%@\", \"keys\": %@}", set.keys.count, dim, outURL.path, keysPath))
-        } catch let e as SeqError {
-            printError("seqcurate: \(e)")
-            throw ExitCode(1)
+    /// Images per forward pass, given as --batch-size or by its old name --batch.
+    var batch: Int { oldBatch ?? batchSize }
+
+    func validate() throws {
+        try Renamed.check(old: oldBatch, new: batchSize, default: 16, "--batch", "--batch-size")
+        // The keys file goes beside the features, so standard output cannot hold both.
+        if OutputFile.isStandardOutput(out) { throw ValidationError("--out needs a file name (the keys are written beside it), not '-'") }
+        guard (1...TrainLimits.maxBatch).contains(batch) else {
+            throw ValidationError("\(oldBatch == nil ? "--batch-size" : "--batch") must be in 1…\(TrainLimits.maxBatch), got \(batch)")
         }
+        guard (1...TrainLimits.maxThreads).contains(threads) else {
+            throw ValidationError("--threads must be in 1…\(TrainLimits.maxThreads), got \(threads)")
+        }
+        if (list == nil) == (images == nil) { throw ValidationError("give exactly one of --list and --images") }
+    }
+
+    func run() throws {
+        let set: ImageSet
+        if let list {
+            set = try ImageSet.list(URL(fileURLWithPath: list), root: root.map { URL(fileURLWithPath: $0) })
+        } else {
+            set = try ImageSet.directory(URL(fileURLWithPath: images!))
+        }
+        let extractor = try FeatureExtractor.load(run: URL(fileURLWithPath: model), checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
+                                                  batchSize: batch, threads: threads)
+        let progress = ProgressReporter("features", total: set.urls.count, unit: "images", quiet: quiet)
+        let values = try extractor.extract(set.urls, flip: flip, progress: progress)
+        progress.finish()
+        let outURL = URL(fileURLWithPath: out)
+        try? FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let dim = extractor.network.config.featureDim
+        // NPY writes go through OutputFile: /dev/null or a FIFO is written into, never replaced.
+        try NPYArray(shape: [set.keys.count, dim], values: values).write(to: outURL)
+        // The keys go beside a regular file only: "/dev/null.keys.txt" would land in /dev.
+        var keysPath = "null"
+        if !Self.isDevice(outURL.path) {
+            let keysURL = ImageSet.keysURL(for: outURL)
+            try AtomicFile.write(set.keys.joined(separator: "\n") + "\n", to: keysURL)
+            keysPath = "\"\(keysURL.path)\""
+        }
+        print(String(format: "{\"rows\": %d, \"dim\": %d, \"features\": \"%@\", \"keys\": %@}", set.keys.count, dim, outURL.path, keysPath))
     }
 
     /// True when `path` exists and is not a regular file or folder (a device, FIFO or socket).

@@ -10,11 +10,12 @@ struct ImportIdentitiesCommand: ParsableCommand {
         commandName: "import-identities",
         abstract: "Import an identity dataset laid out as ROOT/<identity>/<image> into the catalog.",
         discussion: """
-        Without --aligned every image is searched with MTCNN; the largest face nearest the image
-        centre is aligned like video faces and its crop written under crops/identities/. An image
-        with no face, one that cannot be read, or one over --max-pixels is recorded with that reason. Images are
-        committed in batches: a crash loses at most the current batch, and a re-run resumes
-        (images already in the catalog are skipped). Identity images get labels 0..F-1 on export.
+        Without --aligned every image is searched with MTCNN; the largest face nearest the \
+        image centre is aligned like video faces and its crop written under \
+        crops/identities/. An image with no face, one that cannot be read, or one over \
+        --max-pixels is recorded with that reason. Images are committed --commit-every at a \
+        time: a crash loses at most that batch, and a re-run resumes (images already in the \
+        catalog are skipped). Identity images get labels 0..F-1 on export.
 
         An image already imported under another --name stays there and is counted ("already \
         in the catalog under dataset X"). Folders whose names start with "." are skipped and \
@@ -34,47 +35,54 @@ struct ImportIdentitiesCommand: ParsableCommand {
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
     @Option(help: "Crop geometry: seqface or similarity.") var align: AlignMethod = .seqface
-    @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
-    @Option(help: "Images per transaction.") var batch = 64
+    @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(parsing: .unconditional, help: "Images per transaction (a crash loses at most this many).") var commitEvery = IdentityImportOptions().batchSize
+    @Option(name: .customLong("batch"), parsing: .unconditional, help: .init("Old name of --commit-every.", visibility: .hidden)) var oldBatch: Int?
     @Flag(help: "No progress output.") var quiet = false
 
+    /// Images per transaction, given as --commit-every or by its old name --batch.
+    var batchSize: Int { oldBatch ?? commitEvery }
+
+    func validate() throws {
+        try Renamed.check(old: oldBatch, new: commitEvery, default: IdentityImportOptions().batchSize, "--batch", "--commit-every")
+        if batchSize < 1 { throw ValidationError("--commit-every must be at least 1, got \(batchSize)") }
+        if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
+    }
+
     func run() throws {
-        try reportingErrors {
-            var options = IdentityImportOptions()
-            options.dataset = name
-            options.aligned = aligned
-            options.align = align
-            options.cropSize = size
-            options.maxPixels = limits.maxPixels
-            guard batch >= 1 else { throw SeqError("--batch must be at least 1") }
-            options.batchSize = batch
-            let rootURL = URL(fileURLWithPath: root)
-            _ = try IdentityImporter.scan(rootURL)  // a missing or empty ROOT fails before the catalog is touched
-            RunInterruption.install()
-            let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
-            let mtcnn = aligned ? nil : try detector.makeDetector(parallelPyramid: false)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let params = String(decoding: try encoder.encode(options), as: UTF8.self)
-            let runID = try db.beginIngestRun(IngestRunRecord(
-                command: "import-identities", detector: aligned ? "none" : "mtcnn",
-                weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
-                parametersJSON: params, seqcurateVersion: Seqcurate.version))
-            RunInterruption.track(catalog: db.url, runID: runID)
-            BLASRuntime.yieldThreads()
-            let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: size),
-                                            options: options, runID: runID)
-            let summary: IdentityImportSummary
-            do {
-                summary = try importer.run(root: rootURL, quiet: quiet)
-            } catch {
-                try? db.finishIngestRun(id: runID, status: .failed)
-                throw error
-            }
-            try db.finishIngestRun(id: runID, status: .finished)
-            Self.printNotes(summary, root: rootURL)
-            print(Self.summaryLine(summary, dataset: options.dataset ?? rootURL.standardizedFileURL.lastPathComponent))
+        var options = IdentityImportOptions()
+        options.dataset = name
+        options.aligned = aligned
+        options.align = align
+        options.cropSize = size
+        options.maxPixels = limits.maxPixels
+        options.batchSize = batchSize
+        let rootURL = URL(fileURLWithPath: root)
+        _ = try IdentityImporter.scan(rootURL)  // a missing or empty ROOT fails before the catalog is touched
+        RunInterruption.install()
+        let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
+        let mtcnn = aligned ? nil : try detector.makeDetector(parallelPyramid: false)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let params = String(decoding: try encoder.encode(options), as: UTF8.self)
+        let runID = try db.beginIngestRun(IngestRunRecord(
+            command: "import-identities", detector: aligned ? "none" : "mtcnn",
+            weightsSHA256: aligned ? nil : try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
+            parametersJSON: params, seqcurateVersion: Seqcurate.version))
+        RunInterruption.track(catalog: db.url, runID: runID)
+        BLASRuntime.yieldThreads()
+        let importer = IdentityImporter(catalog: db, detector: mtcnn, cropper: aligned ? nil : FaceCropping.make(align, size: size),
+                                        options: options, runID: runID)
+        let summary: IdentityImportSummary
+        do {
+            summary = try importer.run(root: rootURL, quiet: quiet)
+        } catch {
+            try? db.finishIngestRun(id: runID, status: .failed)
+            throw error
         }
+        try db.finishIngestRun(id: runID, status: .finished)
+        Self.printNotes(summary, root: rootURL)
+        print(Self.summaryLine(summary, dataset: options.dataset ?? rootURL.standardizedFileURL.lastPathComponent))
     }
 
     /// What was skipped or refused, on standard error, one plain line each.

@@ -28,11 +28,13 @@ struct IngestCommand: ParsableCommand {
     @Argument(help: "Video files or folders.") var inputs: [String]
     @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
     @OptionGroup var detector: DetectorOptions
-    @Option(help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
-    @Option(help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
-    @Option(help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
-    @Option(help: "A track must give at least this many good faces to make a sequence.") var minFaces = SequenceSelectionOptions().minFaces
-    @Option(help: "A sequence holds at most this many faces.") var maxFaces = SequenceSelectionOptions().maxFaces
+    @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
+    @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
+    @Option(parsing: .unconditional, help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
+    @Option(parsing: .unconditional, help: "A track must give at least this many good faces to make a sequence.") var minSequenceFaces = SequenceSelectionOptions().minFaces
+    @Option(name: .customLong("min-faces"), parsing: .unconditional, help: .init("Old name of --min-sequence-faces.", visibility: .hidden)) var oldMinFaces: Int?
+    @Option(parsing: .unconditional, help: "A sequence holds at most this many faces.") var maxSequenceFaces = SequenceSelectionOptions().maxFaces
+    @Option(name: .customLong("max-faces"), parsing: .unconditional, help: .init("Old name of --max-sequence-faces.", visibility: .hidden)) var oldMaxFaces: Int?
     @Option(help: "Quality floor: minimum detection score.") var minScore = SequenceSelectionOptions().minScore
     @Option(help: "Quality floor: minimum eye distance in pixels.") var minEyeDistance = SequenceSelectionOptions().minEyeDistance
     @Option(help: "Quality floor: minimum sharpness (variance of the Laplacian of the crop).") var minSharpness = SequenceSelectionOptions().minSharpness
@@ -40,50 +42,69 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Quality floor: maximum |roll| in degrees.") var maxRoll = SequenceSelectionOptions().maxRoll
     @Option(help: "Near-duplicate threshold: mean absolute gray difference of 16x16 crops.") var duplicateThreshold = SequenceSelectionOptions().duplicateThreshold
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
-    @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(parsing: .unconditional, help: "Detection threads (default: one per core).") var threads: Int?
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
-    func run() throws {
-        try reportingErrors {
-            var options = IngestOptions()
-            guard detectEvery >= 1 else { throw SeqError("--detect-every must be at least 1") }
-            options.detectEvery = detectEvery
-            options.minFaceSize = detector.minFace
-            options.thresholds = try detector.parsedThresholds()
-            options.maxSide = detector.maxSide
-            options.tracker.maxGap = maxGap
-            options.tracker.minTrack = minTrack
-            options.selection.minFaces = minFaces
-            options.selection.maxFaces = maxFaces
-            options.selection.minScore = minScore
-            options.selection.minEyeDistance = minEyeDistance
-            options.selection.minSharpness = minSharpness
-            options.selection.maxYaw = maxYaw
-            options.selection.maxRoll = maxRoll
-            options.selection.duplicateThreshold = duplicateThreshold
-            guard minFaces >= 1, maxFaces >= minFaces else { throw SeqError("--max-faces must be at least --min-faces (≥ 1)") }
-            options.align = align
-            options.cropSize = size
-            options.force = force
+    /// Sequence size bounds, given by their new names or the old --min-faces / --max-faces.
+    var minFaces: Int { oldMinFaces ?? minSequenceFaces }
+    var maxFaces: Int { oldMaxFaces ?? maxSequenceFaces }
 
-            let videos = try VideoInputs.expand(inputs)
-            RunInterruption.install()
-            let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
-            if !quiet { db.observeLockWaits(LockWaitNotice().callAsFunction) }
-            let mtcnn = try detector.makeDetector(parallelPyramid: false)
-            let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
-            let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
-                                      parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
-            let runID = try db.beginIngestRun(run)
-            RunInterruption.track(catalog: db.url, runID: runID)
-            do {
-                try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper)
-            } catch {
-                // A handled failure (catalog error, disk full) ends the run as failed, not running.
-                try? db.finishIngestRun(id: runID, status: .failed)
-                throw error
-            }
+    func validate() throws {
+        let defaults = SequenceSelectionOptions()
+        try Renamed.check(old: oldMinFaces, new: minSequenceFaces, default: defaults.minFaces, "--min-faces", "--min-sequence-faces")
+        try Renamed.check(old: oldMaxFaces, new: maxSequenceFaces, default: defaults.maxFaces, "--max-faces", "--max-sequence-faces")
+        if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
+        if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
+        if minTrack < 1 { throw ValidationError("--min-track must be at least 1, got \(minTrack)") }
+        if minFaces < 1 { throw ValidationError("--min-sequence-faces must be at least 1, got \(minFaces)") }
+        if maxFaces < minFaces {
+            throw ValidationError("--max-sequence-faces (\(maxFaces)) must be at least --min-sequence-faces (\(minFaces))")
+        }
+        if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        var options = IngestOptions()
+        options.detectEvery = detectEvery
+        options.minFaceSize = detector.minFace
+        options.thresholds = try detector.parsedThresholds()
+        options.maxSide = detector.maxSide
+        options.tracker.maxGap = maxGap
+        options.tracker.minTrack = minTrack
+        options.selection.minFaces = minFaces
+        options.selection.maxFaces = maxFaces
+        options.selection.minScore = minScore
+        options.selection.minEyeDistance = minEyeDistance
+        options.selection.minSharpness = minSharpness
+        options.selection.maxYaw = maxYaw
+        options.selection.maxRoll = maxRoll
+        options.selection.duplicateThreshold = duplicateThreshold
+        options.align = align
+        options.cropSize = size
+        if let threads { options.workers = threads }
+        options.force = force
+
+        let videos = try VideoInputs.expand(inputs)
+        RunInterruption.install()
+        let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
+        if !quiet { db.observeLockWaits(LockWaitNotice().callAsFunction) }
+        let mtcnn = try detector.makeDetector(parallelPyramid: false)
+        let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
+        let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
+                                  parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
+        let runID = try db.beginIngestRun(run)
+        RunInterruption.track(catalog: db.url, runID: runID)
+        do {
+            try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper)
+        } catch let failures as InputFailures {
+            throw failures  // some videos failed; the run is already marked failed
+        } catch {
+            // A handled failure (catalog error, disk full) ends the run as failed, not running.
+            try? db.finishIngestRun(id: runID, status: .failed)
+            throw error
         }
     }
 
@@ -123,8 +144,8 @@ struct IngestCommand: ParsableCommand {
             case .skippedConcurrent:
                 // Said even with --quiet: the run did the work and dropped it, which the user may wonder about.
                 printError("seqcurate: \(url.path): skipped, another seqcurate process ingested the same video meanwhile")
-            case .failed(let reason):
-                printError("seqcurate: \(url.path): \(reason)")
+            case .failed:
+                if !quiet { printError("  failed (listed at the end)") }
             }
             results.append(r)
         }
@@ -135,10 +156,9 @@ struct IngestCommand: ParsableCommand {
         print("ingested \(ingested.count), skipped \(skipped.count), failed \(failed.count) of \(results.count) videos; "
               + "\(ingested.reduce(0) { $0 + $1.tracks }) tracks, \(ingested.reduce(0) { $0 + $1.sequences }) sequences, "
               + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.url.path)")
-        if !failed.isEmpty {
-            for f in failed { if case .failed(let reason) = f.outcome { printError("failed: \(f.path): \(reason)") } }
-            throw ExitCode(1)
-        }
+        var failures = InputFailures(of: "videos")
+        for f in failed { if case .failed(let reason) = f.outcome { failures.record(message: "\(f.path): \(reason)") } }
+        try failures.throwIfAny(of: results.count)
     }
 }
 

@@ -38,14 +38,9 @@ struct LossCommand: ParsableCommand {
         @Option(help: "Folder for dlogits.npy (created if missing).") var outDir: String
 
         func run() throws {
-            do {
-                let loss = try LossFileRunner.runLSRO(logits: URL(fileURLWithPath: logits), labels: URL(fileURLWithPath: labels),
-                                                      outDir: URL(fileURLWithPath: outDir), ignoreLabel: ignoreLabel)
-                print(LossFileRunner.lossJSON(loss))
-            } catch let e as SeqError {
-                printError("seqcurate: \(e)")
-                throw ExitCode(1)
-            }
+            let loss = try LossFileRunner.runLSRO(logits: URL(fileURLWithPath: logits), labels: URL(fileURLWithPath: labels),
+                                                  outDir: URL(fileURLWithPath: outDir), ignoreLabel: ignoreLabel)
+            print(LossFileRunner.lossJSON(loss))
         }
     }
 
@@ -78,19 +73,26 @@ struct LossCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "Samples with this label are ignored.") var ignoreLabel: Int32?
         @Option(help: "Folder for the outputs (created if missing).") var outDir: String
 
-        func run() throws {
+        var config: DSAConfig {
+            DSAConfig(faceIDCount: faceidNum, sequenceIDCount: seqidNum, lambda: lambdaValue,
+                      dropoutRatio: dropoutRatio, alpha: alpha, beta: beta,
+                      useNormalize: useNormalize, scale: scale, ignoreLabel: ignoreLabel)
+        }
+
+        /// The ranges of the method page, checked by the library's `DSAConfig`.
+        func validate() throws {
             do {
-                let config = DSAConfig(faceIDCount: faceidNum, sequenceIDCount: seqidNum, lambda: lambdaValue,
-                                       dropoutRatio: dropoutRatio, alpha: alpha, beta: beta,
-                                       useNormalize: useNormalize, scale: scale, ignoreLabel: ignoreLabel)
-                let loss = try LossFileRunner.runDSA(features: URL(fileURLWithPath: features), labels: URL(fileURLWithPath: labels),
-                                                     centers: URL(fileURLWithPath: centers), agentOrder: URL(fileURLWithPath: agentOrder),
-                                                     config: config, outDir: URL(fileURLWithPath: outDir))
-                print(LossFileRunner.lossJSON(loss))
-            } catch let e as SeqError {
-                printError("seqcurate: \(e)")
-                throw ExitCode(1)
+                try config.validate()
+            } catch let error as SeqError {
+                throw ValidationError(error.reason)
             }
+        }
+
+        func run() throws {
+            let loss = try LossFileRunner.runDSA(features: URL(fileURLWithPath: features), labels: URL(fileURLWithPath: labels),
+                                                 centers: URL(fileURLWithPath: centers), agentOrder: URL(fileURLWithPath: agentOrder),
+                                                 config: config, outDir: URL(fileURLWithPath: outDir))
+            print(LossFileRunner.lossJSON(loss))
         }
     }
 }

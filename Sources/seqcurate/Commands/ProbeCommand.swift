@@ -9,7 +9,9 @@ struct ProbeCommand: ParsableCommand {
         abstract: "Report container, codec, size, fps, duration and decoded frame count of videos.",
         discussion: """
         Every frame is decoded, so the count is what a reader really gets.
-        A bad file is reported and the rest are still probed; the exit code is then 1.
+        A bad file does not stop the others; the failures are listed at the end and
+        the exit code is then 1. With --json a failed file is one object with the
+        keys path and error.
 
         Examples:
           seqcurate probe assets/carphone_pristine.mp4
@@ -17,12 +19,22 @@ struct ProbeCommand: ParsableCommand {
         """)
 
     @Argument(help: "Video files.") var files: [String]
-    @Flag(help: "One JSON object per file (keys: path, container, codec, width, height, fps, duration, rotation, frames).")
+    @Flag(help: "One JSON object per file (keys: path, container, codec, width, height, fps, duration, rotation, frames; for a file that failed: path, error).")
     var json = false
-    @Option(help: "Decoder threads (0 = one per core).") var threads = 0
+    @Option(parsing: .unconditional, help: "Decoder threads (0 = one per core).") var threads = 0
+
+    func validate() throws {
+        if threads < 0 { throw ValidationError("--threads must be 0 (one per core) or more, got \(threads)") }
+    }
+
+    /// The JSON line of a file that could not be probed.
+    struct Failure: Encodable {
+        var path: String
+        var error: String
+    }
 
     func run() throws {
-        var failures: [SeqError] = []
+        var failures = InputFailures(of: "files")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for file in files {
@@ -36,17 +48,13 @@ struct ProbeCommand: ParsableCommand {
                           + (r.rotation != 0 ? ", rotated \(r.rotation)°" : ""))
                 }
             } catch {
-                let e = error as? SeqError ?? SeqError("\(error)", file: file)
-                printError("seqcurate: \(e)")
-                failures.append(e)
+                failures.record(error, input: file)
+                if json {
+                    let reason = (error as? SeqError)?.reason ?? error.localizedDescription
+                    print(String(decoding: try encoder.encode(Failure(path: URL(fileURLWithPath: file).path, error: reason)), as: UTF8.self))
+                }
             }
         }
-        if !failures.isEmpty {
-            if files.count > 1 {
-                printError("seqcurate: \(failures.count) of \(files.count) files failed:")
-                for f in failures { printError("  \(f)") }
-            }
-            throw ExitCode(1)
-        }
+        try failures.throwIfAny(of: files.count)
     }
 }

@@ -38,8 +38,8 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .singleValue, help: "An evaluation folder with roc.txt and results.json (repeatable).") var evals: [String] = []
     @Option(parsing: .singleValue, help: "Folder the evaluation pair keys are relative to, to show worst pairs as images (repeatable).")
     var pairsRoot: [String] = []
-    @Option(help: "Sequences per video page; videos with more are split over several pages.") var sequencesPerPage = 100
-    @Option(help: "Dropped faces shown per sequence; the rest are counted.") var droppedPerSequence = 40
+    @Option(parsing: .unconditional, help: "Sequences per video page; videos with more are split over several pages.") var sequencesPerPage = 100
+    @Option(parsing: .unconditional, help: "Dropped faces shown per sequence; the rest are counted.") var droppedPerSequence = 40
     @Flag(help: "Write into a non-empty folder that holds no earlier report, replacing its content.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -49,28 +49,23 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let url = URL(fileURLWithPath: catalog)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw SeqError("no catalog here; run `seqcurate ingest` first or give --catalog", file: url.path)
-            }
-            // The report only reads: a catalog on a read-only file system works too.
-            let db = try Catalog.openForReading(at: url)
-            defer { db.close() }
-            let options = ReportOptions(outDirectory: URL(fileURLWithPath: out),
-                                        runFolders: runs.map { URL(fileURLWithPath: $0) },
-                                        evaluationFolders: evals.map { URL(fileURLWithPath: $0) },
-                                        evaluationImageRoots: pairsRoot.map { URL(fileURLWithPath: $0) },
-                                        sequencesPerPage: sequencesPerPage, droppedTilesPerSequence: droppedPerSequence, force: force)
-            let progress = ProgressReporter("report", total: try db.videos().count, unit: "videos", quiet: quiet)
-            let summary = try ReportWriter.write(catalog: db, options: options, progress: progress)
-            progress.finish()
-            for w in summary.warnings { printError("seqcurate: warning: \(w)") }
-            print("report: \(summary.index.path)")
-            print("  \(summary.pages.count) pages (\(summary.videoPages) video pages), \(summary.faces) faces")
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
+        let url = URL(fileURLWithPath: catalog)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw SeqError("no catalog here; run `seqcurate ingest` first or give --catalog", file: url.path)
         }
+        // The report only reads: a catalog on a read-only file system works too.
+        let db = try Catalog.openForReading(at: url)
+        defer { db.close() }
+        let options = ReportOptions(outDirectory: URL(fileURLWithPath: out),
+                                    runFolders: runs.map { URL(fileURLWithPath: $0) },
+                                    evaluationFolders: evals.map { URL(fileURLWithPath: $0) },
+                                    evaluationImageRoots: pairsRoot.map { URL(fileURLWithPath: $0) },
+                                    sequencesPerPage: sequencesPerPage, droppedTilesPerSequence: droppedPerSequence, force: force)
+        let progress = ProgressReporter("report", total: try db.videos().count, unit: "videos", quiet: quiet)
+        let summary = try ReportWriter.write(catalog: db, options: options, progress: progress)
+        progress.finish()
+        for w in summary.warnings { printError("seqcurate: warning: \(w)") }
+        print("report: \(summary.index.path)")
+        print("  \(summary.pages.count) pages (\(summary.videoPages) video pages), \(summary.faces) faces")
     }
 }

@@ -21,13 +21,8 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func run() throws {
-        do {
-            let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
-            let stats = try db.stats()
-            print(json ? stats.json.serialized(.condensed) + "\n" : stats.text, terminator: "")
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
-        }
+        let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
+        let stats = try db.stats()
+        print(json ? stats.json.serialized(.condensed) + "\n" : stats.text, terminator: "")
     }
 }

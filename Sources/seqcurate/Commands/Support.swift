@@ -6,16 +6,6 @@ import SeqCore
 import SeqDetect
 import SeqEval
 
-/// Runs a command body, turning a `SeqError` into one line on standard error and exit code 1.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as SeqError {
-        printError("seqcurate: \(error)")
-        throw ExitCode(1)
-    }
-}
-
 enum WeightsLocator {
     /// The MTCNN weights: the given path, else `assets/mtcnn.safetensors` in the current folder,
     /// else beside the repository the executable was built in (`.build/<config>/seqcurate`).
@@ -32,30 +22,6 @@ enum WeightsLocator {
             dir = dir.deletingLastPathComponent()
         }
         return local
-    }
-}
-
-/// Detector options shared by detect, align, ingest and import-identities.
-struct DetectorOptions: ParsableArguments {
-    @Option(help: "MTCNN weights (default: assets/mtcnn.safetensors, made by tools/setup.sh).") var weights: String?
-    @Option(help: "Smallest face to find, in pixels.") var minFace: Float = 20
-    @Option(help: "MTCNN thresholds of P-Net, R-Net and O-Net.") var thresholds = "0.6,0.7,0.7"
-    @Option(help: "Downscale frames so the longer side is at most this before detecting (coordinates stay in full size).") var maxSide: Int?
-
-    func parsedThresholds() throws -> [Float] {
-        let parts = thresholds.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0! > 0 && $0! < 1 }) else {
-            throw SeqError("--thresholds needs three numbers between 0 and 1, like 0.6,0.7,0.7")
-        }
-        return parts.map { $0! }
-    }
-
-    func makeDetector(parallelPyramid: Bool) throws -> MTCNN {
-        let t = try parsedThresholds()
-        var options = MTCNNOptions(minFaceSize: minFace, thresholds: (t[0], t[1], t[2]))
-        options.maxSide = maxSide
-        options.parallelPyramid = parallelPyramid
-        return try MTCNN(weights: WeightsLocator.mtcnn(weights), options: options)
     }
 }
 

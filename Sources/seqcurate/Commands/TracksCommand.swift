@@ -9,8 +9,9 @@ struct TracksCommand: ParsableCommand {
         abstract: "List the face tracks of the catalog and the sequences selected from them.",
         discussion: """
         One line per track: video, track, shot, frames, faces, mean box size
-        and score, the largest jump of the box centre between faces, and the
-        track's sequence (kept faces) if it gave one.
+        (pixels) and score, the largest jump of the box centre between
+        consecutive faces (jump px, in pixels; max_center_step in --json), and
+        the track's sequence (kept faces) if it gave one.
 
         Examples:
           seqcurate tracks
@@ -23,60 +24,55 @@ struct TracksCommand: ParsableCommand {
     @Flag(help: "Print a JSON array instead of a table.") var json = false
 
     func run() throws {
-        do {
-            let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
-            if let video, try db.video(id: video) == nil {
-                throw SeqError("no video with id \(video) in the catalog", file: catalog)
-            }
-            let tracks = try db.tracks(videoID: video)
-            var sequenceByTrack: [Int64: SequenceRecord] = [:]
-            for s in try db.sequences(videoID: video) { sequenceByTrack[s.trackID] = s }
-            var shotIndex: [Int64: Int] = [:]
-            var paths: [Int64: String] = [:]
-            for v in try db.videos() where video == nil || v.id == video {
-                paths[v.id!] = v.path
-                for s in try db.shots(videoID: v.id!) { shotIndex[s.id!] = s.index }
-            }
-            if json {
-                let items: [JSONValue] = tracks.map { t in
-                    let s = sequenceByTrack[t.id!]
-                    return .object([
-                        ("video_id", .int(Int(t.videoID))), ("video", .optional(paths[t.videoID])),
-                        ("track_id", .int(Int(t.id!))), ("track_index", .int(t.index)),
-                        ("shot_index", .optional(t.shotID.flatMap { shotIndex[$0] })),
-                        ("first_frame", .int(t.firstFrame)), ("last_frame", .int(t.lastFrame)), ("faces", .int(t.faceCount)),
-                        ("mean_box_width", .double(Double(t.meanBoxWidth))), ("mean_box_height", .double(Double(t.meanBoxHeight))),
-                        ("mean_score", .double(Double(t.meanScore))), ("min_score", .double(Double(t.minScore))),
-                        ("max_center_step", .double(Double(t.maxCenterStep))),
-                        ("sequence_id", .optional(s.map { Int($0.id!) })), ("sequence_faces", .optional(s?.faceCount)),
-                    ])
-                }
-                print(JSONValue.array(items).serialized(.condensed))
-                return
-            }
-            if tracks.isEmpty {
-                print(video == nil ? "no tracks in the catalog" : "no tracks in video \(video!)")
-                return
-            }
-            print("video  track  idx  shot  frames         faces  box(w x h)   score  jump   sequence")
-            for t in tracks {
-                let s = sequenceByTrack[t.id!]
-                let shot = t.shotID.flatMap { shotIndex[$0] }.map(String.init) ?? "-"
-                let seq = s.map { "#\($0.id!) (\($0.faceCount) faces)" } ?? "-"
-                func pad(_ text: String, _ width: Int) -> String {
-                    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
-                }
-                let frames = "\(t.firstFrame)-\(t.lastFrame)"
-                let box = String(format: "%4.0f x %-4.0f", Double(t.meanBoxWidth), Double(t.meanBoxHeight))
-                print("\(pad(String(t.videoID), 5))  \(pad(String(t.id!), 5))  \(pad(String(t.index), 3))  \(pad(shot, 4))  "
-                      + frames.padding(toLength: max(13, frames.count), withPad: " ", startingAt: 0)
-                      + "  \(pad(String(t.faceCount), 5))  \(box)  " + String(format: "%.3f  %5.1f  ", Double(t.meanScore), Double(t.maxCenterStep)) + seq)
-            }
-            let withSequence = tracks.filter { sequenceByTrack[$0.id!] != nil }.count
-            print("\(tracks.count) tracks, \(withSequence) with a sequence")
-        } catch let error as SeqError {
-            printError("seqcurate: \(error)")
-            throw ExitCode(1)
+        let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
+        if let video, try db.video(id: video) == nil {
+            throw SeqError("no video with id \(video) in the catalog", file: catalog)
         }
+        let tracks = try db.tracks(videoID: video)
+        var sequenceByTrack: [Int64: SequenceRecord] = [:]
+        for s in try db.sequences(videoID: video) { sequenceByTrack[s.trackID] = s }
+        var shotIndex: [Int64: Int] = [:]
+        var paths: [Int64: String] = [:]
+        for v in try db.videos() where video == nil || v.id == video {
+            paths[v.id!] = v.path
+            for s in try db.shots(videoID: v.id!) { shotIndex[s.id!] = s.index }
+        }
+        if json {
+            let items: [JSONValue] = tracks.map { t in
+                let s = sequenceByTrack[t.id!]
+                return .object([
+                    ("video_id", .int(Int(t.videoID))), ("video", .optional(paths[t.videoID])),
+                    ("track_id", .int(Int(t.id!))), ("track_index", .int(t.index)),
+                    ("shot_index", .optional(t.shotID.flatMap { shotIndex[$0] })),
+                    ("first_frame", .int(t.firstFrame)), ("last_frame", .int(t.lastFrame)), ("faces", .int(t.faceCount)),
+                    ("mean_box_width", .double(Double(t.meanBoxWidth))), ("mean_box_height", .double(Double(t.meanBoxHeight))),
+                    ("mean_score", .double(Double(t.meanScore))), ("min_score", .double(Double(t.minScore))),
+                    ("max_center_step", .double(Double(t.maxCenterStep))),
+                    ("sequence_id", .optional(s.map { Int($0.id!) })), ("sequence_faces", .optional(s?.faceCount)),
+                ])
+            }
+            print(JSONValue.array(items).serialized(.condensed))
+            return
+        }
+        if tracks.isEmpty {
+            print(video == nil ? "no tracks in the catalog" : "no tracks in video \(video!)")
+            return
+        }
+        print("video  track  idx  shot  frames         faces  box(w x h)   score  jump px  sequence")
+        for t in tracks {
+            let s = sequenceByTrack[t.id!]
+            let shot = t.shotID.flatMap { shotIndex[$0] }.map(String.init) ?? "-"
+            let seq = s.map { "#\($0.id!) (\($0.faceCount) faces)" } ?? "-"
+            func pad(_ text: String, _ width: Int) -> String {
+                text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+            }
+            let frames = "\(t.firstFrame)-\(t.lastFrame)"
+            let box = String(format: "%4.0f x %-4.0f", Double(t.meanBoxWidth), Double(t.meanBoxHeight))
+            print("\(pad(String(t.videoID), 5))  \(pad(String(t.id!), 5))  \(pad(String(t.index), 3))  \(pad(shot, 4))  "
+                  + frames.padding(toLength: max(13, frames.count), withPad: " ", startingAt: 0)
+                  + "  \(pad(String(t.faceCount), 5))  \(box)  " + String(format: "%.3f  %7.1f  ", Double(t.meanScore), Double(t.maxCenterStep)) + seq)
+        }
+        let withSequence = tracks.filter { sequenceByTrack[$0.id!] != nil }.count
+        print("\(tracks.count) tracks, \(withSequence) with a sequence")
     }
 }

@@ -29,16 +29,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Sequence list (labels -1…-S).") var sequenceList: String?
     @Option(help: "Folder the list paths are relative to (default: the export manifest's root, else each list's folder).") var root: String?
     @Option(help: "Run folder.") var out: String
-    @Flag(help: "Continue the run in --out from its last good checkpoint (--max-iter, --snapshot, --threads and --root may change).") var resume = false
+    @Flag(help: "Continue the run in --out from its last good checkpoint (\(ResumeRules.changeableFlags) may change).") var resume = false
     @Option(help: "JSON config (network, head, dsa, solver, data sections).") var config: String?
-    @Option(help: "Network preset: face_res20net (published) or tiny (demo).") var network: String?
+    @Option(help: "Network preset: the published face_res20net, or tiny for demos.") var network: NetworkPreset?
     // Numbers are parsed `.unconditional`ly so that a negative value reaches validate() and gets
     // a message about its range, instead of being taken for an option ("Missing value").
     @Option(parsing: .unconditional, help: "Multiply the network's channel counts.") var width: Double?
     @Option(parsing: .unconditional, help: "Input crop side (the network's input size).") var input: Int?
     @Option(parsing: .unconditional, help: "Identity images per batch (default 32).") var identityBatch: Int?
     @Option(parsing: .unconditional, help: "Sequence images per batch (default 32; 0 trains identity-only).") var sequenceBatch: Int?
-    @Option(help: "Margin: sphereface, cosface, arcface or none.") var margin: String?
+    @Option(help: "Margin of the identity classifier.") var margin: MarginKind?
     @Option(parsing: .unconditional, help: "Base learning rate.") var baseLr: Float?
     @Option(parsing: .unconditional, help: "Iterations to train.") var maxIter: Int?
     @Option(parsing: .unconditional, help: "Checkpoint every N iterations (0: only at the end).") var snapshot: Int?
@@ -50,10 +50,6 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Measure N synthetic iterations (batch --identity-batch, default 16) instead of training; prints JSON.")
     var benchmark: Int?
     @Option(parsing: .unconditional, help: "Classes of the benchmark head.") var benchmarkClasses = 1000
-
-    /// Flags that may change on --resume: they do not change the loss sequence (--root only
-    /// says where the same images now live).
-    static let resumableFlags = "--max-iter, --snapshot, --threads and --root"
 
     func validate() throws {
         let maxClasses = TrainLimits.maxClasses, maxBatch = TrainLimits.maxBatch
@@ -80,166 +76,104 @@ struct TrainCommand: ParsableCommand {
         if let width, !(width > 0 && width.isFinite) {
             throw ValidationError("--width must be a positive finite number, got \(width)")
         }
+        if identityList == nil && !resume && benchmark == nil {
+            throw ValidationError("--identity-list is required (except with --resume or --benchmark)")
+        }
+        if let sequenceBatch, sequenceBatch > 0, sequenceList == nil, !resume, benchmark == nil {
+            throw ValidationError("--sequence-batch > 0 needs --sequence-list")
+        }
     }
 
     func run() throws {
-        do {
-            if let benchmark {
-                var settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
-                try applyFlags(to: &settings)
-                let result = try TrainBenchmark.run(network: settings.network, classes: benchmarkClasses,
-                                                    batch: identityBatch ?? 16, iterations: benchmark)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
-                return
-            }
-            let runDir = URL(fileURLWithPath: out)
-            var settings: TrainConfig
-            var identityPath = identityList, sequencePath = sequenceList
-            var identityRoot = root.map { URL(fileURLWithPath: $0) }, sequenceRoot = identityRoot
-            var faceCount = faceidNum, sequenceCount = seqidNum
-            if resume {
-                let configURL = runDir.appendingPathComponent("config.json")
-                guard FileManager.default.fileExists(atPath: configURL.path) else {
-                    throw SeqError("nothing to resume: no config.json in the run folder", file: runDir.path)
-                }
-                settings = try TrainConfig.load(from: configURL)
-                let info = try runInfo(runDir)
-                try refuseChangedSettings(saved: settings, info: info, configURL: configURL)
-                if let maxIter { settings.solver.maxIter = maxIter }
-                if let snapshot { settings.solver.snapshot = snapshot }
-                if let threads { settings.data.threads = threads }
-                try settings.validate()
-                identityPath = identityPath ?? info["identity_list"] as? String
-                sequencePath = sequencePath ?? info["sequence_list"] as? String
-                identityRoot = identityRoot ?? (info["identity_root"] as? String).map { URL(fileURLWithPath: $0) }
-                sequenceRoot = sequenceRoot ?? (info["sequence_root"] as? String).map { URL(fileURLWithPath: $0) }
-                // The run's class counts fix the head's shape, so the lists are checked against them.
-                faceCount = faceCount ?? Self.positiveInt(info["faceid_num"])
-                sequenceCount = sequenceCount ?? Self.positiveInt(info["seqid_num"])
-            } else {
-                settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
-                try applyFlags(to: &settings)
-            }
-            guard let identityPath else { throw SeqError("--identity-list is required") }
-            let identity = try TrainingList(file: URL(fileURLWithPath: identityPath), kind: .identity, root: identityRoot, classCount: faceCount)
-            var sequence: TrainingList? = nil
-            if let sequencePath, settings.data.sequenceBatch > 0 {
-                sequence = try TrainingList(file: URL(fileURLWithPath: sequencePath), kind: .sequence, root: sequenceRoot, classCount: sequenceCount)
-            } else if settings.data.sequenceBatch > 0 && !resume {
-                if sequenceBatch != nil { throw SeqError("--sequence-batch > 0 needs --sequence-list") }
-                settings.data.sequenceBatch = 0  // no sequence list: identity-only
-            }
-            let trainer = try Trainer(config: settings, identity: identity, sequence: sequence,
-                                      options: .init(runDir: runDir, resume: resume, quiet: quiet))
-            // Shown even with --quiet: the user must know the run went back further than they expect.
-            for note in trainer.resumeNotes { printError(note) }
-            if !quiet {
-                printError("train: F=\(trainer.faceIDCount) identities, S=\(trainer.sequenceIDCount) sequences, "
-                    + "\(trainer.parameters.reduce(0) { $0 + $1.value.count }) parameters, BLAS core \(BLASRuntime.coreName), run \(runDir.path)")
-            }
-            let records = try trainer.run()
-            var summary: [String: Any] = ["iterations": trainer.iteration, "run": runDir.path]
-            if let last = records.last {
-                summary["lsro"] = Double(last.lsro)
-                summary["images_per_s"] = last.imagesPerSecond
-                if let d = last.dsa { summary["dsa"] = Double(d) }
-            }
-            let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
-            print(String(decoding: json, as: UTF8.self))
-        } catch let e as SeqError {
-            printError("seqcurate: \(e)")
-            throw ExitCode(1)
+        if let benchmark {
+            var settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
+            try overrides.apply(to: &settings)
+            let result = try TrainBenchmark.run(network: settings.network, classes: benchmarkClasses,
+                                                batch: identityBatch ?? 16, iterations: benchmark)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            return
         }
+        let runDir = URL(fileURLWithPath: out)
+        var settings: TrainConfig
+        var identityPath = identityList, sequencePath = sequenceList
+        var identityRoot = root.map { URL(fileURLWithPath: $0) }, sequenceRoot = identityRoot
+        var faceCount = faceidNum, sequenceCount = seqidNum
+        if resume {
+            let configURL = runDir.appendingPathComponent("config.json")
+            guard FileManager.default.fileExists(atPath: configURL.path) else {
+                throw SeqError("nothing to resume: no config.json in the run folder", file: runDir.path)
+            }
+            settings = try TrainConfig.load(from: configURL)
+            let info = try TrainRunInfo.load(run: runDir)
+            let refused = try ResumeRules.refusedChanges(saved: settings, info: info, requested: overrides,
+                                                         config: try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) },
+                                                         configName: config)
+            guard refused.isEmpty else { throw SeqError(ResumeRules.refusal(refused), file: configURL.path) }
+            if let maxIter { settings.solver.maxIter = maxIter }
+            if let snapshot { settings.solver.snapshot = snapshot }
+            if let threads { settings.data.threads = threads }
+            try settings.validate()
+            identityPath = identityPath ?? info.identityList
+            sequencePath = sequencePath ?? info.sequenceList
+            identityRoot = identityRoot ?? info.identityRoot.map { URL(fileURLWithPath: $0) }
+            sequenceRoot = sequenceRoot ?? info.sequenceRoot.map { URL(fileURLWithPath: $0) }
+            // The run's class counts fix the head's shape, so the lists are checked against them.
+            faceCount = faceCount ?? info.faceidNum
+            sequenceCount = sequenceCount ?? info.seqidNum
+        } else {
+            settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
+            try overrides.apply(to: &settings)
+        }
+        guard let identityPath else { throw SeqError("--identity-list is required") }
+        let identity = try TrainingList(file: URL(fileURLWithPath: identityPath), kind: .identity, root: identityRoot, classCount: faceCount)
+        var sequence: TrainingList? = nil
+        if let sequencePath, settings.data.sequenceBatch > 0 {
+            sequence = try TrainingList(file: URL(fileURLWithPath: sequencePath), kind: .sequence, root: sequenceRoot, classCount: sequenceCount)
+        } else if settings.data.sequenceBatch > 0 && !resume {
+            settings.data.sequenceBatch = 0  // no sequence list: identity-only (validate() refused an explicit --sequence-batch)
+        }
+        let trainer = try Trainer(config: settings, identity: identity, sequence: sequence,
+                                  options: .init(runDir: runDir, resume: resume, quiet: quiet))
+        // Shown even with --quiet: the user must know the run went back further than they expect.
+        for note in trainer.resumeNotes { printError(note) }
+        if !quiet {
+            printError("train: F=\(trainer.faceIDCount) identities, S=\(trainer.sequenceIDCount) sequences, "
+                + "\(trainer.parameters.reduce(0) { $0 + $1.value.count }) parameters, BLAS core \(BLASRuntime.coreName), run \(runDir.path)")
+        }
+        let records = try trainer.run()
+        var summary: [String: Any] = ["iterations": trainer.iteration, "run": runDir.path]
+        if let last = records.last {
+            summary["lsro"] = Double(last.lsro)
+            summary["images_per_s"] = last.imagesPerSecond
+            if let d = last.dsa { summary["dsa"] = Double(d) }
+        }
+        let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
     }
 
-    /// The run's run.json as a dictionary (empty when the file is missing).
-    private func runInfo(_ runDir: URL) throws -> [String: Any] {
-        let url = runDir.appendingPathComponent("run.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
-        guard let info = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw SeqError("not a JSON object", file: url.path)
-        }
-        return info
-    }
-
-    /// A JSON number that is a positive integer, else nil.
-    private static func positiveInt(_ value: Any?) -> Int? {
-        (value as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }.flatMap { $0 > 0 ? $0 : nil }
-    }
-
-    /// Refuses, by flag name, every setting given with --resume that would change the run.
-    /// Flags not given do not count, and giving the run's own value is accepted.
-    private func refuseChangedSettings(saved: TrainConfig, info: [String: Any], configURL: URL) throws {
-        var changed: [String] = []
-        func note<T: Equatable>(_ flag: String, _ given: T?, _ theirs: T?) {
-            guard let given else { return }
-            if theirs != given { changed.append("\(flag) \(given) differs from the run's \(theirs.map { "\($0)" } ?? "none")") }
-        }
-        note("--base-lr", baseLr, saved.solver.baseLR)
-        note("--seed", seed, saved.solver.seed)
-        note("--identity-batch", identityBatch, saved.data.identityBatch)
-        note("--sequence-batch", sequenceBatch, saved.data.sequenceBatch)
-        note("--margin", margin, saved.head.kind.rawValue)
-        note("--width", width, saved.network.width)
-        note("--input", input, saved.network.inputSize)
-        note("--network", network, Self.presetName(saved.network))
-        note("--faceid-num", faceidNum, Self.positiveInt(info["faceid_num"]))
-        note("--seqid-num", seqidNum, Self.positiveInt(info["seqid_num"]))
-        func standardized(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
-        note("--identity-list", standardized(identityList), standardized(info["identity_list"] as? String))
-        note("--sequence-list", standardized(sequenceList), standardized(info["sequence_list"] as? String))
-        if changed.isEmpty {
-            // The flags above each match; --config (and combinations such as --network without
-            // the run's --width) can still change the run: compare the settings as a whole.
-            var wanted = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? saved
-            try applyFlags(to: &wanted)
-            wanted.solver.maxIter = saved.solver.maxIter
-            wanted.solver.snapshot = saved.solver.snapshot
-            wanted.data.threads = saved.data.threads
-            let diffs = wanted.differences(from: saved)
-            if !diffs.isEmpty {
-                let given = config.map { "--config \($0)" } ?? "the given flags"
-                changed.append("\(given) differ\(config == nil ? "" : "s") from the run's settings in \(diffs.joined(separator: ", "))")
-            }
-        }
-        guard changed.isEmpty else {
-            throw SeqError(changed.joined(separator: "; ") + "; only \(Self.resumableFlags) may change with --resume "
-                           + "(start a new run in another --out folder to change the others)", file: configURL.path)
-        }
-    }
-
-    /// The preset a network config was made from (ignoring --width and --input), or "a custom network".
-    private static func presetName(_ n: NetworkConfig) -> String {
-        func same(_ p: NetworkConfig) -> Bool {
-            p.channels == n.channels && p.units == n.units && p.featureDim == n.featureDim && p.inputChannels == n.inputChannels
-        }
-        return same(.tiny) ? "tiny" : same(.faceRes20) ? "face_res20net" : "custom network"
-    }
-
-    private func applyFlags(to c: inout TrainConfig) throws {
-        if let network {
-            switch network {
-            case "face_res20net": c.network = .faceRes20
-            case "tiny": c.network = .tiny; if c.data.imageSize == 0 { c.data.imageSize = 36 }
-            default: throw SeqError("unknown --network \"\(network)\" (face_res20net or tiny)")
-            }
-        }
-        if let width { c.network.width = width }
-        if let input { c.network.inputSize = input }
-        if let identityBatch { c.data.identityBatch = identityBatch }
-        if let sequenceBatch { c.data.sequenceBatch = sequenceBatch }
-        if let margin {
-            guard let kind = MarginKind(rawValue: margin) else { throw SeqError("unknown --margin \"\(margin)\" (sphereface, cosface, arcface or none)") }
-            // The same kind keeps the config's margin settings; another kind takes its defaults.
-            if kind != c.head.kind { c.head = MarginConfig(kind: kind, scale: c.head.scale) }
-        }
-        if let baseLr { c.solver.baseLR = baseLr }
-        if let maxIter { c.solver.maxIter = maxIter }
-        if let snapshot { c.solver.snapshot = snapshot }
-        if let seed { c.solver.seed = seed }
-        if let threads { c.data.threads = threads }
-        try c.validate()
+    /// The flags that set training values, for `TrainOverrides.apply(to:)` and `ResumeRules`.
+    private var overrides: TrainOverrides {
+        var o = TrainOverrides()
+        o.network = network
+        o.width = width
+        o.inputSize = input
+        o.identityBatch = identityBatch
+        o.sequenceBatch = sequenceBatch
+        o.margin = margin
+        o.baseLR = baseLr
+        o.maxIter = maxIter
+        o.snapshot = snapshot
+        o.seed = seed
+        o.threads = threads
+        o.faceidNum = faceidNum
+        o.seqidNum = seqidNum
+        o.identityList = identityList
+        o.sequenceList = sequenceList
+        return o
     }
 }
+
+extension NetworkPreset: ExpressibleByArgument {}
+extension MarginKind: ExpressibleByArgument {}
