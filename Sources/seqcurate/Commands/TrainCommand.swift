@@ -112,13 +112,13 @@ struct TrainCommand: ParsableCommand {
                 if let snapshot { settings.solver.snapshot = snapshot }
                 if let threads { settings.data.threads = threads }
                 try settings.validate()
-                identityPath = identityPath ?? info["identity_list"] as? String
-                sequencePath = sequencePath ?? info["sequence_list"] as? String
-                identityRoot = identityRoot ?? (info["identity_root"] as? String).map { URL(fileURLWithPath: $0) }
-                sequenceRoot = sequenceRoot ?? (info["sequence_root"] as? String).map { URL(fileURLWithPath: $0) }
+                identityPath = identityPath ?? info?.identityList
+                sequencePath = sequencePath ?? info?.sequenceList
+                identityRoot = identityRoot ?? (info?.identityRoot).map { URL(fileURLWithPath: $0) }
+                sequenceRoot = sequenceRoot ?? (info?.sequenceRoot).map { URL(fileURLWithPath: $0) }
                 // The run's class counts fix the head's shape, so the lists are checked against them.
-                faceCount = faceCount ?? Self.positiveInt(info["faceid_num"])
-                sequenceCount = sequenceCount ?? Self.positiveInt(info["seqid_num"])
+                faceCount = faceCount ?? Self.positiveInt(info?.faceidNum)
+                sequenceCount = sequenceCount ?? Self.positiveInt(info?.seqidNum)
             } else {
                 settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
                 try applyFlags(to: &settings)
@@ -141,38 +141,35 @@ struct TrainCommand: ParsableCommand {
                     + "\(trainer.parameters.reduce(0) { $0 + $1.value.count }) parameters, BLAS core \(BLASRuntime.coreName), run \(runDir.path)")
             }
             let records = try trainer.run()
-            var summary: [String: Any] = ["iterations": trainer.iteration, "run": runDir.path]
-            if let last = records.last {
-                summary["lsro"] = Double(last.lsro)
-                summary["images_per_s"] = last.imagesPerSecond
-                if let d = last.dsa { summary["dsa"] = Double(d) }
-            }
-            let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
-            print(String(decoding: json, as: UTF8.self))
+            // Keys in sorted order.
+            var summary: [(String, JSONValue)] = []
+            if let d = records.last?.dsa { summary.append(("dsa", .double(Double(d)))) }
+            if let last = records.last { summary.append(("images_per_s", .double(last.imagesPerSecond))) }
+            summary.append(("iterations", .int(trainer.iteration)))
+            if let last = records.last { summary.append(("lsro", .double(Double(last.lsro)))) }
+            summary.append(("run", .string(runDir.path)))
+            print(JSONValue.object(summary).serialized(.compact))
         } catch let e as SeqError {
             printError("seqcurate: \(e)")
             throw ExitCode(1)
         }
     }
 
-    /// The run's run.json as a dictionary (empty when the file is missing).
-    private func runInfo(_ runDir: URL) throws -> [String: Any] {
-        let url = runDir.appendingPathComponent("run.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
-        guard let info = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw SeqError("not a JSON object", file: url.path)
-        }
-        return info
+    /// The run's run.json (nil when the file is missing).
+    private func runInfo(_ runDir: URL) throws -> TrainingRunInfo? {
+        let url = runDir.appendingPathComponent(TrainingRunInfo.fileName)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return try TrainingRunInfo.read(data, file: url.path)
     }
 
-    /// A JSON number that is a positive integer, else nil.
-    private static func positiveInt(_ value: Any?) -> Int? {
-        (value as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }.flatMap { $0 > 0 ? $0 : nil }
+    /// A positive count, else nil.
+    private static func positiveInt(_ value: Int?) -> Int? {
+        value.flatMap { $0 > 0 ? $0 : nil }
     }
 
     /// Refuses, by flag name, every setting given with --resume that would change the run.
     /// Flags not given do not count, and giving the run's own value is accepted.
-    private func refuseChangedSettings(saved: TrainConfig, info: [String: Any], configURL: URL) throws {
+    private func refuseChangedSettings(saved: TrainConfig, info: TrainingRunInfo?, configURL: URL) throws {
         var changed: [String] = []
         func note<T: Equatable>(_ flag: String, _ given: T?, _ theirs: T?) {
             guard let given else { return }
@@ -186,11 +183,11 @@ struct TrainCommand: ParsableCommand {
         note("--width", width, saved.network.width)
         note("--input", input, saved.network.inputSize)
         note("--network", network, Self.presetName(saved.network))
-        note("--faceid-num", faceidNum, Self.positiveInt(info["faceid_num"]))
-        note("--seqid-num", seqidNum, Self.positiveInt(info["seqid_num"]))
+        note("--faceid-num", faceidNum, Self.positiveInt(info?.faceidNum))
+        note("--seqid-num", seqidNum, Self.positiveInt(info?.seqidNum))
         func standardized(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
-        note("--identity-list", standardized(identityList), standardized(info["identity_list"] as? String))
-        note("--sequence-list", standardized(sequenceList), standardized(info["sequence_list"] as? String))
+        note("--identity-list", standardized(identityList), standardized(info?.identityList))
+        note("--sequence-list", standardized(sequenceList), standardized(info?.sequenceList))
         if changed.isEmpty {
             // The flags above each match; --config (and combinations such as --network without
             // the run's --width) can still change the run: compare the settings as a whole.
