@@ -48,17 +48,19 @@ func decodeConfig<T: Decodable>(_ type: T.Type, from data: Data, path: String) t
 }
 
 /// The `willDecode` hook of `decodeConfig`: a section's object with its defaults filled in, in
-/// the defaults' key order; an unknown key throws.
+/// the defaults' key order; an unknown key throws. A null section or setting counts as absent.
 private func fillingDefaults(_ type: Any.Type, _ value: JSONValue, _ path: [String]) throws -> JSONValue {
-    guard let section = type as? any ConfigSection.Type, case .object(let given) = value else { return value }
+    guard let section = type as? any ConfigSection.Type else { return value }
     func defaultsJSON<S: ConfigSection>(_ s: S.Type) throws -> JSONValue { try JSONValue(encoding: S.defaults(for: value)) }
+    if value.isNull { return try defaultsJSON(section) }
+    guard case .object(let given) = value else { return value }
     let defaults = try defaultsJSON(section).members
     let known = Set(defaults.map(\.key))
     if let bad = given.map(\.0).sorted().first(where: { !known.contains($0) }) {
         let name = path.isEmpty ? "config" : path.joined(separator: ".")
         throw SeqError("unknown key \"\(bad)\" in \(name) (known: \(known.sorted().joined(separator: ", ")))")
     }
-    let values = Dictionary(given, uniquingKeysWith: { _, last in last })
+    let values = Dictionary(given.filter { !$0.1.isNull }, uniquingKeysWith: { _, last in last })
     return .object(defaults.map { ($0.key, values[$0.key] ?? $0.value) })
 }
 

@@ -49,6 +49,18 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertNoThrow(try JSONValue.parse(Data(#"{"a": "x, \"a\": 1", "b": [{"a": 1}, {"a": 2}]}"#.utf8)))
     }
 
+    /// Settings come from each section's `init()` unless given; null counts as not given.
+    func testMissingAndNullSettingsTakeTheDefaults() throws {
+        XCTAssertEqual(try load("{}"), TrainConfig())
+        XCTAssertEqual(try load(#"{"solver": null, "data": {"threads": null}}"#), TrainConfig())
+        let cosface = try load(#"{"head": {"kind": "cosface"}, "dsa": {"lambda": 0.25}, "data": {"mirror": false}}"#)
+        XCTAssertEqual(cosface.head, MarginConfig(kind: .cosface))
+        XCTAssertEqual(cosface.dsa.lambda, 0.25)
+        XCTAssertEqual(cosface.dsa.alpha, DSASettings().alpha)
+        XCTAssertFalse(cosface.data.mirror)
+        XCTAssertEqual(cosface.solver, SolverConfig())
+    }
+
     /// Sizes that would trap (Int(inf) in the width) or abort in the allocator are errors.
     func testSizesBeyondTheLimitsAreErrors() {
         assertRefused(#"{"network": {"width": 1e300}}"#, "width must be positive and keep every stage at most")
