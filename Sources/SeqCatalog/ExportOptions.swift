@@ -39,18 +39,10 @@ public struct ExportOptions: Sendable {
         if sequencesOnly && valFraction > 0 { throw SeqError("--val-fraction holds out identities; it makes no sense with --sequences-only") }
     }
 
-    /// Every filter as JSON, for the manifest and the catalog's export record.
-    func json(root: URL) -> JSONValue {
-        .object([
-            ("min_images_per_identity", .int(minImagesPerIdentity)),
-            ("max_sequences_per_video", .optional(maxSequencesPerVideo)),
-            ("identities_only", .bool(identitiesOnly)),
-            ("sequences_only", .bool(sequencesOnly)),
-            ("val_fraction", .double(valFraction)),
-            ("paths", .string(paths.rawValue)),
-            ("root", .string(root.path)),
-            ("format", .string(format.rawValue)),
-            ("exclusions_applied", .bool(true)),
-        ])
+    /// Every filter, for the manifest and the catalog's export record.
+    func filters(root: URL) -> ExportManifest.Filters {
+        ExportManifest.Filters(minImagesPerIdentity: minImagesPerIdentity, maxSequencesPerVideo: maxSequencesPerVideo,
+                               identitiesOnly: identitiesOnly, sequencesOnly: sequencesOnly, valFraction: valFraction,
+                               paths: paths.rawValue, root: root.path, format: format.rawValue, exclusionsApplied: true)
     }
 }

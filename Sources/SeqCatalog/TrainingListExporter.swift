@@ -44,9 +44,9 @@ public struct TrainingListExporter {
     public static let validationListName = "image_val.txt"
     public static let trainCSVName = "train.csv"
     public static let validationCSVName = "val.csv"
-    public static let manifestName = "manifest.json"
+    public static let manifestName = ExportManifest.fileName
     /// The `format_version` of manifest.json (see schemas/export-manifest.schema.json).
-    public static let manifestFormatVersion = 1
+    public static let manifestFormatVersion = ExportManifest.currentFormatVersion
 
     public let catalog: Catalog
 
@@ -176,41 +176,28 @@ public struct TrainingListExporter {
         }
         let files = contents.map { ExportResult.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: SHA256.hex($0.data)) }
 
-        let optionsJSON = options.json(root: root)
-        let manifest = JSONValue.object([
-            ("format_version", .int(Self.manifestFormatVersion)),
-            ("seqcurate_version", .string(options.toolVersion)),
-            ("catalog_schema_version", .int(try catalog.schemaVersion())),
-            ("faceid_num", .int(train.count)),
-            ("seqid_num", .int(sequences.count)),
-            ("counts", .object([
-                ("identities", .int(train.count)),
-                ("identity_images", .int(identityEntries.count)),
-                ("sequences", .int(sequences.count)),
-                ("sequence_faces", .int(sequenceEntries.count)),
-                ("videos", .int(Set(sequences.map(\.sequence.videoID)).count)),
-                ("validation_identities", .int(validation.count)),
-                ("validation_images", .int(validationEntries.count)),
-                ("missing_files", .int(missing.count)),
-            ])),
-            ("filters", optionsJSON),
-            ("files", .array(files.map {
-                .object([("name", .string($0.name)), ("role", .string($0.role)), ("lines", .int($0.lines)), ("sha256", .string($0.sha256))])
-            })),
-            ("labels", .object([
-                ("identities", .array(train.map(Self.identityLabel))),
-                ("sequences", .array(sequences.map { ls in
-                    .object([("label", .int(ls.label)), ("sequence_id", .int(Int(ls.sequence.id))), ("video_id", .int(Int(ls.sequence.videoID))),
-                             ("video", .string(ls.sequence.videoPath)), ("track_id", .int(Int(ls.sequence.trackID))),
-                             ("track_index", .int(ls.sequence.trackIndex)), ("faces", .int(ls.faces.count))])
-                })),
-                ("validation", .array(validation.map(Self.identityLabel))),
-            ])),
-        ])
-        let manifestData = Data((manifest.serialized(.condensed) + "\n").utf8)
+        let filters = options.filters(root: root)
+        let manifest = ExportManifest(
+            formatVersion: Self.manifestFormatVersion, seqcurateVersion: options.toolVersion,
+            catalogSchemaVersion: try catalog.schemaVersion(), faceidNum: train.count, seqidNum: sequences.count,
+            counts: ExportManifest.Counts(
+                identities: train.count, identityImages: identityEntries.count, sequences: sequences.count,
+                sequenceFaces: sequenceEntries.count, videos: Set(sequences.map(\.sequence.videoID)).count,
+                validationIdentities: validation.count, validationImages: validationEntries.count, missingFiles: missing.count),
+            filters: filters,
+            files: files.map { ExportManifest.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: $0.sha256) },
+            labels: ExportManifest.Labels(
+                identities: train.map(Self.identityLabel),
+                sequences: sequences.map { ls in
+                    ExportManifest.SequenceLabel(label: ls.label, sequenceID: Int(ls.sequence.id), videoID: Int(ls.sequence.videoID),
+                                                 video: ls.sequence.videoPath, trackID: Int(ls.sequence.trackID),
+                                                 trackIndex: ls.sequence.trackIndex, faces: ls.faces.count)
+                },
+                validation: validation.map(Self.identityLabel)))
+        let manifestData = try manifest.serialized()
         contents.append((Self.manifestName, "manifest", 0, manifestData))
 
-        let optionsText = optionsJSON.serialized(.condensed)
+        let optionsText = try JSONValue(encoding: filters).serialized(.condensed)
         let record = ExportRecord(
             outDir: out.path, optionsJSON: optionsText, faceidNum: train.count, seqidNum: sequences.count,
             identityImages: identityEntries.count, sequenceFaces: sequenceEntries.count, manifestSHA256: SHA256.hex(manifestData))
@@ -223,9 +210,9 @@ public struct TrainingListExporter {
                             validationImages: validationEntries.count, missingFiles: missing, files: files, exportID: exportID)
     }
 
-    static func identityLabel(_ li: LabelledIdentity) -> JSONValue {
-        .object([("label", .int(li.label)), ("identity_id", .int(Int(li.identity.id))), ("dataset", .string(li.identity.dataset)),
-                 ("name", .string(li.identity.name)), ("images", .int(li.images.count))])
+    static func identityLabel(_ li: LabelledIdentity) -> ExportManifest.IdentityLabel {
+        ExportManifest.IdentityLabel(label: li.label, identityID: Int(li.identity.id), dataset: li.identity.dataset,
+                                     name: li.identity.name, images: li.images.count)
     }
 
     /// Indices of the identities held out for validation: the `fraction` whose SHA-256 of

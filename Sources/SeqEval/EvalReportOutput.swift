@@ -4,53 +4,35 @@ import SeqCore
 extension EvalReport {
     /// The `--json` object: exactly `pairs`, `best_threshold_accuracy`, `best_threshold`,
     /// `kfold_mean`, `kfold_std`, `auc`, `eer`, `tar_at_far` ({"0.001", "0.01"}); accuracies are
-    /// fractions; figures that need both classes (or two folds) are null without them.
+    /// fractions; figures that need both classes (or two folds) are null without them. These are
+    /// the first members of `results.json` (`EvaluationResults.summaryKeys`).
     public var summaryJSON: JSONValue {
-        .object(summaryMembers)
+        let keys = Set(EvaluationResults.summaryKeys.map(\.stringValue))
+        return .object(detailedJSON.members.filter { keys.contains($0.key) }.map { ($0.key, $0.value) })
     }
 
-    private var summaryMembers: [(String, JSONValue)] {
-        [
-            ("pairs", .int(pairs)),
-            ("best_threshold_accuracy", .double(best.accuracy)),
-            ("best_threshold", .double(best.threshold)),
-            ("kfold_mean", .optional(kfold?.mean)),
-            ("kfold_std", .optional(kfold?.std)),
-            ("auc", .optional(auc)),
-            ("eer", .optional(eer)),
-            ("tar_at_far", .object(tarAtFAR.map { ($0.label, .optional($0.tar)) })),
-        ]
-    }
-
-    /// `results.json` of `--out`: the summary keys, then provenance, the per-fold results and
-    /// the worst pairs.
-    public var detailedJSON: JSONValue {
-        func pairList(_ list: [ScoredPair]) -> JSONValue {
-            .array(list.map { p in
-                .object([("similarity", .double(p.similarity)), ("first", .string(p.pair.first)),
-                         ("second", .string(p.pair.second)), ("same", .bool(p.pair.same)),
-                         ("fold", .int(p.pair.fold)), ("line", .int(p.pair.line))])
-            })
+    /// The contents of `results.json` of `--out`: the summary keys, then provenance, the
+    /// per-fold results and the worst pairs.
+    public var results: EvaluationResults {
+        func pairList(_ list: [ScoredPair]) -> [EvaluationResults.Pair] {
+            list.map { p in
+                EvaluationResults.Pair(similarity: p.similarity, first: p.pair.first, second: p.pair.second, same: p.pair.same,
+                                       fold: p.pair.fold, line: p.pair.line)
+            }
         }
-        let folds: JSONValue = kfold.map { k in
-            .array(k.folds.map { f in
-                .object([("fold", .int(f.fold)), ("pairs", .int(f.pairs)),
-                         ("threshold", .double(f.threshold)), ("accuracy", .double(f.accuracy))])
-            })
-        } ?? .null
-        return .object(summaryMembers + [
-            ("benchmark", .string(benchmark.rawValue)),
-            ("layout", .string(layout.rawValue)),
-            ("pairs_file", .string(pairsFile)),
-            ("positives", .int(positives)),
-            ("negatives", .int(negatives)),
-            ("skipped_pairs", .int(skippedPairs)),
-            ("similarity", .string("cosine")),
-            ("best_threshold_correct", .int(best.correct)),
-            ("folds", folds),
-            ("worst_false_accepts", pairList(worstFalseAccepts)),
-            ("worst_false_rejects", pairList(worstFalseRejects)),
-        ])
+        return EvaluationResults(
+            pairs: pairs, bestThresholdAccuracy: best.accuracy, bestThreshold: best.threshold, kfoldMean: kfold?.mean,
+            kfoldStd: kfold?.std, auc: auc, eer: eer, tarAtFAR: .init(tarAtFAR.map { ($0.label, $0.tar) }),
+            benchmark: benchmark.rawValue, layout: layout.rawValue, pairsFile: pairsFile, positives: positives,
+            negatives: negatives, skippedPairs: skippedPairs, similarity: "cosine", bestThresholdCorrect: best.correct,
+            folds: kfold.map { k in k.folds.map { .init(fold: $0.fold, pairs: $0.pairs, threshold: $0.threshold, accuracy: $0.accuracy) } },
+            worstFalseAccepts: pairList(worstFalseAccepts), worstFalseRejects: pairList(worstFalseRejects))
+    }
+
+    /// `results.json` of `--out` as JSON.
+    public var detailedJSON: JSONValue {
+        // The encoder throws only where a type's own encode(to:) does; the contract's types do not.
+        try! results.json()
     }
 
     /// The human-readable report printed without `--json`.
@@ -106,7 +88,7 @@ extension EvalReport {
         let list = directory.appendingPathComponent("scores.txt")
         try AtomicFile.write(self.roc.text, to: roc)
         try AtomicFile.write(ROCPlot.svg(for: self), to: svg)
-        try AtomicFile.write(detailedJSON.serialized(.pretty) + "\n", to: json)
+        try AtomicFile.write(try results.serialized(), to: json)
         var text = ""
         text.reserveCapacity(scores.pairs.count * 80)
         for p in scores.pairs {

@@ -45,29 +45,31 @@ public enum SafeTensors {
         let dataStart = 8 + Int(headerLength)
         let payloadSize = data.count - dataStart
         let headerBytes = data.subdata(in: 8..<dataStart)
-        guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
+        // Repeated keys are refused: two "w" entries would make one tensor vanish, and two
+        // "shape"s leave which one counts to chance.
+        let header: [(key: String, value: JSONValue)]
+        do {
+            let parsed = try JSONValue.parse(headerBytes)
+            guard parsed.isObject else { throw corrupt("header is not a JSON object") }
+            header = parsed.members
+        } catch let e as JSONParseError {
+            if case .duplicateKey(let key) = e.kind { throw corrupt("key \"\(key)\" appears twice in one object of the header") }
             throw corrupt("header is not a JSON object")
-        }
-        // Foundation keeps one of two equal keys without a word; two "w" entries would make one
-        // tensor vanish, and two "shape"s leave which one counts to chance.
-        if let duplicate = firstDuplicateKey(in: headerBytes) {
-            throw corrupt("key \"\(duplicate)\" appears twice in one object of the header")
         }
         var metadata: [String: String] = [:]
         var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int)] = []
         for (name, entry) in header {
             if name == "__metadata__" {
-                guard let m = entry as? [String: Any] else { throw corrupt("__metadata__ is not an object") }
-                for (k, v) in m {
-                    guard let s = v as? String else { throw corrupt("__metadata__[\(k)] is not a string") }
+                guard entry.isObject else { throw corrupt("__metadata__ is not an object") }
+                for (k, v) in entry.members {
+                    guard let s = v.string else { throw corrupt("__metadata__[\(k)] is not a string") }
                     metadata[k] = s
                 }
                 continue
             }
-            guard let fields = entry as? [String: Any],
-                  let dtype = fields["dtype"] as? String,
-                  let shapeAny = fields["shape"] as? [Any],
-                  let offsetsAny = fields["data_offsets"] as? [Any] else {
+            guard let dtype = entry["dtype"]?.string,
+                  let shapeAny = entry["shape"]?.array,
+                  let offsetsAny = entry["data_offsets"]?.array else {
                 throw corrupt("entry \"\(name)\" lacks dtype, shape or data_offsets")
             }
             let shape = try shapeAny.map { v -> Int in
@@ -210,54 +212,21 @@ public enum SafeTensors {
         }
     }
 
-    private static func jsonInt(_ v: Any) -> Int? {
-        if let n = v as? NSNumber {
-            let d = n.doubleValue
-            guard d.rounded() == d, abs(d) < 9e15 else { return nil }
-            return n.intValue
-        }
-        return nil
+    /// A whole number below 9e15 in magnitude (so no later arithmetic on it overflows a Double's exactness).
+    private static func jsonInt(_ v: JSONValue) -> Int? {
+        guard let d = v.number, d.rounded() == d, abs(d) < 9e15 else { return nil }
+        return Int(d)
     }
 
-    /// The first key that occurs twice in one object of `json`, which must be valid JSON (it is
-    /// only scanned: strings, nesting and the key position after `{` or `,`). Keys are compared
-    /// as written, so `"a"` and `"\u0061"` count as different; the tiling check catches what
-    /// that lets through.
+    /// The first key that occurs twice in one object of `json`: the one `JSONValue.parse`
+    /// refuses (escapes are undone first, so `"a"` and `"\u0061"` are the same key); nil when
+    /// there is none or the text is not JSON.
     static func firstDuplicateKey(in json: Data) -> String? {
-        var objects: [Set<Data>?] = []   // one entry per open container; nil for arrays
-        var expectKey = false
-        var i = json.startIndex
-        while i < json.endIndex {
-            let c = json[i]
-            switch c {
-            case UInt8(ascii: "{"): objects.append([]); expectKey = true
-            case UInt8(ascii: "["): objects.append(nil); expectKey = false
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = objects.popLast(); expectKey = false
-            case UInt8(ascii: ","): expectKey = objects.last.map { $0 != nil } ?? false
-            case UInt8(ascii: "\""):
-                let start = json.index(after: i)
-                var j = start
-                while j < json.endIndex, json[j] != UInt8(ascii: "\"") {
-                    j = json.index(j, offsetBy: json[j] == UInt8(ascii: "\\") ? 2 : 1)
-                }
-                let end = min(j, json.endIndex)
-                // Inserted in place, so a header with many keys stays linear.
-                if expectKey, let top = objects.indices.last, objects[top] != nil {
-                    let key = json.subdata(in: start..<end)
-                    if !objects[top]!.insert(key).inserted { return String(decoding: key, as: UTF8.self) }
-                }
-                expectKey = false
-                i = end
-            default: break
-            }
-            i = json.index(after: i)
-        }
+        do { _ = try JSONValue.parse(json) } catch let e as JSONParseError {
+            if case .duplicateKey(let key) = e.kind { return key }
+        } catch {}
         return nil
     }
 
-    private static func jsonString(_ s: String) -> String {
-        let encoded = try! JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
-        // ["..."] -> "..."
-        return String(decoding: encoded.dropFirst().dropLast(), as: UTF8.self)
-    }
+    private static func jsonString(_ s: String) -> String { JSONValue.quoted(s) }
 }

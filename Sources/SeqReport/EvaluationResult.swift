@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 
 /// One evaluation folder as `seqcurate eval --out DIR` writes it: `roc.txt` (lines
 /// `tpr fpr`) and a results JSON (`best_threshold_accuracy`, `kfold_mean`, `auc`, `eer`, …,
@@ -28,8 +29,8 @@ public struct EvaluationResult: Sendable {
     public var problems: [String]
 
     /// The headline keys, in the order of the figures table.
-    public static let figureKeys = ["benchmark", "pairs", "positives", "negatives", "best_threshold_accuracy", "best_threshold",
-                                    "kfold_mean", "kfold_std", "auc", "eer"]
+    public static let figureKeys: [String] = ([.benchmark, .pairs, .positives, .negatives, .bestThresholdAccuracy, .bestThreshold,
+                                               .kfoldMean, .kfoldStd, .auc, .eer] as [EvaluationResults.CodingKeys]).map(\.stringValue)
 
     /// Reads an evaluation folder. Pair keys resolve against `imageRoots`, then the folder
     /// itself; absolute keys are used as they are.
@@ -55,7 +56,7 @@ public struct EvaluationResult: Sendable {
         let jsonFiles = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         var found = false
         for f in jsonFiles {
-            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(f).path), let json = LooseJSON.parse(data),
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(f).path), let json = JSONValue.parseForReport(data),
                   figureKeys.contains(where: { json[$0] != nil }) else { continue }
             found = true
             r.read(json, file: f, roots: imageRoots + [folder])
@@ -64,25 +65,29 @@ public struct EvaluationResult: Sendable {
         return r
     }
 
-    private mutating func read(_ json: LooseJSON, file: String, roots: [URL]) {
-        if benchmark == nil { benchmark = json["benchmark"]?.string }
+    private typealias Key = EvaluationResults.CodingKeys
+    private typealias PairKey = EvaluationResults.Pair.CodingKeys
+
+    private mutating func read(_ json: JSONValue, file: String, roots: [URL]) {
+        if benchmark == nil { benchmark = json[Key.benchmark.stringValue]?.string }
         let prefix = figures.isEmpty ? "" : "\(file): "
         for key in Self.figureKeys { if let v = json[key], v != .null { figures.append((prefix + key, v.display)) } }
-        for (key, value) in json["tar_at_far"]?.members ?? [] { figures.append((prefix + "tar_at_far \(key)", value.display)) }
-        for m in json.members where !Self.figureKeys.contains(m.key) {
+        let tar = Key.tarAtFAR.stringValue
+        for (key, value) in json[tar]?.sortedMembers ?? [] { figures.append((prefix + "\(tar) \(key)", value.display)) }
+        for m in json.sortedMembers where !Self.figureKeys.contains(m.key) {
             switch m.value {
-            case .number, .string, .bool: figures.append((prefix + m.key, m.value.display))
+            case .int, .double, .fixed, .string, .bool: figures.append((prefix + m.key, m.value.display))
             default: continue
             }
         }
-        worstFalseAccepts += Self.pairs(json["worst_false_accepts"], roots: roots)
-        worstFalseRejects += Self.pairs(json["worst_false_rejects"], roots: roots)
+        worstFalseAccepts += Self.pairs(json[Key.worstFalseAccepts.stringValue], roots: roots)
+        worstFalseRejects += Self.pairs(json[Key.worstFalseRejects.stringValue], roots: roots)
     }
 
-    private static func pairs(_ list: LooseJSON?, roots: [URL]) -> [Pair] {
+    private static func pairs(_ list: JSONValue?, roots: [URL]) -> [Pair] {
         (list?.array ?? []).compactMap { item in
-            guard let first = item["first"]?.string, let second = item["second"]?.string else { return nil }
-            return Pair(similarity: item["similarity"]?.number, first: first, second: second,
+            guard let first = item[PairKey.first.stringValue]?.string, let second = item[PairKey.second.stringValue]?.string else { return nil }
+            return Pair(similarity: item[PairKey.similarity.stringValue]?.number, first: first, second: second,
                         firstFile: resolve(first, roots: roots), secondFile: resolve(second, roots: roots))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 import SeqCatalog
 
 /// One row of the index's video table.
@@ -188,8 +189,8 @@ struct IndexPage {
         guard !ingestRuns.isEmpty else { return out + "<p class=\"muted\">None recorded.</p></section>\n" }
         let rows = ingestRuns.map { r -> [String] in
             let params: String
-            if let json = LooseJSON.parse(Data(r.parametersJSON.utf8)), !json.members.isEmpty {
-                params = json.members.map { "<code>\(HTML.escape($0.key))=\(HTML.escape($0.value.display))</code>" }.joined(separator: " ")
+            if let json = JSONValue.parseForReport(Data(r.parametersJSON.utf8)), !json.members.isEmpty {
+                params = json.sortedMembers.map { "<code>\(HTML.escape($0.key))=\(HTML.escape($0.value.display))</code>" }.joined(separator: " ")
             } else {
                 params = "<code>\(HTML.escape(r.parametersJSON))</code>"
             }

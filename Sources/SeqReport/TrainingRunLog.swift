@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 
 /// The metrics of one training run, read from `<run>/metrics.jsonl` (one JSON object per
 /// line, e.g. `{"iter":10,"lsro":2.3,"dsa":0.4,"lr":0.01,"images_per_s":55}`).
@@ -21,7 +22,8 @@ public struct TrainingRunLog: Sendable {
     /// Why nothing could be plotted, if so.
     public var problem: String?
 
-    static let xCandidates = ["iter", "iteration", "step", "epoch"]
+    /// seqcurate's own x key (`TrainingMetricsRecord`), then other tools' names.
+    static let xCandidates = [TrainingMetricsRecord.CodingKeys.iter.stringValue, "iteration", "step", "epoch"]
 
     /// Reads a run folder; never throws, problems are recorded in `problem`.
     public static func load(from folder: URL) -> TrainingRunLog {
@@ -32,7 +34,7 @@ public struct TrainingRunLog: Sendable {
             log.problem = "not a folder: \(folder.path)"
             return log
         }
-        let metrics = folder.appendingPathComponent("metrics.jsonl")
+        let metrics = folder.appendingPathComponent(TrainingMetricsRecord.fileName)
         if let data = FileManager.default.contents(atPath: metrics.path) {
             log.parseMetrics(data)
             if log.series.isEmpty { log.problem = "metrics.jsonl has no numeric values" }
@@ -49,8 +51,8 @@ public struct TrainingRunLog: Sendable {
             let trimmed = line.filter { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
             if trimmed.isEmpty { continue }
             lineCount += 1
-            guard let json = LooseJSON.parse(Data(line)), case .object = json else { badLines += 1; continue }
-            rows.append(json.members.compactMap { m in m.value.number.map { (m.key, $0) } })
+            guard let json = JSONValue.parseForReport(Data(line)), json.isObject else { badLines += 1; continue }
+            rows.append(json.sortedMembers.compactMap { m in m.value.number.map { (m.key, $0) } })
         }
         xKey = Self.xCandidates.first { key in rows.contains { $0.contains { $0.0 == key } } } ?? "line"
         for (i, row) in rows.enumerated() {
@@ -60,9 +62,10 @@ public struct TrainingRunLog: Sendable {
         }
     }
 
-    /// Names of loss terms that carry no `loss` in their name (seqcurate's trainer writes
-    /// `lsro` and `dsa`).
-    static let lossTerms: Set<String> = ["lsro", "dsa", "softmax", "center", "total", "margin", "arcface", "cosface"]
+    /// Names of loss terms that carry no `loss` in their name: seqcurate's trainer's
+    /// (`TrainingMetricsRecord.lossKeys`: `lsro`, `dsa`) and other tools'.
+    static let lossTerms: Set<String> = Set(TrainingMetricsRecord.lossKeys.map(\.stringValue))
+        .union(["softmax", "center", "total", "margin", "arcface", "cosface"])
 
     /// Loss terms (members whose name contains `loss`, and the known terms), by name.
     public var lossKeys: [String] {
@@ -71,7 +74,8 @@ public struct TrainingRunLog: Sendable {
 
     /// Learning-rate members (`lr`, `learning_rate`, `lr_…`).
     public var learningRateKeys: [String] {
-        series.keys.filter { $0 == "lr" || $0 == "learning_rate" || $0.hasPrefix("lr_") }.sorted()
+        let lr = TrainingMetricsRecord.CodingKeys.lr.stringValue
+        return series.keys.filter { $0 == lr || $0 == "learning_rate" || $0.hasPrefix("lr_") }.sorted()
     }
 
     /// Every other numeric member (throughput, accuracy, …).
@@ -85,8 +89,8 @@ public struct TrainingRunLog: Sendable {
         var out: [(file: String, key: String, value: String)] = []
         for f in files {
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(f).path), data.count < 1_000_000,
-                  let json = LooseJSON.parse(data) else { continue }
-            for m in json.members {
+                  let json = JSONValue.parseForReport(data) else { continue }
+            for m in json.sortedMembers {
                 switch m.value {
                 case .array, .object: continue
                 default: out.append((f, m.key, m.value.display))

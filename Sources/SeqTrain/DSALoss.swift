@@ -1,48 +1,49 @@
 import Foundation
 import SeqCore
 
-/// Hyper-parameters of the discriminative sequence agent (DSA) loss.
-public struct DSAConfig: Codable, Equatable, Sendable {
+/// The discriminative sequence agent (DSA) loss's configuration: the class counts, the
+/// hyper-parameters (`DSASettings`, read as `config.lambda` and so on) and how samples count.
+@dynamicMemberLookup
+public struct DSAConfig: Equatable, Sendable {
     /// Identity classes `F`; agents `0..<F`.
     public var faceIDCount: Int
     /// Sequences `S`; label `-k` maps to agent `F - 1 + k`. With `S = 0` sequence samples are skipped.
     public var sequenceIDCount: Int
-    /// Weight of the pull-to-own-agent term, in `[0, 1]`.
-    public var lambda: Float = 0.5
-    /// Fraction of agents left out each iteration, in `[0, 1]`. A `Double` because
-    /// `K_used = floor(N * (1 - dropout_ratio))` is defined in double precision.
-    public var dropoutRatio: Double = 0.99
-    /// Margin factor on the own-agent distance, `>= 1`.
-    public var alpha: Float = 2
-    /// Additive margin, `>= 0`.
-    public var beta: Float = 1
-    /// Rescale every agent row to norm `scale` before each iteration.
-    public var useNormalize: Bool = false
-    public var scale: Float = 1
-    /// While `iteration <= centerIter` the pull term is left out.
-    public var centerIter: Int = 0
-    /// While `iteration <= diffIter` the hinge terms are left out.
-    public var diffIter: Int = 0
+    public var settings: DSASettings
     /// Samples with this label are left out entirely.
     public var ignoreLabel: Int32? = nil
     /// Multiplies the feature gradient (not the agent update, which is center-loss style).
     public var lossWeight: Float = 1
 
-    public init(faceIDCount: Int, sequenceIDCount: Int, lambda: Float = 0.5, dropoutRatio: Double = 0.99,
-                alpha: Float = 2, beta: Float = 1, useNormalize: Bool = false, scale: Float = 1,
-                centerIter: Int = 0, diffIter: Int = 0, ignoreLabel: Int32? = nil, lossWeight: Float = 1) {
+    public init(faceIDCount: Int, sequenceIDCount: Int, settings: DSASettings, ignoreLabel: Int32? = nil,
+                lossWeight: Float = 1) {
         self.faceIDCount = faceIDCount
         self.sequenceIDCount = sequenceIDCount
-        self.lambda = lambda
-        self.dropoutRatio = dropoutRatio
-        self.alpha = alpha
-        self.beta = beta
-        self.useNormalize = useNormalize
-        self.scale = scale
-        self.centerIter = centerIter
-        self.diffIter = diffIter
+        self.settings = settings
         self.ignoreLabel = ignoreLabel
         self.lossWeight = lossWeight
+    }
+
+    /// The settings one by one; those not given keep `DSASettings`' defaults.
+    public init(faceIDCount: Int, sequenceIDCount: Int, lambda: Float? = nil, dropoutRatio: Double? = nil,
+                alpha: Float? = nil, beta: Float? = nil, useNormalize: Bool? = nil, scale: Float? = nil,
+                centerIter: Int? = nil, diffIter: Int? = nil, ignoreLabel: Int32? = nil, lossWeight: Float = 1) {
+        var s = DSASettings()
+        if let lambda { s.lambda = lambda }
+        if let dropoutRatio { s.dropoutRatio = dropoutRatio }
+        if let alpha { s.alpha = alpha }
+        if let beta { s.beta = beta }
+        if let useNormalize { s.useNormalize = useNormalize }
+        if let scale { s.scale = scale }
+        if let centerIter { s.centerIter = centerIter }
+        if let diffIter { s.diffIter = diffIter }
+        self.init(faceIDCount: faceIDCount, sequenceIDCount: sequenceIDCount, settings: s, ignoreLabel: ignoreLabel, lossWeight: lossWeight)
+    }
+
+    /// A hyper-parameter: `config.lambda`, `config.dropoutRatio`, …
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<DSASettings, T>) -> T {
+        get { settings[keyPath: keyPath] }
+        set { settings[keyPath: keyPath] = newValue }
     }
 
     /// `N = F + S`, the number of agent rows.
@@ -50,7 +51,7 @@ public struct DSAConfig: Codable, Equatable, Sendable {
 
     /// `K_used = floor(N * (1 - dropout_ratio))`, the agents sampled per iteration.
     public var sampledAgentCount: Int {
-        Int((Double(agentCount) * (1.0 - dropoutRatio)).rounded(.down))
+        Int((Double(agentCount) * (1.0 - settings.dropoutRatio)).rounded(.down))
     }
 
     /// Checks the ranges the method page gives.
@@ -63,12 +64,7 @@ public struct DSAConfig: Codable, Equatable, Sendable {
         guard (0...maxClasses).contains(sequenceIDCount) else {
             throw SeqError("DSA: seqid_num must be in 0…\(maxClasses), got \(sequenceIDCount)")
         }
-        guard (0...1).contains(lambda) else { throw SeqError("DSA: lambda must be in [0, 1], got \(lambda)") }
-        guard (0...1).contains(dropoutRatio) else { throw SeqError("DSA: dropout_ratio must be in [0, 1], got \(dropoutRatio)") }
-        guard alpha >= 1, alpha.isFinite else { throw SeqError("DSA: alpha must be >= 1 and finite, got \(alpha)") }
-        guard beta >= 0, beta.isFinite else { throw SeqError("DSA: beta must be >= 0 and finite, got \(beta)") }
-        guard !useNormalize || (scale > 0 && scale.isFinite) else { throw SeqError("DSA: scale must be positive, got \(scale)") }
-        guard centerIter >= 0, diffIter >= 0 else { throw SeqError("DSA: center_iter and diff_iter must be >= 0") }
+        try settings.validateRanges()
         guard lossWeight >= 0, lossWeight.isFinite else { throw SeqError("DSA: loss weight must be >= 0 and finite, got \(lossWeight)") }
     }
 }

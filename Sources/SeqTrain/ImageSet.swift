@@ -33,7 +33,7 @@ public struct ImageSet: Sendable {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
             throw SeqError(FileManager.default.fileExists(atPath: file.path) ? "cannot read list" : "no such list file", file: file.path)
         }
-        let base = root ?? ExportManifest(besides: file)?.root ?? file.deletingLastPathComponent()
+        let base = try root ?? ManifestBesideList(besides: file)?.root ?? file.deletingLastPathComponent()
         var keys: [String] = [], urls: [URL] = []
         for (i, raw) in TrainingList.lines(of: text).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)

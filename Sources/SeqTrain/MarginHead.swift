@@ -16,7 +16,7 @@ public enum MarginKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// Settings of the classifier head.
-public struct MarginConfig: Codable, Equatable, Sendable {
+public struct MarginConfig: ConfigSection, Equatable, Sendable {
     public var kind: MarginKind = .sphereface
     /// The margin: integer multiplier for sphereface (1…8), additive for cosface/arcface.
     public var m: Float = 4
@@ -44,6 +44,13 @@ public struct MarginConfig: Codable, Equatable, Sendable {
         self.lambdaMin = lambdaMin
     }
 
+    public init() { self.init(kind: .sphereface) }
+
+    /// The margin's default depends on the kind the file names.
+    public static func defaults(for given: JSONValue) -> MarginConfig {
+        MarginConfig(kind: given[CodingKeys.kind.stringValue]?.string.flatMap(MarginKind.init(rawValue:)) ?? .sphereface)
+    }
+
     public func validate() throws {
         guard scale > 0, scale.isFinite else { throw SeqError("head: scale must be positive and finite, got \(scale)") }
         switch kind {
@@ -63,21 +70,6 @@ public struct MarginConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, m, scale, gamma, power
         case lambdaBase = "lambda_base", lambdaMin = "lambda_min"
-    }
-
-    public init(from decoder: Decoder) throws {
-        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "head")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let kind = try c.decodeIfPresent(MarginKind.self, forKey: .kind) ?? .sphereface
-        let d = MarginConfig(kind: kind)
-        self = d
-        m = try c.float(.m, section: "head") ?? d.m
-        scale = try c.float(.scale, section: "head") ?? d.scale
-        lambdaBase = try c.float(.lambdaBase, section: "head") ?? d.lambdaBase
-        gamma = try c.float(.gamma, section: "head") ?? d.gamma
-        power = try c.float(.power, section: "head") ?? d.power
-        lambdaMin = try c.float(.lambdaMin, section: "head") ?? d.lambdaMin
-        try validate()
     }
 
     /// SphereFace's blending weight at a given (1-based) iteration.

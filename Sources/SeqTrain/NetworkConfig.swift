@@ -8,7 +8,7 @@ import SeqCore
 /// change `channels` (or scale them with `width`), `units` and `inputSize`; for example
 /// `{"channels": [16, 32, 48, 64], "units": [1, 1, 1, 1], "input_size": 64, "feature_dim": 128}`
 /// trains on two CPU cores in minutes.
-public struct NetworkConfig: Codable, Equatable, Sendable {
+public struct NetworkConfig: ConfigSection, Equatable, Sendable {
     /// Output channels of each stage's opening stride-2 convolution.
     public var channels: [Int] = [64, 128, 256, 512]
     /// Residual units per stage (same count as `channels`).
@@ -40,19 +40,6 @@ public struct NetworkConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case channels, units, width
         case inputSize = "input_size", inputChannels = "input_channels", featureDim = "feature_dim"
-    }
-
-    public init(from decoder: Decoder) throws {
-        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "network")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = NetworkConfig()
-        channels = try c.integers(.channels, section: "network") ?? d.channels
-        units = try c.integers(.units, section: "network") ?? d.units
-        width = try c.decodeIfPresent(Double.self, forKey: .width) ?? d.width
-        inputSize = try c.integer(.inputSize, section: "network") ?? d.inputSize
-        inputChannels = try c.integer(.inputChannels, section: "network") ?? d.inputChannels
-        featureDim = try c.integer(.featureDim, section: "network") ?? d.featureDim
-        try validate()
     }
 
     /// Stage widths after the `width` multiplier.

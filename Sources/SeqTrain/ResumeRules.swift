@@ -21,20 +21,17 @@ public struct TrainRunInfo: Sendable, Equatable {
         self.seqidNum = seqidNum
     }
 
-    /// The run's `run.json`; empty when the file is missing. Values of the wrong type, and
-    /// class counts that are not positive integers, read as missing.
+    /// What resume takes from the run's `run.json` (the `TrainingRunInfo` contract, read with
+    /// its own reader); empty when the file is missing. Class counts that are not positive read
+    /// as missing.
     public static func load(run: URL) throws -> TrainRunInfo {
-        let url = run.appendingPathComponent("run.json")
+        let url = run.appendingPathComponent(TrainingRunInfo.fileName)
         guard let data = FileManager.default.contents(atPath: url.path) else { return TrainRunInfo() }
-        guard let info = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw SeqError("not a JSON object", file: url.path)
-        }
-        func positiveInt(_ value: Any?) -> Int? {
-            (value as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }.flatMap { $0 > 0 ? $0 : nil }
-        }
-        return TrainRunInfo(identityList: info["identity_list"] as? String, sequenceList: info["sequence_list"] as? String,
-                            identityRoot: info["identity_root"] as? String, sequenceRoot: info["sequence_root"] as? String,
-                            faceidNum: positiveInt(info["faceid_num"]), seqidNum: positiveInt(info["seqid_num"]))
+        let info = try TrainingRunInfo.read(data, file: url.path)
+        func positive(_ n: Int) -> Int? { n > 0 ? n : nil }
+        return TrainRunInfo(identityList: info.identityList, sequenceList: info.sequenceList,
+                            identityRoot: info.identityRoot, sequenceRoot: info.sequenceRoot,
+                            faceidNum: positive(info.faceidNum), seqidNum: positive(info.seqidNum))
     }
 }
 

@@ -3,7 +3,7 @@ import SeqCore
 import SeqNN
 
 /// Solver settings (Caffe's names where Caffe has one).
-public struct SolverConfig: Codable, Equatable, Sendable {
+public struct SolverConfig: ConfigSection, Equatable, Sendable {
     public enum Policy: String, Codable, Sendable { case fixed, step, multistep }
     public var baseLR: Float = 0.01
     public var momentum: Float = 0.9
@@ -30,25 +30,6 @@ public struct SolverConfig: Codable, Equatable, Sendable {
         case baseLR = "base_lr", momentum, weightDecay = "weight_decay", lrPolicy = "lr_policy", gamma
         case stepSize = "stepsize", stepValues = "stepvalues", maxIter = "max_iter", snapshot
         case lsroWeight = "lsro_weight", dsaWeight = "dsa_weight", seed
-    }
-
-    public init(from decoder: Decoder) throws {
-        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "solver")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = SolverConfig()
-        baseLR = try c.float(.baseLR, section: "solver") ?? d.baseLR
-        momentum = try c.float(.momentum, section: "solver") ?? d.momentum
-        weightDecay = try c.float(.weightDecay, section: "solver") ?? d.weightDecay
-        lrPolicy = try c.decodeIfPresent(Policy.self, forKey: .lrPolicy) ?? d.lrPolicy
-        gamma = try c.float(.gamma, section: "solver") ?? d.gamma
-        stepSize = try c.integer(.stepSize, section: "solver") ?? d.stepSize
-        stepValues = try c.integers(.stepValues, section: "solver") ?? d.stepValues
-        maxIter = try c.integer(.maxIter, section: "solver") ?? d.maxIter
-        snapshot = try c.integer(.snapshot, section: "solver") ?? d.snapshot
-        lsroWeight = try c.float(.lsroWeight, section: "solver") ?? d.lsroWeight
-        dsaWeight = try c.float(.dsaWeight, section: "solver") ?? d.dsaWeight
-        seed = try c.unsignedInteger(.seed, section: "solver") ?? d.seed
-        try validate()
     }
 
     public func validate() throws {

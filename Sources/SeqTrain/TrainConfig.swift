@@ -1,15 +1,24 @@
 import Foundation
 import SeqCore
 
-/// DSA settings of a training run (the class counts come from the lists).
-public struct DSASettings: Codable, Equatable, Sendable {
+/// The DSA loss's hyper-parameters: the `dsa` section of a training config, and (with the class
+/// counts from the lists) `DSAConfig`. The one place they and their defaults are written.
+public struct DSASettings: ConfigSection, Equatable, Sendable {
+    /// Weight of the pull-to-own-agent term, in `[0, 1]`.
     public var lambda: Float = 0.5
+    /// Fraction of agents left out each iteration, in `[0, 1]`. A `Double` because
+    /// `K_used = floor(N * (1 - dropout_ratio))` is defined in double precision.
     public var dropoutRatio: Double = 0.99
+    /// Margin factor on the own-agent distance, `>= 1`.
     public var alpha: Float = 2
+    /// Additive margin, `>= 0`.
     public var beta: Float = 1
+    /// Rescale every agent row to norm `scale` before each iteration.
     public var useNormalize = false
     public var scale: Float = 1
+    /// While `iteration <= centerIter` the pull term is left out.
     public var centerIter = 0
+    /// While `iteration <= diffIter` the hinge terms are left out.
     public var diffIter = 0
 
     public init() {}
@@ -19,36 +28,30 @@ public struct DSASettings: Codable, Equatable, Sendable {
         case dropoutRatio = "dropout_ratio", useNormalize = "use_normalize", centerIter = "center_iter", diffIter = "diff_iter"
     }
 
-    public init(from decoder: Decoder) throws {
-        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "dsa")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = DSASettings()
-        lambda = try c.float(.lambda, section: "dsa") ?? d.lambda
-        dropoutRatio = try c.decodeIfPresent(Double.self, forKey: .dropoutRatio) ?? d.dropoutRatio
-        alpha = try c.float(.alpha, section: "dsa") ?? d.alpha
-        beta = try c.float(.beta, section: "dsa") ?? d.beta
-        useNormalize = try c.decodeIfPresent(Bool.self, forKey: .useNormalize) ?? d.useNormalize
-        scale = try c.float(.scale, section: "dsa") ?? d.scale
-        centerIter = try c.integer(.centerIter, section: "dsa") ?? d.centerIter
-        diffIter = try c.integer(.diffIter, section: "dsa") ?? d.diffIter
+    /// Checks the ranges the method page gives (`DSAConfig.validate` adds the class counts).
+    func validateRanges() throws {
+        guard (0...1).contains(lambda) else { throw SeqError("DSA: lambda must be in [0, 1], got \(lambda)") }
+        guard (0...1).contains(dropoutRatio) else { throw SeqError("DSA: dropout_ratio must be in [0, 1], got \(dropoutRatio)") }
+        guard alpha >= 1, alpha.isFinite else { throw SeqError("DSA: alpha must be >= 1 and finite, got \(alpha)") }
+        guard beta >= 0, beta.isFinite else { throw SeqError("DSA: beta must be >= 0 and finite, got \(beta)") }
+        guard !useNormalize || (scale > 0 && scale.isFinite) else { throw SeqError("DSA: scale must be positive, got \(scale)") }
+        guard centerIter >= 0, diffIter >= 0 else { throw SeqError("DSA: center_iter and diff_iter must be >= 0") }
     }
 
-    /// Checks the ranges that do not depend on the class counts (`DSAConfig.validate` checks the rest).
+    /// Checks the ranges that do not depend on the class counts.
     public func validate() throws {
-        try lossConfig(faceIDCount: 1, sequenceIDCount: 0, lossWeight: 1).validate()
+        try validateRanges()
         guard scale.isFinite else { throw SeqError("DSA: scale must be finite, got \(scale)") }
     }
 
     /// The loss configuration for `F` identities and `S` sequences.
     public func lossConfig(faceIDCount: Int, sequenceIDCount: Int, lossWeight: Float) -> DSAConfig {
-        DSAConfig(faceIDCount: faceIDCount, sequenceIDCount: sequenceIDCount, lambda: lambda, dropoutRatio: dropoutRatio,
-                  alpha: alpha, beta: beta, useNormalize: useNormalize, scale: scale, centerIter: centerIter,
-                  diffIter: diffIter, lossWeight: lossWeight)
+        DSAConfig(faceIDCount: faceIDCount, sequenceIDCount: sequenceIDCount, settings: self, lossWeight: lossWeight)
     }
 }
 
 /// How batches are made.
-public struct DataConfig: Codable, Equatable, Sendable {
+public struct DataConfig: ConfigSection, Equatable, Sendable {
     public var identityBatch = 32
     /// 0 trains identity-only (no DSA).
     public var sequenceBatch = 32
@@ -64,23 +67,15 @@ public struct DataConfig: Codable, Equatable, Sendable {
         case identityBatch = "identity_batch", sequenceBatch = "sequence_batch", imageSize = "image_size", mirror, threads
     }
 
-    public init(from decoder: Decoder) throws {
-        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "data")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = DataConfig()
-        identityBatch = try c.integer(.identityBatch, section: "data") ?? d.identityBatch
-        sequenceBatch = try c.integer(.sequenceBatch, section: "data") ?? d.sequenceBatch
-        imageSize = try c.integer(.imageSize, section: "data") ?? d.imageSize
-        mirror = try c.decodeIfPresent(Bool.self, forKey: .mirror) ?? d.mirror
-        threads = try c.integer(.threads, section: "data") ?? d.threads
-    }
+    /// The ranges are checked by `TrainConfig.validate`, which knows the input size.
+    public func validate() throws {}
 
     public func resolvedImageSize(inputSize: Int) -> Int { imageSize > 0 ? imageSize : inputSize * 9 / 8 }
 }
 
 /// Everything that defines a training run; saved as `config.json` in the run folder.
 /// Unknown keys at any level are rejected by name.
-public struct TrainConfig: Codable, Equatable, Sendable {
+public struct TrainConfig: ConfigSection, Equatable, Sendable {
     public var network = NetworkConfig()
     public var head = MarginConfig()
     public var dsa = DSASettings()
@@ -91,24 +86,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case network, head, dsa, solver, data }
 
-    public init(from decoder: Decoder) throws {
-        try rejectUnknownKeys(in: decoder, CodingKeys.self, section: "config")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        network = try c.decodeIfPresent(NetworkConfig.self, forKey: .network) ?? NetworkConfig()
-        head = try c.decodeIfPresent(MarginConfig.self, forKey: .head) ?? MarginConfig()
-        dsa = try c.decodeIfPresent(DSASettings.self, forKey: .dsa) ?? DSASettings()
-        solver = try c.decodeIfPresent(SolverConfig.self, forKey: .solver) ?? SolverConfig()
-        data = try c.decodeIfPresent(DataConfig.self, forKey: .data) ?? DataConfig()
-    }
-
     /// Reads and checks a config file.
     public static func load(from url: URL) throws -> TrainConfig {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw SeqError("cannot read config file", file: url.path)
         }
-        let config = try decodeConfig(TrainConfig.self, from: data, path: url.path)
-        do { try config.validate() } catch let e as SeqError { throw SeqError(e.reason, file: url.path) }
-        return config
+        return try decodeConfig(TrainConfig.self, from: data, path: url.path)
     }
 
     public func validate() throws {
@@ -147,14 +130,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Leaf values of a JSON object by dotted key, as compact JSON text.
     private static func flatten(_ data: Data) throws -> [String: String] {
         var out: [String: String] = [:]
-        func walk(_ value: Any, _ key: String) {
-            if let object = value as? [String: Any] {
-                for (k, v) in object { walk(v, key.isEmpty ? k : key + "." + k) }
-            } else if let text = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
-                out[key] = String(decoding: text, as: UTF8.self)
+        func walk(_ value: JSONValue, _ key: String) {
+            if case .object(let members) = value {
+                for (k, v) in members { walk(v, key.isEmpty ? k : key + "." + k) }
+            } else {
+                out[key] = value.serialized(.compact)
             }
         }
-        walk(try JSONSerialization.jsonObject(with: data), "")
+        walk(try JSONValue.parse(data), "")
         return out
     }
 

@@ -27,18 +27,8 @@ public final class Trainer {
         }
     }
 
-    /// One line of `metrics.jsonl`.
-    public struct Record: Codable, Equatable, Sendable {
-        /// Iterations completed (1 for the first).
-        public var iter: Int
-        public var lsro: Float
-        /// DSA loss; nil without sequence data.
-        public var dsa: Float?
-        public var lr: Float
-        public var imagesPerSecond: Double
-
-        enum CodingKeys: String, CodingKey { case iter, lsro, dsa, lr, imagesPerSecond = "images_per_s" }
-    }
+    /// One line of `metrics.jsonl` (the contract lives in SeqCore, where the report reads it too).
+    public typealias Record = TrainingMetricsRecord
 
     public let config: TrainConfig
     public let options: Options
@@ -98,7 +88,7 @@ public final class Trainer {
         try prepareRunFolder(identity: identity, sequence: useSequences ? sequence : nil)
     }
 
-    private var metricsURL: URL { options.runDir.appendingPathComponent("metrics.jsonl") }
+    private var metricsURL: URL { options.runDir.appendingPathComponent(TrainingMetricsRecord.fileName) }
 
     private func prepareRunFolder(identity: TrainingList, sequence: TrainingList?) throws {
         let run = options.runDir
@@ -125,10 +115,13 @@ public final class Trainer {
             let state = try restoreNewestGood(candidates)
             try AtomicFile.write(try config.jsonData(), to: configURL)
             // Keep metrics up to the checkpoint, so the file reads like one uninterrupted run.
+            // A line cut short by a crash is dropped; a whole line without a key is an error.
             if let text = try? String(contentsOf: metricsURL, encoding: .utf8) {
-                let kept = text.split(separator: "\n").filter { line in
-                    guard let r = try? JSONDecoder().decode(Record.self, from: Data(line.utf8)) else { return false }
-                    return r.iter <= state.iteration
+                var kept: [Substring] = []
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    guard (try? JSONValue.parse(String(line))) != nil else { continue }
+                    let r = try Record.read(line: Data(line.utf8), file: metricsURL.path, lineNumber: number + 1)
+                    if r.iter <= state.iteration { kept.append(line) }
                 }
                 try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: metricsURL)
             }
@@ -137,14 +130,11 @@ public final class Trainer {
                 throw SeqError("run folder already holds a run; use --resume to continue it or choose a new folder", file: run.path)
             }
             try AtomicFile.write(try config.jsonData(), to: configURL)
-            let info: [String: Any] = [
-                "identity_list": identity.file.path, "sequence_list": sequence?.file.path ?? NSNull(),
-                "identity_root": identity.root.path, "sequence_root": sequence?.root.path ?? NSNull(),
-                "faceid_num": faceIDCount, "seqid_num": sequenceIDCount,
-                "identity_images": identity.entries.count, "sequence_images": sequence?.entries.count ?? 0,
-            ]
-            try AtomicFile.write(try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys]),
-                                 to: run.appendingPathComponent("run.json"))
+            let info = TrainingRunInfo(
+                faceidNum: faceIDCount, identityImages: identity.entries.count, identityList: identity.file.path,
+                identityRoot: identity.root.path, seqidNum: sequenceIDCount, sequenceImages: sequence?.entries.count ?? 0,
+                sequenceList: sequence?.file.path, sequenceRoot: sequence?.root.path)
+            try AtomicFile.write(try info.serialized(), to: run.appendingPathComponent(TrainingRunInfo.fileName))
             try AtomicFile.write("", to: metricsURL)
         }
     }
@@ -256,8 +246,6 @@ public final class Trainer {
         let metrics = try FileHandle(forWritingTo: metricsURL)
         defer { try? metrics.close() }
         metrics.seekToEndOfFile()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var records: [Record] = []
         let started = Date()
         var images = 0
@@ -268,7 +256,7 @@ public final class Trainer {
             // Count the waiting for data as well: this is the rate a user sees.
             record.imagesPerSecond = Double(images) / max(Date().timeIntervalSince(started), 1e-9)
             records.append(record)
-            metrics.write(try encoder.encode(record) + Data("\n".utf8))
+            metrics.write(try record.line() + Data("\n".utf8))
             var note = String(format: "lsro %.4f", record.lsro)
             if let d = record.dsa { note += String(format: " dsa %.4f", d) }
             note += String(format: " lr %.3g %.1f img/s", record.lr, record.imagesPerSecond)

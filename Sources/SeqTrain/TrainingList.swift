@@ -34,7 +34,7 @@ public struct TrainingList: Sendable {
     public init(file: URL, kind: Kind, root: URL? = nil, classCount: Int? = nil, checkFiles: Bool = true) throws {
         self.kind = kind
         self.file = file
-        let manifest = ExportManifest(besides: file)
+        let manifest = try ManifestBesideList(besides: file)
         self.root = root ?? manifest?.root ?? file.deletingLastPathComponent()
         let countName = kind == .identity ? "faceid_num" : "seqid_num"
         // Where the class count came from, for messages.
@@ -156,26 +156,22 @@ public struct TrainingList: Sendable {
     }
 }
 
-/// The parts of `seqcurate export`'s manifest.json that training uses.
-struct ExportManifest {
+/// The parts of `seqcurate export`'s manifest.json that training uses (`ExportManifest.TrainingView`).
+struct ManifestBesideList {
     /// The manifest file itself.
     var url: URL
     var root: URL?
     var faceIDCount: Int?
     var sequenceCount: Int?
 
-    /// Reads `manifest.json` in the list's folder; nil when there is none or it is not an export manifest.
-    init?(besides list: URL) {
-        url = list.deletingLastPathComponent().appendingPathComponent("manifest.json")
-        guard let data = FileManager.default.contents(atPath: url.path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              json["format_version"] != nil else { return nil }
-        let filters = json["filters"] as? [String: Any]
-        if filters?["paths"] as? String == "relative", let r = filters?["root"] as? String {
-            root = URL(fileURLWithPath: r, isDirectory: true)
-        }
-        // Int(exactly:) rather than intValue: a huge or fractional number becomes nil, not a trap.
-        faceIDCount = (json["faceid_num"] as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }
-        sequenceCount = (json["seqid_num"] as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }
+    /// Reads `manifest.json` in the list's folder; nil when there is none. A manifest without
+    /// `format_version`, or with a value of the wrong kind, is an error naming the file and key.
+    init?(besides list: URL) throws {
+        url = list.deletingLastPathComponent().appendingPathComponent(ExportManifest.fileName)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        let view = try ExportManifest.TrainingView.read(data, file: url.path)
+        root = view.root.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        faceIDCount = view.faceidNum
+        sequenceCount = view.seqidNum
     }
 }

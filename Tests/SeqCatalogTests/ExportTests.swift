@@ -3,6 +3,7 @@ import XCTest
 import SeqCore
 @testable import SeqCatalog
 import SeqTestSupport
+import SeqCore
 
 final class ExportTests: XCTestCase {
     /// (path, label) lines of a Caffe list.
@@ -15,12 +16,12 @@ final class ExportTests: XCTestCase {
         }
     }
 
-    private func manifest(_ out: URL) throws -> J {
-        try JParser.parse(try Data(contentsOf: out.appendingPathComponent("manifest.json")))
+    private func manifest(_ out: URL) throws -> JSONValue {
+        try JSONValue.parse(try Data(contentsOf: out.appendingPathComponent("manifest.json")))
     }
 
     private func assertValidManifest(_ out: URL, file: StaticString = #filePath, line: UInt = #line) throws {
-        let schema = try JParser.parse(try Data(contentsOf: TestFiles.repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
+        let schema = try JSONValue.parse(try Data(contentsOf: TestFiles.repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
         let errors = MiniJSONSchema(root: schema).validate(try manifest(out), schema)
         XCTAssertEqual(errors, [], file: file, line: line)
     }
@@ -197,6 +198,40 @@ final class ExportTests: XCTestCase {
         options.identitiesOnly = true
         options.sequencesOnly = true
         XCTAssertThrowsError(try exporter.export(options))
+    }
+
+    /// The manifest is `ExportManifest` (SeqCore), which training reads: what the exporter wrote
+    /// decodes, encodes to the same bytes, and still matches the schema; a missing key is an error
+    /// naming the file and the key.
+    func testManifestContractRoundTripsAndRefusesMissingKeys() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("out"))
+        options.maxSequencesPerVideo = 2
+        options.valFraction = 0.25
+        let result = try TrainingListExporter(catalog: catalog).export(options)
+        let url = result.outDir.appendingPathComponent(ExportManifest.fileName)
+        let data = try Data(contentsOf: url)
+        let decoded = try ExportManifest.read(data, file: url.path)
+        XCTAssertEqual(decoded.faceidNum, result.faceidNum)
+        XCTAssertEqual(decoded.filters.maxSequencesPerVideo, 2)
+        XCTAssertEqual(decoded.labels.validation.count, result.validationIdentities)
+        XCTAssertEqual(try decoded.serialized(), data, "decode then encode gives the same bytes")
+        try assertValidManifest(result.outDir)
+        // Without the optional filter the key is written as null, as the schema wants.
+        var open = decoded
+        open.filters.maxSequencesPerVideo = nil
+        XCTAssertEqual(try JSONValue.parse(try open.serialized())["filters"]?["max_sequences_per_video"], .null)
+        XCTAssertEqual(try ExportManifest.read(try open.serialized(), file: "m.json"), open)
+
+        guard case .object(var members) = try JSONValue.parse(data),
+              let counts = members.firstIndex(where: { $0.0 == "counts" }), case .object(var inner) = members[counts].1 else {
+            return XCTFail("manifest is not an object with counts")
+        }
+        inner.removeAll { $0.0 == "videos" }
+        members[counts].1 = .object(inner)
+        XCTAssertThrowsError(try ExportManifest.read(Data(JSONValue.object(members).serialized(.condensed).utf8), file: url.path)) { e in
+            XCTAssertEqual("\(e)", "\(url.path): missing key \"counts.videos\"")
+        }
     }
 
     func testRelativePaths() {

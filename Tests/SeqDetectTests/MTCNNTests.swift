@@ -130,14 +130,15 @@ final class MTCNNTests: XCTestCase {
 /// Writes a minimal safetensors file for the bad-weights test (independent of SeqNN's writer).
 enum SafeTensorsTestWriter {
     static func write(_ tensors: [String: (shape: [Int], values: [Float])], to url: URL) throws {
-        var header: [String: Any] = [:]
+        var header: [(String, JSONValue)] = []
         var payload = Data()
         for (name, t) in tensors.sorted(by: { $0.key < $1.key }) {
             let start = payload.count
             for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
-            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [start, payload.count]]
+            header.append((name, .object([("dtype", .string("F32")), ("shape", .array(t.shape.map { .int($0) })),
+                                          ("data_offsets", .array([.int(start), .int(payload.count)]))])))
         }
-        let json = try JSONSerialization.data(withJSONObject: header)
+        let json = Data(JSONValue.object(header).serialized(.compact).utf8)
         var file = Data()
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(json)

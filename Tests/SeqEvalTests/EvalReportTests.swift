@@ -31,14 +31,14 @@ final class EvalReportTests: XCTestCase {
 
     func testJSONHasExactlyTheDocumentedKeys() throws {
         let text = EvalReport(scores: exampleScores()).summaryJSON.serialized(.pretty)
-        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        XCTAssertEqual(Set(object.keys), ["pairs", "best_threshold_accuracy", "best_threshold", "kfold_mean", "kfold_std",
-                                          "auc", "eer", "tar_at_far"])
-        XCTAssertEqual(object["pairs"] as? Int, 8)
-        XCTAssertEqual(object["best_threshold_accuracy"] as? Double, 0.75)
-        let tar = try XCTUnwrap(object["tar_at_far"] as? [String: Any])
-        XCTAssertEqual(Set(tar.keys), ["0.001", "0.01"])
-        XCTAssertEqual(tar["0.01"] as? Double, 0.5)
+        let object = try JSONValue.parse(text)
+        XCTAssertEqual(Set(object.members.map(\.key)), ["pairs", "best_threshold_accuracy", "best_threshold", "kfold_mean", "kfold_std",
+                                                        "auc", "eer", "tar_at_far"])
+        XCTAssertEqual(object["pairs"]?.int, 8)
+        XCTAssertEqual(object["best_threshold_accuracy"]?.number, 0.75)
+        let tar = try XCTUnwrap(object["tar_at_far"])
+        XCTAssertEqual(Set(tar.members.map(\.key)), ["0.001", "0.01"])
+        XCTAssertEqual(tar["0.01"]?.number, 0.5)
     }
 
     func testUndefinedFiguresAreNull() throws {
@@ -58,9 +58,11 @@ final class EvalReportTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("roc.txt"), encoding: .utf8), report.roc.text)
         let svg = try String(contentsOf: dir.appendingPathComponent("roc.svg"), encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<path d=\"M"))
-        let results = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("results.json"))) as? [String: Any])
-        XCTAssertEqual((results["worst_false_accepts"] as? [[String: Any]])?.first?["first"] as? String, "a1")
-        XCTAssertEqual(results["layout"] as? String, "lfw-seqface")
+        let results = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("results.json")))
+        XCTAssertEqual(results["worst_false_accepts"]?.array?.first?["first"]?.string, "a1")
+        XCTAssertEqual(results["layout"]?.string, "lfw-seqface")
+        // The file is the EvaluationResults contract the report reads.
+        XCTAssertEqual(try EvaluationResults.read(Data(contentsOf: dir.appendingPathComponent("results.json")), file: "results.json"), report.results)
         let lines = try String(contentsOf: dir.appendingPathComponent("scores.txt"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 8)
         XCTAssertEqual(lines[0], "0.90000000000000002 1 1 a0 b0")

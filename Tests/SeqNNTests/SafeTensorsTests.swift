@@ -33,10 +33,10 @@ final class SafeTensorsTests: XCTestCase {
         let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         XCTAssertEqual((8 + headerLength) % 8, 0)
         XCTAssertEqual(bytes.count, 8 + headerLength + 4 * (8 + 2 + 0 + 1))
-        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
-        let bias = header["conv1.bias"] as! [String: Any]
-        XCTAssertEqual(bias["dtype"] as? String, "F32")
-        XCTAssertEqual(bias["shape"] as? [Int], [2])
+        let header = try JSONValue.parse(bytes.subdata(in: 8..<(8 + headerLength)))
+        let bias = try XCTUnwrap(header["conv1.bias"])
+        XCTAssertEqual(bias["dtype"]?.string, "F32")
+        XCTAssertEqual(bias["shape"]?.array?.compactMap(\.int), [2])
     }
 
     /// Hand-made file with F16, F64 and I32 entries, as other writers produce.

@@ -3,15 +3,15 @@ import SeqCore
 @testable import SeqTrain
 
 final class DSALossTests: XCTestCase {
-    private func config(from json: [String: Any]) throws -> DSAConfig {
-        DSAConfig(faceIDCount: try XCTUnwrap(json["faceid_num"] as? Int),
-                  sequenceIDCount: try XCTUnwrap(json["seqid_num"] as? Int),
-                  lambda: Float(try XCTUnwrap(json["lambda"] as? Double)),
-                  dropoutRatio: try XCTUnwrap(json["dropout_ratio"] as? Double),
-                  alpha: Float(try XCTUnwrap(json["alpha"] as? Double)),
-                  beta: Float(try XCTUnwrap(json["beta"] as? Double)),
-                  useNormalize: try XCTUnwrap(json["use_normalize"] as? Bool),
-                  scale: Float(try XCTUnwrap(json["scale"] as? Double)))
+    private func config(from json: JSONValue) throws -> DSAConfig {
+        DSAConfig(faceIDCount: try XCTUnwrap(json["faceid_num"]?.int),
+                  sequenceIDCount: try XCTUnwrap(json["seqid_num"]?.int),
+                  lambda: Float(try XCTUnwrap(json["lambda"]?.number)),
+                  dropoutRatio: try XCTUnwrap(json["dropout_ratio"]?.number),
+                  alpha: Float(try XCTUnwrap(json["alpha"]?.number)),
+                  beta: Float(try XCTUnwrap(json["beta"]?.number)),
+                  useNormalize: try XCTUnwrap(json["use_normalize"]?.bool),
+                  scale: Float(try XCTUnwrap(json["scale"]?.number)))
     }
 
     func testReproducesSharedCases() throws {
@@ -26,7 +26,7 @@ final class DSALossTests: XCTestCase {
             let order = try TestData.ints(dir, "agent_order.npy").values.map(Int.init)
             let loss = try DSALoss(config: try config(from: json), featureDim: features.shape[1])
             let out = try loss.evaluate(features: features.values, labels: labels.values, centers: &centers, agentOrder: order)
-            assertClose(Double(out.loss), try XCTUnwrap(json["loss"] as? Double), "\(name) loss")
+            assertClose(Double(out.loss), try XCTUnwrap(json["loss"]?.number), "\(name) loss")
             assertClose(out.dfeatures, try TestData.floats(dir, "expected_dfeatures.npy").values, "\(name) dfeatures")
             assertClose(out.dcenters, try TestData.floats(dir, "expected_dcenters.npy").values, "\(name) dcenters")
             assertClose(centers, try TestData.floats(dir, "expected_centers_used.npy").values, "\(name) centers used")

@@ -69,9 +69,13 @@ final class ResumeRulesTests: XCTestCase {
     func testRunInfoReadsRunJSON() throws {
         let dir = try TestFiles.tempDirectory("runinfo", removedAfter: self)
         XCTAssertEqual(try TrainRunInfo.load(run: dir), TrainRunInfo())
-        try #"{"identity_list": "/a/id.txt", "sequence_list": null, "faceid_num": 4, "seqid_num": 0}"#
-            .write(to: dir.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(try TrainRunInfo.load(run: dir), TrainRunInfo(identityList: "/a/id.txt", faceidNum: 4))
+        let written = TrainingRunInfo(faceidNum: 4, identityImages: 40, identityList: "/a/id.txt", identityRoot: "/a",
+                                      seqidNum: 0, sequenceImages: 0, sequenceList: nil, sequenceRoot: nil)
+        try written.serialized().write(to: dir.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try TrainRunInfo.load(run: dir), TrainRunInfo(identityList: "/a/id.txt", identityRoot: "/a", faceidNum: 4))
+        // The contract's reader: a missing key is an error, not a silent fallback.
+        try #"{"identity_list": "/a/id.txt", "faceid_num": 4}"#.write(to: dir.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrainRunInfo.load(run: dir))
         try "[1]".write(to: dir.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try TrainRunInfo.load(run: dir))
     }

@@ -13,9 +13,8 @@ enum TestData {
     static func ints(_ dir: URL, _ name: String) throws -> NPYArray<Int32> {
         try NPYArray<Int32>.read(from: dir.appendingPathComponent(name))
     }
-    static func caseJSON(_ dir: URL) throws -> [String: Any] {
-        let data = try Data(contentsOf: dir.appendingPathComponent("case.json"))
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    static func caseJSON(_ dir: URL) throws -> JSONValue {
+        try JSONValue.parse(try Data(contentsOf: dir.appendingPathComponent("case.json")))
     }
     /// Names of the loss cases of one kind ("lsro" or "dsa"), sorted.
     static func lossCases(_ kind: String) throws -> [URL] {

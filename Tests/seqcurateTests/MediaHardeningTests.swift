@@ -1,5 +1,6 @@
 import CTurboJPEG
 import Foundation
+import SeqCore
 import SeqMedia
 import SeqTestSupport
 import XCTest
@@ -86,9 +87,9 @@ final class MediaHardeningTests: XCTestCase {
         let large = try run(["detect", "--json", "--max-side", "548", big.path] + weights())
         XCTAssertEqual(large.status, 0, large.err)
         func firstBox(_ line: String) throws -> [Double] {
-            let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            let faces = try XCTUnwrap(obj["faces"] as? [[String: Any]])
-            return try XCTUnwrap(faces.first?["box"] as? [Double])
+            let obj = try JSONValue.parse(line)
+            let faces = try XCTUnwrap(obj["faces"]?.array)
+            return try XCTUnwrap(faces.first?["box"]?.array?.compactMap(\.number))
         }
         let expected = try firstBox(small.out).map { $0 * 4 }
         for (got, want) in zip(try firstBox(large.out), expected) {
