@@ -32,15 +32,20 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var maxDroppedThumbnails = 40
     /// Re-ingest videos whose content is already in the catalog.
     public var force = false
-    /// Frames decoded and detected together; detection runs on `workers` threads across a batch.
+    /// Frames decoded before their faces are detected together (default 8; a batch holds at
+    /// least `workers` frames so that every worker has one).
     public var batchSize = 8
-    /// Detection threads (default: the number of cores).
+    /// How many frames are detected in parallel, one thread each (`--threads`; default: the
+    /// number of cores).
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     public var shots = ShotDetectorOptions()
     public var tracker = TrackerOptions()
     public var selection = SequenceSelectionOptions()
 
     public init() {}
+
+    /// The frames of a batch: `batchSize`, or `workers` when more.
+    public var framesPerBatch: Int { max(batchSize, workers, 1) }
 
     /// The crop side actually used.
     public var effectiveCropSize: Int { cropSize ?? FaceCropping.defaultSize(align) }

@@ -41,6 +41,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Near-duplicate threshold: mean absolute gray difference of 16x16 crops.") var duplicateThreshold = SequenceSelectionOptions().duplicateThreshold
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
     @Option(help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -66,6 +67,10 @@ struct IngestCommand: ParsableCommand {
             options.align = align
             options.cropSize = size
             options.force = force
+            if let threads {
+                guard threads >= 1 else { throw SeqError("--threads must be at least 1") }
+                options.workers = threads
+            }
 
             let videos = try VideoInputs.expand(inputs)
             RunInterruption.install()
@@ -89,7 +94,7 @@ struct IngestCommand: ParsableCommand {
 
     private func ingestAll(_ videos: [URL], db: Catalog, runID: Int64, options: IngestOptions, mtcnn: MTCNN,
                            cropper: @escaping FaceCropper) throws {
-        BLASRuntime.yieldThreads(toWorkers: ProcessInfo.processInfo.activeProcessorCount)
+        BLASRuntime.yieldThreads(toWorkers: options.workers)
         let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
         try ingestor.store.recover(catalog: db)
 
