@@ -322,15 +322,21 @@ final class SQLiteStatement {
     func rows<T>(_ row: (SQLiteRow) throws -> T) throws -> [T] {
         var out: [T] = []
         defer { sqlite3_reset(handle); stepped = false }
+        let columns = columns
         let current = SQLiteRow(self, columns: columns)
-        while try step() { out.append(try row(current)) }
+        while try step() {
+            columns.beginRow()
+            out.append(try row(current))
+        }
         return out
     }
 
     /// The first row, if any.
     func first<T>(_ row: (SQLiteRow) throws -> T) throws -> T? {
         defer { sqlite3_reset(handle); stepped = false }
-        return try step() ? try row(SQLiteRow(self, columns: columns)) : nil
+        guard try step() else { return nil }
+        columns.beginRow()
+        return try row(SQLiteRow(self, columns: columns))
     }
 }
 

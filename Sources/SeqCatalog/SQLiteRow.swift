@@ -1,40 +1,46 @@
 import CSQLite
 import SeqCore
 
-/// The result columns of a prepared statement by name, resolved once per statement (the
-/// statement cache keeps it with the statement, so a query run many times resolves once).
-struct SQLiteColumns {
+/// The result columns of a prepared statement by name, resolved once per statement: the
+/// statement cache keeps this with the statement, and a row mapping reads its columns in the
+/// same order on every row, so after the first row each read is one comparison of the name
+/// with the one read at that place before (`plan`), not a lookup.
+final class SQLiteColumns {
     let names: [String]
+    /// Index of each name; -1 for a name that two result columns share (`SELECT a.id, b.id`):
+    /// reading it is refused, since either column could be meant (alias one: `b.id AS b_id`).
     private let indices: [String: Int32]
-    /// Names that two result columns share (`SELECT a.id, b.id`): reading them is refused,
-    /// since either column could be meant; alias one of them (`b.id AS b_id`).
-    private let ambiguous: Set<String>
+    /// The n-th read of a row: which name it asked for and the index that name has.
+    private var plan: [(name: String, index: Int32)] = []
+    private var cursor = 0
 
     init(_ handle: OpaquePointer?) {
         let count = Int(sqlite3_column_count(handle))
         var names: [String] = []
         var indices: [String: Int32] = [:]
-        var ambiguous: Set<String> = []
         for i in 0..<count {
             let name = sqlite3_column_name(handle, Int32(i)).map { String(cString: $0) } ?? ""
             names.append(name)
-            if indices.updateValue(Int32(i), forKey: name) != nil { ambiguous.insert(name) }
+            indices[name] = indices[name] == nil ? Int32(i) : -1
         }
         self.names = names
         self.indices = indices
-        self.ambiguous = ambiguous
     }
+
+    /// Called before a row is handed out: its reads start from the first again.
+    func beginRow() { cursor = 0 }
 
     /// The index of `name`, or nil when no column (or more than one) has that name.
     func index(of name: String) -> Int32? {
-        guard let i = indices[name], !ambiguous.contains(name) else { return nil }
+        defer { cursor += 1 }
+        if cursor < plan.count, plan[cursor].name == name { return plan[cursor].index }
+        guard let i = indices[name], i >= 0 else { return nil }
+        if cursor < plan.count { plan[cursor] = (name, i) } else if cursor == plan.count { plan.append((name, i)) }
         return i
     }
 
-    /// The error for reading `name` when `index(of:)` has none. In plain words like every
-    /// catalog error (no SQL): the columns the query did return tell a developer which one it is.
     func missing(_ name: String, path: String) -> SeqError {
-        let why = ambiguous.contains(name) ? "is more than one column of" : "is not a column of"
+        let why = indices[name] == -1 ? "is more than one column of" : "is not a column of"
         return SeqError("cannot read the catalog: \(name) \(why) the rows read (\(names.joined(separator: ", ")))", file: path)
     }
 }
