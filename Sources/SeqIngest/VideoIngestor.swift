@@ -202,7 +202,7 @@ public final class VideoIngestor {
     private func measure(_ frames: [VideoFrame]) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
         let detected = frames.indices.filter { frames[$0].index % options.detectEvery == 0 }
-        let workers = min(max(options.workers, 1), detected.count)
+        let workers = min(max(options.workers, 1), IngestOptions.maxWorkers, detected.count)
         guard workers > 0 else { return out }
         out.withUnsafeMutableBufferPointer { results in
             let buffer = results

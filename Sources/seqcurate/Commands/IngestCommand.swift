@@ -68,7 +68,9 @@ struct IngestCommand: ParsableCommand {
             options.cropSize = size
             options.force = force
             if let threads {
-                guard threads >= 1 else { throw SeqError("--threads must be at least 1") }
+                guard (1...IngestOptions.maxWorkers).contains(threads) else {
+                    throw SeqError("--threads must be in 1…\(IngestOptions.maxWorkers), got \(threads)")
+                }
                 options.workers = threads
             }
 
