@@ -18,15 +18,16 @@ public struct ExclusionSummary: Sendable, Equatable {
 extension Catalog {
     static let exclusionColumns = "id, kind, identity_id, video_id, face_id, identity_image_id, reason, protocol, source, created_at"
 
-    static func exclusion(_ s: SQLiteStatement) -> ExclusionRecord {
+    static func exclusion(_ r: SQLiteRow) throws -> ExclusionRecord {
         let target: ExclusionTarget
-        switch s.text(1) {
-        case "identity": target = .identity(s.int64(2))
-        case "video": target = .video(s.int64(3))
-        case "face": target = .face(s.int64(4))
-        default: target = .identityImage(s.int64(5))
+        switch try r["kind"] as String {
+        case "identity": target = .identity(try r["identity_id"])
+        case "video": target = .video(try r["video_id"])
+        case "face": target = .face(try r["face_id"])
+        default: target = .identityImage(try r["identity_image_id"])
         }
-        return ExclusionRecord(id: s.int64(0), target: target, reason: s.text(6), protocolName: s.text(7), source: s.text(8), createdAt: s.text(9))
+        return try ExclusionRecord(id: r["id"], target: target, reason: r["reason"], protocolName: r["protocol"], source: r["source"],
+                                   createdAt: r["created_at"])
     }
 
     /// Adds exclusion rows in one transaction. A row equal to an existing one (same target,
@@ -99,7 +100,7 @@ extension Catalog {
     /// Faces and identity images that have a crop (or aligned image) but no perceptual hash yet.
     public func itemsMissingCropHash() throws -> (faces: [(id: Int64, path: URL)], identityImages: [(id: Int64, path: URL)]) {
         let faces = try query("SELECT id, crop_path FROM faces WHERE crop_path IS NOT NULL AND crop_hash IS NULL ORDER BY id") {
-            (id: $0.int64(0), path: resolve($0.text(1)))
+            (id: try $0["id"] as Int64, path: resolve(try $0["crop_path"] as String))
         }
         let images = try identityImages().filter { $0.status == .ok && $0.cropHash == nil }.map {
             (id: $0.id!, path: trainingFile(of: $0))
@@ -113,8 +114,8 @@ extension Catalog {
     /// - Parameter names: a label per hash (e.g. the test image's file name) for the reason.
     public func excludeNearDuplicates(hashes: [UInt64], names: [String], maxDistance: Int, source: String) throws -> ExclusionSummary {
         precondition(hashes.count == names.count)
-        let faces = try query("SELECT id, crop_hash FROM faces WHERE crop_hash IS NOT NULL ORDER BY id") { ($0.int64(0), UInt64(bitPattern: $0.int64(1))) }
-        let images = try query("SELECT id, crop_hash FROM identity_images WHERE crop_hash IS NOT NULL ORDER BY id") { ($0.int64(0), UInt64(bitPattern: $0.int64(1))) }
+        let faces = try query("SELECT id, crop_hash FROM faces WHERE crop_hash IS NOT NULL ORDER BY id") { (try $0["id"] as Int64, try $0["crop_hash"] as UInt64) }
+        let images = try query("SELECT id, crop_hash FROM identity_images WHERE crop_hash IS NOT NULL ORDER BY id") { (try $0["id"] as Int64, try $0["crop_hash"] as UInt64) }
         let now = CatalogTime.now()
         var rows: [ExclusionRecord] = []
         var summary = ExclusionSummary()

@@ -17,8 +17,9 @@ extension Catalog {
             SELECT id, out_dir, options_json, created_at, faceid_num, seqid_num, identity_images, sequence_faces, manifest_sha256
             FROM exports ORDER BY id
             """) {
-            ExportRecord(id: $0.int64(0), outDir: $0.text(1), optionsJSON: $0.text(2), createdAt: $0.text(3), faceidNum: $0.int(4),
-                         seqidNum: $0.int(5), identityImages: $0.int(6), sequenceFaces: $0.int(7), manifestSHA256: $0.text(8))
+            try ExportRecord(id: $0["id"], outDir: $0["out_dir"], optionsJSON: $0["options_json"], createdAt: $0["created_at"],
+                             faceidNum: $0["faceid_num"], seqidNum: $0["seqid_num"], identityImages: $0["identity_images"],
+                             sequenceFaces: $0["sequence_faces"], manifestSHA256: $0["manifest_sha256"])
         }
     }
 }

@@ -4,9 +4,9 @@ import SeqCore
 extension Catalog {
     static let identityColumns = "id, dataset, name, normalized_name"
 
-    static func identity(_ s: SQLiteStatement) -> IdentityRecord {
-        var r = IdentityRecord(id: s.int64(0), dataset: s.text(1), name: s.text(2))
-        r.normalizedName = s.text(3)
+    static func identity(_ row: SQLiteRow) throws -> IdentityRecord {
+        var r = try IdentityRecord(id: row["id"], dataset: row["dataset"], name: row["name"])
+        r.normalizedName = try row["normalized_name"]
         return r
     }
 
@@ -15,7 +15,7 @@ extension Catalog {
         try transaction {
             try run("INSERT INTO identities (dataset, name, normalized_name) VALUES (?, ?, ?) ON CONFLICT (dataset, name) DO NOTHING",
                     [.text(dataset), .text(name), .text(NameMatching.normalize(name))])
-            guard let id = try queryFirst("SELECT id FROM identities WHERE dataset = ? AND name = ?", [.text(dataset), .text(name)], { $0.int64(0) }) else {
+            guard let id = try queryFirst("SELECT id FROM identities WHERE dataset = ? AND name = ?", [.text(dataset), .text(name)], { try $0["id"] as Int64 }) else {
                 throw SeqError("identity \(name) missing right after its insert", file: url.path)
             }
             return id
@@ -34,10 +34,10 @@ extension Catalog {
 
     static let identityImageColumns = "id, identity_id, source_path, crop_path, aligned, status, reason, score, crop_hash, ingest_run_id"
 
-    static func identityImage(_ s: SQLiteStatement) -> IdentityImageRecord {
-        IdentityImageRecord(id: s.int64(0), identityID: s.int64(1), sourcePath: s.text(2), cropPath: s.optionalText(3), aligned: s.bool(4),
-                            status: IdentityImageRecord.Status(rawValue: s.text(5)) ?? .failed, reason: s.optionalText(6),
-                            score: s.optionalFloat(7), cropHash: s.optionalUInt64(8), ingestRunID: s.optionalInt64(9))
+    static func identityImage(_ r: SQLiteRow) throws -> IdentityImageRecord {
+        try IdentityImageRecord(id: r["id"], identityID: r["identity_id"], sourcePath: r["source_path"], cropPath: r["crop_path"],
+                                aligned: r["aligned"], status: IdentityImageRecord.Status(rawValue: r["status"]) ?? .failed,
+                                reason: r["reason"], score: r["score"], cropHash: r["crop_hash"], ingestRunID: r["ingest_run_id"])
     }
 
     /// Inserts a batch of identity images with one prepared statement in one transaction.
@@ -77,7 +77,7 @@ extension Catalog {
     /// Every imported source path with the dataset it was imported under.
     public func importedImageDatasets() throws -> [String: String] {
         let rows = try query("SELECT m.source_path, i.dataset FROM identity_images m JOIN identities i ON i.id = m.identity_id", []) {
-            ($0.text(0), $0.text(1))
+            (try $0["source_path"] as String, try $0["dataset"] as String)
         }
         return Dictionary(rows, uniquingKeysWith: { a, _ in a })
     }
@@ -93,9 +93,9 @@ extension Catalog {
         if let dataset {
             rows = try query("""
                 SELECT m.source_path FROM identity_images m JOIN identities i ON i.id = m.identity_id WHERE i.dataset = ?
-                """, [.text(dataset)]) { $0.text(0) }
+                """, [.text(dataset)]) { try $0["source_path"] }
         } else {
-            rows = try query("SELECT source_path FROM identity_images", []) { $0.text(0) }
+            rows = try query("SELECT source_path FROM identity_images", []) { try $0["source_path"] }
         }
         return Set(rows)
     }

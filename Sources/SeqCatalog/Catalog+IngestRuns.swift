@@ -13,12 +13,13 @@ extension Catalog {
     static let ingestRunColumnsV1 = "id, command, detector, weights_sha256, parameters_json, seqcurate_version, started_at, ended_at, status"
     static let ingestRunColumns = ingestRunColumnsV1 + ", pid, host"
 
-    static func ingestRun(_ s: SQLiteStatement) -> IngestRunRecord {
-        IngestRunRecord(id: s.int64(0), command: s.text(1), detector: s.text(2), weightsSHA256: s.optionalText(3),
-                        parametersJSON: s.text(4), seqcurateVersion: s.text(5), startedAt: s.text(6), endedAt: s.optionalText(7),
-                        status: IngestRunRecord.Status(rawValue: s.text(8)) ?? .failed,
-                        pid: s.columnCount > 9 ? s.optionalInt(9).map(Int32.init) : nil,
-                        host: s.columnCount > 10 ? s.optionalText(10) : nil)
+    /// `pid` and `host` are read when the query has them (`ingestRunColumns`, not `…V1`).
+    static func ingestRun(_ r: SQLiteRow) throws -> IngestRunRecord {
+        try IngestRunRecord(id: r["id"], command: r["command"], detector: r["detector"], weightsSHA256: r["weights_sha256"],
+                            parametersJSON: r["parameters_json"], seqcurateVersion: r["seqcurate_version"], startedAt: r["started_at"],
+                            endedAt: r["ended_at"], status: IngestRunRecord.Status(rawValue: r["status"]) ?? .failed,
+                            pid: r.has("pid") ? (r["pid"] as Int?).map(Int32.init) : nil,
+                            host: r.has("host") ? r["host"] : nil)
     }
 
     /// This machine's name, recorded with each run: a pid means something only on its host.
@@ -50,7 +51,7 @@ extension Catalog {
         try transaction {
             let host = Self.hostName
             let running = try query("SELECT id, pid FROM ingest_runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
-                                    [.text(host)]) { ($0.int64(0), Int32(truncatingIfNeeded: $0.int64(1))) }
+                                    [.text(host)]) { (try $0["id"] as Int64, Int32(truncatingIfNeeded: try $0["pid"] as Int64)) }
             let gone = running.filter { !Self.processExists($0.1) }.map(\.0)
             for id in gone {
                 try run("UPDATE ingest_runs SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'",

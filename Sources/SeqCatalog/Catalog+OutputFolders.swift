@@ -34,12 +34,12 @@ extension Catalog {
             let prefix = o == "/" ? "/" : o + "/"
             // "/" + 1 is "0": every path starting with prefix sorts in [prefix, prefix-with-0).
             let end = String(prefix.dropLast()) + "0"
-            if let path = try queryFirst("SELECT source_path FROM identity_images WHERE source_path >= ? AND source_path < ? LIMIT 1",
-                                         [.text(prefix), .text(end)], { $0.text(0) }) {
+            if let path: String = try queryFirst("SELECT source_path FROM identity_images WHERE source_path >= ? AND source_path < ? LIMIT 1",
+                                                 [.text(prefix), .text(end)], { try $0["source_path"] }) {
                 return "this folder holds identity images of the catalog (e.g. \(path))"
             }
-            if let path = try queryFirst("SELECT path FROM videos WHERE path >= ? AND path < ? LIMIT 1",
-                                         [.text(prefix), .text(end)], { $0.text(0) }) {
+            if let path: String = try queryFirst("SELECT path FROM videos WHERE path >= ? AND path < ? LIMIT 1",
+                                                 [.text(prefix), .text(end)], { try $0["path"] }) {
                 return "this folder holds videos of the catalog (e.g. \(path))"
             }
         }

@@ -6,10 +6,11 @@ extension Catalog {
         mean_score, min_score, max_center_step
         """
 
-    static func track(_ s: SQLiteStatement) -> TrackRecord {
-        TrackRecord(id: s.int64(0), videoID: s.int64(1), shotID: s.optionalInt64(2), index: s.int(3), firstFrame: s.int(4),
-                    lastFrame: s.int(5), faceCount: s.int(6), meanBoxWidth: s.float(7), meanBoxHeight: s.float(8),
-                    meanScore: s.float(9), minScore: s.float(10), maxCenterStep: s.float(11))
+    static func track(_ r: SQLiteRow) throws -> TrackRecord {
+        try TrackRecord(id: r["id"], videoID: r["video_id"], shotID: r["shot_id"], index: r["track_index"], firstFrame: r["first_frame"],
+                        lastFrame: r["last_frame"], faceCount: r["face_count"], meanBoxWidth: r["mean_box_width"],
+                        meanBoxHeight: r["mean_box_height"], meanScore: r["mean_score"], minScore: r["min_score"],
+                        maxCenterStep: r["max_center_step"])
     }
 
     /// Inserts a track; returns its id.
@@ -38,12 +39,16 @@ extension Catalog {
         sharpness, yaw, roll, crop_path, crop_hash, reason
         """
 
-    static func face(_ s: SQLiteStatement) -> FaceRecord {
-        FaceRecord(id: s.int64(0), trackID: s.int64(1), videoID: s.int64(2), frameIndex: s.int(3), time: s.double(4),
-                   x1: s.float(5), y1: s.float(6), x2: s.float(7), y2: s.float(8),
-                   landmarks: (9..<19).map { s.float(Int32($0)) }, score: s.float(19), interpolated: s.bool(20),
-                   eyeDistance: s.float(21), sharpness: s.optionalFloat(22), yaw: s.optionalFloat(23), roll: s.optionalFloat(24),
-                   cropPath: s.optionalText(25), cropHash: s.optionalUInt64(26), reason: FaceReason(rawValue: s.text(27)))
+    /// The landmark columns in `FaceRecord.landmarks` order (x, y of each point).
+    static let landmarkColumns = ["left_eye_x", "left_eye_y", "right_eye_x", "right_eye_y", "nose_x", "nose_y",
+                                  "mouth_left_x", "mouth_left_y", "mouth_right_x", "mouth_right_y"]
+
+    static func face(_ r: SQLiteRow) throws -> FaceRecord {
+        try FaceRecord(id: r["id"], trackID: r["track_id"], videoID: r["video_id"], frameIndex: r["frame_index"], time: r["time"],
+                       x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"],
+                       landmarks: landmarkColumns.map { try r[$0] }, score: r["score"], interpolated: r["interpolated"],
+                       eyeDistance: r["eye_distance"], sharpness: r["sharpness"], yaw: r["yaw"], roll: r["roll"],
+                       cropPath: r["crop_path"], cropHash: r["crop_hash"], reason: FaceReason(rawValue: r["reason"]))
     }
 
     /// Inserts faces with one prepared statement in one transaction (or the caller's);
@@ -106,8 +111,9 @@ extension Catalog {
 
     static let sequenceColumns = "id, track_id, video_id, face_count, first_frame, last_frame"
 
-    static func sequence(_ s: SQLiteStatement) -> SequenceRecord {
-        SequenceRecord(id: s.int64(0), trackID: s.int64(1), videoID: s.int64(2), faceCount: s.int(3), firstFrame: s.int(4), lastFrame: s.int(5))
+    static func sequence(_ r: SQLiteRow) throws -> SequenceRecord {
+        try SequenceRecord(id: r["id"], trackID: r["track_id"], videoID: r["video_id"], faceCount: r["face_count"],
+                           firstFrame: r["first_frame"], lastFrame: r["last_frame"])
     }
 
     /// Inserts the sequence of a track; returns its id.

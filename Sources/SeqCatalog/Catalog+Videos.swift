@@ -3,11 +3,11 @@ import Foundation
 extension Catalog {
     static let videoColumns = "id, path, content_hash, duration, fps, width, height, frame_count, status, failure_reason, ingest_run_id, ingested_at"
 
-    static func video(_ s: SQLiteStatement) -> VideoRecord {
-        VideoRecord(id: s.int64(0), path: s.text(1), contentHash: s.text(2), duration: s.optionalDouble(3), fps: s.optionalDouble(4),
-                    width: s.optionalInt(5), height: s.optionalInt(6), frameCount: s.optionalInt(7),
-                    status: VideoRecord.Status(rawValue: s.text(8)) ?? .failed, failureReason: s.optionalText(9),
-                    ingestRunID: s.optionalInt64(10), ingestedAt: s.text(11))
+    static func video(_ r: SQLiteRow) throws -> VideoRecord {
+        try VideoRecord(id: r["id"], path: r["path"], contentHash: r["content_hash"], duration: r["duration"], fps: r["fps"],
+                        width: r["width"], height: r["height"], frameCount: r["frame_count"],
+                        status: VideoRecord.Status(rawValue: r["status"]) ?? .failed, failureReason: r["failure_reason"],
+                        ingestRunID: r["ingest_run_id"], ingestedAt: r["ingested_at"])
     }
 
     /// Inserts a video (ok or failed); returns its id. Fails if its content hash is already in
@@ -51,7 +51,7 @@ extension Catalog {
     /// Crop paths (relative to the catalog folder) of a video's faces, so that `--force` and
     /// crash recovery can remove the files with the rows.
     public func cropPaths(videoID: Int64) throws -> [String] {
-        try query("SELECT crop_path FROM faces WHERE video_id = ? AND crop_path IS NOT NULL ORDER BY id", [.integer(videoID)]) { $0.text(0) }
+        try query("SELECT crop_path FROM faces WHERE video_id = ? AND crop_path IS NOT NULL ORDER BY id", [.integer(videoID)]) { try $0["crop_path"] }
     }
 
     /// Deletes a video with its shots, tracks, faces, sequences and the exclusions that point
@@ -63,7 +63,7 @@ extension Catalog {
     /// `exclude --images` after `--force`.
     public func deleteVideo(id: Int64) throws {
         try transaction {
-            if let hash = try queryFirst("SELECT content_hash FROM videos WHERE id = ?", [.integer(id)], { $0.text(0) }) {
+            if let hash: String = try queryFirst("SELECT content_hash FROM videos WHERE id = ?", [.integer(id)], { try $0["content_hash"] }) {
                 let own = try query("SELECT \(Self.exclusionColumns) FROM exclusions WHERE video_id = ? ORDER BY id", [.integer(id)], Self.exclusion)
                 if !own.isEmpty { carriedVideoExclusions[hash, default: []] += own }
             }
@@ -89,7 +89,8 @@ extension Catalog {
     /// A video's shots in order.
     public func shots(videoID: Int64) throws -> [ShotRecord] {
         try query("SELECT \(Self.shotColumns) FROM shots WHERE video_id = ? ORDER BY shot_index", [.integer(videoID)]) {
-            ShotRecord(id: $0.int64(0), videoID: $0.int64(1), index: $0.int(2), firstFrame: $0.int(3), lastFrame: $0.int(4))
+            try ShotRecord(id: $0["id"], videoID: $0["video_id"], index: $0["shot_index"], firstFrame: $0["first_frame"],
+                           lastFrame: $0["last_frame"])
         }
     }
 }

@@ -142,7 +142,7 @@ public final class Catalog: @unchecked Sendable {
 
     private func configure() throws {
         // journal_mode returns a row; it also needs the write lock the first time.
-        let mode = try db.statement("PRAGMA journal_mode = WAL").first { $0.text(0) }
+        let mode: String? = try db.statement("PRAGMA journal_mode = WAL").first { try $0["journal_mode"] }
         guard mode?.lowercased() == "wal" else {
             throw SeqError("the catalog cannot use write-ahead logging (journal mode \(mode ?? "?")); is it on a network file system?", file: url.path)
         }
@@ -166,7 +166,7 @@ public final class Catalog: @unchecked Sendable {
 
     /// The schema version stored in the file (`PRAGMA user_version`).
     public func schemaVersion() throws -> Int {
-        try withLock { try db.statement("PRAGMA user_version").first { $0.int(0) } ?? 0 }
+        try withLock { try db.statement("PRAGMA user_version").first { try $0["user_version"] } ?? 0 }
     }
 
     private func migrate() throws {
@@ -187,7 +187,7 @@ public final class Catalog: @unchecked Sendable {
                 throw SeqError("the catalog has schema version \(version), newer than this seqcurate understands (\(Self.currentSchemaVersion)); update seqcurate", file: url.path)
             }
             if version == 0 {
-                let tables = try db.statement("SELECT count(*) FROM sqlite_master WHERE type = 'table'").first { $0.int(0) } ?? 0
+                let tables: Int = try db.statement("SELECT count(*) AS tables FROM sqlite_master WHERE type = 'table'").first { try $0["tables"] } ?? 0
                 if tables > 0 {
                     throw SeqError("not a seqcurate catalog (the file has tables but no schema version)", file: url.path)
                 }
@@ -200,7 +200,7 @@ public final class Catalog: @unchecked Sendable {
                 }
                 try db.execute("PRAGMA user_version = \(migration.version)")
             }
-            if try db.statement("PRAGMA foreign_key_check").first({ $0.text(0) }) != nil {
+            if try db.statement("PRAGMA foreign_key_check").first({ _ in true }) != nil {
                 throw SeqError("migration left references that point nowhere; the catalog was not changed", file: url.path)
             }
         }
@@ -271,7 +271,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Runs a query and maps every row.
-    func query<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteStatement) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteRow) throws -> T) throws -> [T] {
         try withLock {
             let stmt = try db.statement(sql)
             stmt.bindAll(values)
@@ -280,7 +280,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Runs a query and maps its first row.
-    func queryFirst<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteStatement) throws -> T) throws -> T? {
+    func queryFirst<T>(_ sql: String, _ values: [SQLiteValue] = [], _ row: (SQLiteRow) throws -> T) throws -> T? {
         try withLock {
             let stmt = try db.statement(sql)
             stmt.bindAll(values)
@@ -288,9 +288,10 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
-    /// A single integer result (count(*), …); 0 when there is no row or it is NULL.
+    /// A single integer result (count(*), …); 0 when there is no row or it is NULL. The
+    /// query must return one column.
     func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int {
-        try queryFirst(sql, values) { $0.int(0) } ?? 0
+        try queryFirst(sql, values) { try $0.single() } ?? 0
     }
 
     /// Closes the connection; the catalog must not be used afterwards.

@@ -131,29 +131,33 @@ extension Catalog {
             var s = CatalogStats()
             s.schemaVersion = try schemaVersion()
             s.videos = try scalar("SELECT count(*) FROM videos")
-            s.failures = try query("SELECT path, failure_reason FROM videos WHERE status = 'failed' ORDER BY id") { ($0.text(0), $0.text(1)) }
+            s.failures = try query("SELECT path, failure_reason FROM videos WHERE status = 'failed' ORDER BY id") {
+                (try $0["path"] as String, try $0["failure_reason"] as String)
+            }
             s.videosFailed = s.failures.count
             s.shots = try scalar("SELECT count(*) FROM shots")
             s.tracks = try scalar("SELECT count(*) FROM tracks")
             s.sequences = try scalar("SELECT count(*) FROM sequences")
             s.faces = try scalar("SELECT count(*) FROM faces")
             s.facesKept = try scalar("SELECT count(*) FROM faces WHERE kept = 1")
-            s.facesDropped = try query("SELECT reason, count(*) FROM faces WHERE kept = 0 GROUP BY reason ORDER BY reason") {
-                (FaceReason(rawValue: $0.text(0)), $0.int(1))
+            s.facesDropped = try query("SELECT reason, count(*) AS faces FROM faces WHERE kept = 0 GROUP BY reason ORDER BY reason") {
+                (FaceReason(rawValue: try $0["reason"]), try $0["faces"] as Int)
             }
-            s.facesPerSequence = CountDistribution(try query("SELECT face_count FROM sequences") { $0.int(0) })
+            s.facesPerSequence = CountDistribution(try query("SELECT face_count FROM sequences") { try $0["face_count"] })
             s.sequencesPerVideo = CountDistribution(try query("""
-                SELECT (SELECT count(*) FROM sequences q WHERE q.video_id = v.id) FROM videos v WHERE v.status = 'ok'
-                """) { $0.int(0) })
+                SELECT (SELECT count(*) FROM sequences q WHERE q.video_id = v.id) AS sequences FROM videos v WHERE v.status = 'ok'
+                """) { try $0["sequences"] })
             s.tracksPerVideo = CountDistribution(try query("""
-                SELECT (SELECT count(*) FROM tracks t WHERE t.video_id = v.id) FROM videos v WHERE v.status = 'ok'
-                """) { $0.int(0) })
+                SELECT (SELECT count(*) FROM tracks t WHERE t.video_id = v.id) AS tracks FROM videos v WHERE v.status = 'ok'
+                """) { try $0["tracks"] })
             s.identities = try scalar("SELECT count(*) FROM identities")
             s.identityImages = try scalar("SELECT count(*) FROM identity_images")
             s.identityImagesFailed = try query("""
-                SELECT reason, count(*) FROM identity_images WHERE status = 'failed' GROUP BY reason ORDER BY reason
-                """) { ($0.text(0), $0.int(1)) }
-            s.exclusions = try query("SELECT kind, count(*) FROM exclusions GROUP BY kind ORDER BY kind") { ($0.text(0), $0.int(1)) }
+                SELECT reason, count(*) AS images FROM identity_images WHERE status = 'failed' GROUP BY reason ORDER BY reason
+                """) { (try $0["reason"] as String, try $0["images"] as Int) }
+            s.exclusions = try query("SELECT kind, count(*) AS exclusions FROM exclusions GROUP BY kind ORDER BY kind") {
+                (try $0["kind"] as String, try $0["exclusions"] as Int)
+            }
             let candidates = try trainingCandidates()
             s.faceidNum = candidates.identities.count
             s.seqidNum = candidates.sequences.count

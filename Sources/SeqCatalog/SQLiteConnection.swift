@@ -217,7 +217,8 @@ final class SQLiteConnection {
     }
 }
 
-/// A prepared statement. Parameters are 1-based, columns 0-based, as in SQLite.
+/// A prepared statement. Parameters are 1-based, as in SQLite; result columns are read by name
+/// through `SQLiteRow`.
 final class SQLiteStatement {
     private(set) var handle: OpaquePointer?
     unowned let connection: SQLiteConnection
@@ -307,37 +308,36 @@ final class SQLiteStatement {
         stepped = false
     }
 
-    /// Collects every row through `row`.
-    func rows<T>(_ row: (SQLiteStatement) throws -> T) throws -> [T] {
+    /// The statement's result columns by name, resolved on first use and kept with the
+    /// (cached) statement.
+    private var resolvedColumns: SQLiteColumns?
+    var columns: SQLiteColumns {
+        if let resolvedColumns { return resolvedColumns }
+        let c = SQLiteColumns(handle)
+        resolvedColumns = c
+        return c
+    }
+
+    /// Collects every row through `row`; columns are read by name (`SQLiteRow`).
+    func rows<T>(_ row: (SQLiteRow) throws -> T) throws -> [T] {
         var out: [T] = []
-        while try step() { out.append(try row(self)) }
-        sqlite3_reset(handle)
-        stepped = false
+        defer { sqlite3_reset(handle); stepped = false }
+        let columns = columns
+        let current = SQLiteRow(self, columns: columns)
+        while try step() {
+            columns.beginRow()
+            out.append(try row(current))
+        }
         return out
     }
 
     /// The first row, if any.
-    func first<T>(_ row: (SQLiteStatement) throws -> T) throws -> T? {
+    func first<T>(_ row: (SQLiteRow) throws -> T) throws -> T? {
         defer { sqlite3_reset(handle); stepped = false }
-        return try step() ? try row(self) : nil
+        guard try step() else { return nil }
+        columns.beginRow()
+        return try row(SQLiteRow(self, columns: columns))
     }
-
-    // MARK: columns
-
-    func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
-    func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
-    func int(_ i: Int32) -> Int { Int(sqlite3_column_int64(handle, i)) }
-    func double(_ i: Int32) -> Double { sqlite3_column_double(handle, i) }
-    func float(_ i: Int32) -> Float { Float(sqlite3_column_double(handle, i)) }
-    func bool(_ i: Int32) -> Bool { sqlite3_column_int64(handle, i) != 0 }
-    func text(_ i: Int32) -> String { sqlite3_column_text(handle, i).map { String(cString: $0) } ?? "" }
-    var columnCount: Int32 { sqlite3_column_count(handle) }
-    func optionalInt64(_ i: Int32) -> Int64? { isNull(i) ? nil : int64(i) }
-    func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
-    func optionalDouble(_ i: Int32) -> Double? { isNull(i) ? nil : double(i) }
-    func optionalFloat(_ i: Int32) -> Float? { isNull(i) ? nil : float(i) }
-    func optionalText(_ i: Int32) -> String? { isNull(i) ? nil : text(i) }
-    func optionalUInt64(_ i: Int32) -> UInt64? { isNull(i) ? nil : UInt64(bitPattern: int64(i)) }
 }
 
 /// A value to bind to a statement parameter.

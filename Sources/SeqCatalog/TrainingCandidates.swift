@@ -37,14 +37,15 @@ extension Catalog {
         try transactionForRead {
             var identities: [TrainingCandidates.Identity] = []
             let imageRows = try query("""
-                SELECT i.id, i.dataset, i.name, m.id, m.source_path, m.crop_path
+                SELECT i.id AS identity_id, i.dataset, i.name, m.id AS image_id, m.source_path, m.crop_path
                 FROM identities i JOIN identity_images m ON m.identity_id = i.id
                 WHERE m.status = 'ok'
                   AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.identity_id = i.id)
                   AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.identity_image_id = m.id)
                 ORDER BY i.dataset, i.name, i.id, m.source_path, m.id
-                """) { s in
-                (s.int64(0), s.text(1), s.text(2), s.int64(3), s.text(4), s.optionalText(5))
+                """) { r in
+                try (r["identity_id"] as Int64, r["dataset"] as String, r["name"] as String, r["image_id"] as Int64,
+                     r["source_path"] as String, r["crop_path"] as String?)
             }
             for (identityID, dataset, name, imageID, source, crop) in imageRows {
                 let file = crop.map { resolve($0) } ?? URL(fileURLWithPath: source)
@@ -56,7 +57,7 @@ extension Catalog {
 
             var sequences: [TrainingCandidates.Sequence] = []
             let faceRows = try query("""
-                SELECT q.id, q.video_id, v.path, q.track_id, t.track_index, f.id, f.crop_path
+                SELECT q.id AS sequence_id, q.video_id, v.path, q.track_id, t.track_index, f.id AS face_id, f.crop_path
                 FROM sequences q
                 JOIN videos v ON v.id = q.video_id
                 JOIN tracks t ON t.id = q.track_id
@@ -65,8 +66,9 @@ extension Catalog {
                   AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.video_id = q.video_id)
                   AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.face_id = f.id)
                 ORDER BY q.id, f.frame_index, f.id
-                """) { s in
-                (s.int64(0), s.int64(1), s.text(2), s.int64(3), s.int(4), s.int64(5), s.text(6))
+                """) { r in
+                try (r["sequence_id"] as Int64, r["video_id"] as Int64, r["path"] as String, r["track_id"] as Int64,
+                     r["track_index"] as Int, r["face_id"] as Int64, r["crop_path"] as String)
             }
             for (sequenceID, videoID, videoPath, trackID, trackIndex, faceID, crop) in faceRows {
                 if sequences.last?.id != sequenceID {

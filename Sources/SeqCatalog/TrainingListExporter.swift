@@ -75,115 +75,202 @@ public struct TrainingListExporter {
         var faces: [URL]
     }
 
+    /// The labelled identities and sequences of an export, after the file checks.
+    struct Labels {
+        /// Identity labels 0 … F-1.
+        var train: [LabelledIdentity] = []
+        /// Held-out identities, labels 0 … V-1 of their own.
+        var validation: [LabelledIdentity] = []
+        /// Sequence labels -1 … -S.
+        var sequences: [LabelledSequence] = []
+        /// Catalog files that do not exist and were left out, in the order they were checked.
+        var missingFiles: [String] = []
+    }
+
+    /// The lines of each list, before rendering.
+    struct Lists {
+        var identities: [Entry]
+        var sequences: [Entry]
+        var validation: [Entry]
+        /// True when identities were held out (`image_val.txt` / `val.csv` is written).
+        var hasValidation: Bool
+    }
+
+    /// One output file, rendered.
+    struct RenderedFile {
+        var name: String
+        var role: String
+        var lines: Int
+        var data: Data
+    }
+
     /// Exports with `options`; see the type's documentation.
     /// - Throws: `SeqError` for contradictory options, a non-empty output folder without
     ///   `force`, a path that cannot go in a list, or a write failure (then nothing is left).
     public func export(_ options: ExportOptions) throws -> ExportResult {
         try options.validate()
-        let fm = FileManager.default
         let out = options.outDir.standardizedFileURL
         let root = (options.root ?? catalog.folder).standardizedFileURL
         try checkOutputFolder(out, force: options.force)
 
-        let candidates = try catalog.trainingCandidates()
+        let labels = Self.label(try catalog.trainingCandidates(), options: options)
+        let lists = Self.lists(labels)
+        var contents = try render(lists, options: options, root: root)
+        let files = contents.map { ExportResult.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: SHA256.hex($0.data)) }
+
+        let filters = options.filters(root: root)
+        let manifestData = try manifest(labels, lists, files: files, filters: filters, options: options).serialized()
+        contents.append(RenderedFile(name: Self.manifestName, role: "manifest", lines: 0, data: manifestData))
+
+        let record = ExportRecord(
+            outDir: out.path, optionsJSON: try JSONValue(encoding: filters).serialized(.condensed), faceidNum: labels.train.count,
+            seqidNum: labels.sequences.count, identityImages: lists.identities.count, sequenceFaces: lists.sequences.count,
+            manifestSHA256: SHA256.hex(manifestData))
+        let exportID = try writeAtomically(contents.map { ($0.name, $0.data) }, to: out, force: options.force) {
+            try catalog.recordExport(record)
+        }
+
+        return ExportResult(outDir: out, faceidNum: labels.train.count, seqidNum: labels.sequences.count,
+                            identityImages: lists.identities.count, sequenceFaces: lists.sequences.count,
+                            validationIdentities: labels.validation.count, validationImages: lists.validation.count,
+                            missingFiles: labels.missingFiles, files: files, exportID: exportID)
+    }
+
+    // MARK: labelling
+
+    /// Keeps the files that exist and notes the others.
+    struct FileCheck {
         var missing: [String] = []
-        func existing(_ files: [URL]) -> [URL] {
+
+        mutating func existing(_ files: [URL]) -> [URL] {
             files.filter { url in
-                if fm.fileExists(atPath: url.path) { return true }
+                if FileManager.default.fileExists(atPath: url.path) { return true }
                 missing.append(url.path)
                 return false
             }
         }
+    }
 
-        // Identities: file check, minimum count, validation split, labels 0 … F-1.
+    /// Labels the candidates `options` asks for: identities first, then sequences.
+    static func label(_ candidates: TrainingCandidates, options: ExportOptions) -> Labels {
+        var labels = Labels()
+        var check = FileCheck()
+        if !options.sequencesOnly {
+            (labels.train, labels.validation) = labelIdentities(candidates.identities, options: options, check: &check)
+        }
+        if !options.identitiesOnly {
+            labels.sequences = labelSequences(candidates.sequences, options: options, check: &check)
+        }
+        labels.missingFiles = check.missing
+        return labels
+    }
+
+    /// Identities: file check, minimum count, validation split, labels 0 … F-1 (and 0 … V-1).
+    static func labelIdentities(_ identities: [TrainingCandidates.Identity], options: ExportOptions, check: inout FileCheck)
+        -> (train: [LabelledIdentity], validation: [LabelledIdentity]) {
         var train: [LabelledIdentity] = []
         var validation: [LabelledIdentity] = []
-        if !options.sequencesOnly {
-            var usable: [(TrainingCandidates.Identity, [URL])] = []
-            for identity in candidates.identities {
-                let images = existing(identity.images.map(\.file))
-                if images.count >= options.minImagesPerIdentity { usable.append((identity, images)) }
-            }
-            let held = Self.validationSelection(usable.map { ($0.0.dataset, $0.0.name) }, fraction: options.valFraction)
-            for (i, (identity, images)) in usable.enumerated() {
-                if held.contains(i) {
-                    validation.append(LabelledIdentity(label: validation.count, identity: identity, images: images))
-                } else {
-                    train.append(LabelledIdentity(label: train.count, identity: identity, images: images))
-                }
+        var usable: [(TrainingCandidates.Identity, [URL])] = []
+        for identity in identities {
+            let images = check.existing(identity.images.map(\.file))
+            if images.count >= options.minImagesPerIdentity { usable.append((identity, images)) }
+        }
+        let held = validationSelection(usable.map { ($0.0.dataset, $0.0.name) }, fraction: options.valFraction)
+        for (i, (identity, images)) in usable.enumerated() {
+            if held.contains(i) {
+                validation.append(LabelledIdentity(label: validation.count, identity: identity, images: images))
+            } else {
+                train.append(LabelledIdentity(label: train.count, identity: identity, images: images))
             }
         }
+        return (train, validation)
+    }
 
-        // Sequences: file check, per-video cap, labels -1 … -S in sequence id order.
-        var sequences: [LabelledSequence] = []
-        if !options.identitiesOnly {
-            var usable: [(TrainingCandidates.Sequence, [URL])] = []
-            for sequence in candidates.sequences {
-                let faces = existing(sequence.faces.map(\.file))
-                if !faces.isEmpty { usable.append((sequence, faces)) }
-            }
-            if let cap = options.maxSequencesPerVideo {
-                var chosen = Set<Int64>()
-                let byVideo = Dictionary(grouping: usable, by: { $0.0.videoID })
-                for (_, group) in byVideo {
-                    let ranked = group.sorted { a, b in
-                        a.1.count != b.1.count ? a.1.count > b.1.count : a.0.id < b.0.id
-                    }
-                    for item in ranked.prefix(cap) { chosen.insert(item.0.id) }
-                }
-                usable = usable.filter { chosen.contains($0.0.id) }
-            }
-            for (i, (sequence, faces)) in usable.enumerated() {
-                sequences.append(LabelledSequence(label: -(i + 1), sequence: sequence, faces: faces))
-            }
+    /// Sequences: file check, per-video cap, labels -1 … -S in sequence id order.
+    static func labelSequences(_ sequences: [TrainingCandidates.Sequence], options: ExportOptions, check: inout FileCheck)
+        -> [LabelledSequence] {
+        var usable: [(TrainingCandidates.Sequence, [URL])] = []
+        for sequence in sequences {
+            let faces = check.existing(sequence.faces.map(\.file))
+            if !faces.isEmpty { usable.append((sequence, faces)) }
         }
+        if let cap = options.maxSequencesPerVideo { usable = capped(usable, perVideo: cap) }
+        return usable.enumerated().map { i, item in LabelledSequence(label: -(i + 1), sequence: item.0, faces: item.1) }
+    }
 
-        // Rendering.
+    /// At most `cap` sequences of each video, those with the most faces (then the lowest id),
+    /// in their original order.
+    static func capped(_ usable: [(TrainingCandidates.Sequence, [URL])], perVideo cap: Int) -> [(TrainingCandidates.Sequence, [URL])] {
+        var chosen = Set<Int64>()
+        let byVideo = Dictionary(grouping: usable, by: { $0.0.videoID })
+        for (_, group) in byVideo {
+            let ranked = group.sorted { a, b in
+                a.1.count != b.1.count ? a.1.count > b.1.count : a.0.id < b.0.id
+            }
+            for item in ranked.prefix(cap) { chosen.insert(item.0.id) }
+        }
+        return usable.filter { chosen.contains($0.0.id) }
+    }
+
+    // MARK: lists and manifest
+
+    /// The entries of each list.
+    static func lists(_ labels: Labels) -> Lists {
         func entries(_ identities: [LabelledIdentity]) -> [Entry] {
             identities.flatMap { li in
                 li.images.map { Entry(file: $0, faceID: li.label, seqID: nil, trackID: nil, videoID: nil, source: li.identity.dataset) }
             }
         }
-        let identityEntries = entries(train)
-        let validationEntries = entries(validation)
-        let sequenceEntries = sequences.flatMap { ls in
+        let sequenceEntries = labels.sequences.flatMap { ls in
             ls.faces.map { Entry(file: $0, faceID: nil, seqID: ls.label, trackID: ls.sequence.trackID, videoID: ls.sequence.videoID,
                                  source: ls.sequence.videoPath) }
         }
+        return Lists(identities: entries(labels.train), sequences: sequenceEntries, validation: entries(labels.validation),
+                     hasValidation: !labels.validation.isEmpty)
+    }
 
-        var contents: [(name: String, role: String, lines: Int, data: Data)] = []
+    /// The list files of `options.format`, in manifest order.
+    func render(_ lists: Lists, options: ExportOptions, root: URL) throws -> [RenderedFile] {
+        var contents: [RenderedFile] = []
         switch options.format {
         case .caffe:
             if !options.sequencesOnly {
-                contents.append((Self.identityListName, "identities", identityEntries.count,
-                                 try caffeList(identityEntries, options: options, root: root)))
+                contents.append(RenderedFile(name: Self.identityListName, role: "identities", lines: lists.identities.count,
+                                             data: try caffeList(lists.identities, options: options, root: root)))
             }
             if !options.identitiesOnly {
-                contents.append((Self.sequenceListName, "sequences", sequenceEntries.count,
-                                 try caffeList(sequenceEntries, options: options, root: root)))
+                contents.append(RenderedFile(name: Self.sequenceListName, role: "sequences", lines: lists.sequences.count,
+                                             data: try caffeList(lists.sequences, options: options, root: root)))
             }
-            if !validation.isEmpty {
-                contents.append((Self.validationListName, "validation", validationEntries.count,
-                                 try caffeList(validationEntries, options: options, root: root)))
+            if lists.hasValidation {
+                contents.append(RenderedFile(name: Self.validationListName, role: "validation", lines: lists.validation.count,
+                                             data: try caffeList(lists.validation, options: options, root: root)))
             }
         case .csv:
-            let trainEntries = identityEntries + sequenceEntries
-            contents.append((Self.trainCSVName, "train", trainEntries.count, try csvList(trainEntries, options: options, root: root)))
-            if !validation.isEmpty {
-                contents.append((Self.validationCSVName, "validation", validationEntries.count,
-                                 try csvList(validationEntries, options: options, root: root)))
+            let trainEntries = lists.identities + lists.sequences
+            contents.append(RenderedFile(name: Self.trainCSVName, role: "train", lines: trainEntries.count,
+                                         data: try csvList(trainEntries, options: options, root: root)))
+            if lists.hasValidation {
+                contents.append(RenderedFile(name: Self.validationCSVName, role: "validation", lines: lists.validation.count,
+                                             data: try csvList(lists.validation, options: options, root: root)))
             }
         }
-        let files = contents.map { ExportResult.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: SHA256.hex($0.data)) }
+        return contents
+    }
 
-        let filters = options.filters(root: root)
-        let manifest = ExportManifest(
+    /// manifest.json (the `ExportManifest` contract): F, S, counts, the filters, the list files,
+    /// and every label.
+    func manifest(_ labels: Labels, _ lists: Lists, files: [ExportResult.File], filters: ExportManifest.Filters,
+                  options: ExportOptions) throws -> ExportManifest {
+        let train = labels.train, validation = labels.validation, sequences = labels.sequences
+        return ExportManifest(
             formatVersion: Self.manifestFormatVersion, seqcurateVersion: options.toolVersion,
             catalogSchemaVersion: try catalog.schemaVersion(), faceidNum: train.count, seqidNum: sequences.count,
             counts: ExportManifest.Counts(
-                identities: train.count, identityImages: identityEntries.count, sequences: sequences.count,
-                sequenceFaces: sequenceEntries.count, videos: Set(sequences.map(\.sequence.videoID)).count,
-                validationIdentities: validation.count, validationImages: validationEntries.count, missingFiles: missing.count),
+                identities: train.count, identityImages: lists.identities.count, sequences: sequences.count,
+                sequenceFaces: lists.sequences.count, videos: Set(sequences.map(\.sequence.videoID)).count,
+                validationIdentities: validation.count, validationImages: lists.validation.count,
+                missingFiles: labels.missingFiles.count),
             filters: filters,
             files: files.map { ExportManifest.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: $0.sha256) },
             labels: ExportManifest.Labels(
@@ -194,20 +281,6 @@ public struct TrainingListExporter {
                                                  trackIndex: ls.sequence.trackIndex, faces: ls.faces.count)
                 },
                 validation: validation.map(Self.identityLabel)))
-        let manifestData = try manifest.serialized()
-        contents.append((Self.manifestName, "manifest", 0, manifestData))
-
-        let optionsText = try JSONValue(encoding: filters).serialized(.condensed)
-        let record = ExportRecord(
-            outDir: out.path, optionsJSON: optionsText, faceidNum: train.count, seqidNum: sequences.count,
-            identityImages: identityEntries.count, sequenceFaces: sequenceEntries.count, manifestSHA256: SHA256.hex(manifestData))
-        let exportID = try writeAtomically(contents.map { ($0.name, $0.data) }, to: out, force: options.force) {
-            try catalog.recordExport(record)
-        }
-
-        return ExportResult(outDir: out, faceidNum: train.count, seqidNum: sequences.count, identityImages: identityEntries.count,
-                            sequenceFaces: sequenceEntries.count, validationIdentities: validation.count,
-                            validationImages: validationEntries.count, missingFiles: missing, files: files, exportID: exportID)
     }
 
     static func identityLabel(_ li: LabelledIdentity) -> ExportManifest.IdentityLabel {

@@ -4,8 +4,9 @@ import SeqCore
 
 /// Where a video's crops live, and how they get there without orphans.
 ///
-/// Crops of a video are written into `crops/.staging/<pid>-<run>-<content hash>/` while it is
-/// being ingested by ingest run `<run>`. Only after the video's transaction commits is that
+/// Crops of a video stay in memory while ingest run `<run>` analyses it; once it is analysed
+/// they are written into `crops/.staging/<pid>-<run>-<content hash>/`, just before the video's
+/// transaction. Only after that transaction commits is that
 /// folder renamed to its final place `crops/<hash prefix>/<hash16>-r<run>/`. The run id in the
 /// name keeps a re-ingested (`--force`) video's crops apart from the old ones. `recover` mends
 /// what a killed run left: a staging folder of a dead process whose video did not commit is
@@ -60,7 +61,7 @@ public struct CropStore: Sendable {
         }
     }
 
-    /// Removes a staging folder (a video that failed or was skipped).
+    /// Removes a staging folder (a video that failed, or that another run committed first).
     public func discard(staging: URL) {
         try? FileManager.default.removeItem(at: staging)
     }

@@ -32,15 +32,22 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var maxDroppedThumbnails = 40
     /// Re-ingest videos whose content is already in the catalog.
     public var force = false
-    /// Frames decoded and detected together; detection runs on `workers` threads across a batch.
+    /// Frames decoded before their faces are detected together (default 8; a batch holds at
+    /// least `workers` frames so that every worker has one).
     public var batchSize = 8
-    /// Detection threads (default: the number of cores).
+    /// How many frames are detected in parallel, one thread each (`--threads`, 1…`maxWorkers`;
+    /// default: the number of cores).
     public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// The most `workers` used: a batch holds that many decoded frames.
+    public static let maxWorkers = 256
     public var shots = ShotDetectorOptions()
     public var tracker = TrackerOptions()
     public var selection = SequenceSelectionOptions()
 
     public init() {}
+
+    /// The frames of a batch: `batchSize`, or `workers` (at most `maxWorkers`) when more.
+    public var framesPerBatch: Int { max(batchSize, min(workers, Self.maxWorkers), 1) }
 
     /// The crop side actually used.
     public var effectiveCropSize: Int { cropSize ?? FaceCropping.defaultSize(align) }

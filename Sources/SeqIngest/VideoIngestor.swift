@@ -33,10 +33,24 @@ public struct VideoIngestResult: Sendable {
     /// Seconds of video per second of wall time.
     public var speed: Double { seconds > 0 && videoDuration > 0 ? videoDuration / seconds : 0 }
     public var videoDuration = 0.0
+
+    /// Takes the counts of an analysed video.
+    mutating func record(_ analysis: VideoAnalysis.Result, video: VideoRecord) {
+        frames = analysis.frames
+        detections = analysis.detections
+        shots = analysis.shots.count
+        tracks = analysis.tracks
+        sequences = analysis.sequences
+        keptFaces = analysis.keptFaces
+        videoDuration = video.duration ?? 0
+    }
 }
 
-/// Runs the ingest pipeline on one video at a time: decode, shot cuts, MTCNN, tracking, quality,
-/// sequence selection, crops, and one catalog transaction per video.
+/// Runs the ingest pipeline on one video at a time: decode in batches, detect and measure the
+/// faces of a batch on `IngestOptions.workers` threads (`measure`), analyse the frames in order
+/// (`VideoAnalysis`: shot cuts, tracking, quality, sequence selection), turn the finished tracks
+/// into catalog rows and crop files (`VideoRows`), stage the crops, and write the rows in one
+/// catalog transaction per video.
 public final class VideoIngestor {
     public let catalog: Catalog
     public let detector: MTCNN
@@ -55,68 +69,6 @@ public final class VideoIngestor {
         self.options = options
         self.runID = runID
         self.store = CropStore(catalogFolder: catalog.folder)
-    }
-
-    /// A face measured when its frame was at hand: the frame itself is not kept.
-    struct MeasuredFace {
-        var detection: FaceDetection
-        var quality: FaceQuality
-        var signature: DuplicateSignature
-        var hash: UInt64
-        var jpeg: Data
-        var thumbnail: Data?
-    }
-
-    /// Measured faces by frame, in frame order, until the tracks that use them are handed out.
-    struct PendingFaces {
-        private var frames: [Int] = []
-        private var faces: [[MeasuredFace]] = []
-        private var start = 0
-
-        mutating func append(frame: Int, faces new: [MeasuredFace]) {
-            frames.append(frame)
-            faces.append(new)
-        }
-
-        func faces(at frame: Int) -> [MeasuredFace] {
-            var lo = start, hi = frames.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if frames[mid] < frame { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < frames.count && frames[lo] == frame ? faces[lo] : []
-        }
-
-        /// Forgets frames before `frame`; storage is compacted once half of it is dead.
-        mutating func drop(before frame: Int) {
-            while start < frames.count && frames[start] < frame {
-                faces[start] = []
-                start += 1
-            }
-            if start > 256 && start * 2 > frames.count {
-                frames.removeFirst(start)
-                faces.removeFirst(start)
-                start = 0
-            }
-        }
-    }
-
-    /// A finished track with everything its catalog rows need.
-    struct TrackPlan {
-        var track: FaceTrack
-        var faces: [PlannedFace]
-        var isSequence: Bool
-    }
-
-    struct PlannedFace {
-        var observation: TrackObservation
-        /// Quality and crop hash of a detected (not interpolated) face; the crop itself is gone.
-        var quality: FaceQuality?
-        var hash: UInt64?
-        var reason: FaceSelectionReason
-        /// Relative to the video's crop folder.
-        var cropPath: String?
-        var cropBytes: Data?
     }
 
     /// Thrown inside the video's transaction when another process committed the same content
@@ -156,60 +108,25 @@ public final class VideoIngestor {
             result.videoID = existing.id
             return result
         }
-        // Crops stay in memory until the video is done, so a run killed while analysing leaves no files.
+        // Crops stay in memory until the video is analysed, so a run killed while analysing
+        // leaves no files; they are written into a staging folder just before the transaction.
         var staging: URL?
         do {
-            let (video, plans, shots) = try process(url, result: &result, quiet: quiet)
+            let (video, analysis, declaredFrames) = try analyse(url, quiet: quiet)
+            result.record(analysis, video: video)
+            try checkDecoded(analysis, declaredFrames: declaredFrames, url)
+            var rows = VideoRows(video: video, shots: analysis.shots, plans: analysis.plans,
+                                 cropFolder: store.relativeFolder(contentHash: hash, runID: runID))
+            rows.video.contentHash = hash
+            rows.video.ingestRunID = runID
             let folder = try store.makeStaging(contentHash: hash, runID: runID)
             staging = folder
-            for plan in plans {
-                for face in plan.faces {
-                    if let path = face.cropPath, let bytes = face.cropBytes { try write(bytes, to: folder.appendingPathComponent(path)) }
-                }
-            }
+            for crop in rows.crops { try write(crop.bytes, to: folder.appendingPathComponent(crop.path)) }
             try beforeTransaction?()
             let videoID = try catalog.transaction { () -> Int64 in
                 try claim(hash, sawAtStart: existing)
                 if let old = existing?.id { try catalog.deleteVideo(id: old) }
-                var record = video
-                record.contentHash = hash
-                record.ingestRunID = runID
-                let videoID = try catalog.insertVideo(record)
-                let shotIDs = try catalog.insertShots(shots.enumerated().map { i, r in
-                    ShotRecord(videoID: videoID, index: i, firstFrame: r.lowerBound, lastFrame: r.upperBound - 1)
-                })
-                let folder = store.relativeFolder(contentHash: hash, runID: runID)
-                for (index, plan) in plans.enumerated() {
-                    let t = plan.track
-                    let shotIndex = shots.firstIndex { $0.contains(t.firstFrame) }
-                    let trackID = try catalog.insertTrack(TrackRecord(
-                        videoID: videoID, shotID: shotIndex.map { shotIDs[$0] }, index: index,
-                        firstFrame: t.firstFrame, lastFrame: t.lastFrame, faceCount: t.observations.count,
-                        meanBoxWidth: t.meanBoxWidth, meanBoxHeight: t.meanBoxHeight, meanScore: t.meanScore,
-                        minScore: t.observations.map(\.detection.score).min() ?? 0,
-                        maxCenterStep: Self.maxCenterStep(t)))
-                    try catalog.insertFaces(plan.faces.map { f in
-                        let d = f.observation.detection
-                        let q = f.quality ?? FaceQuality(score: d.score, eyeDistance: FaceQuality.eyeDistance(d), sharpness: 0,
-                                                                   yaw: FaceQuality.yaw(d), roll: FaceQuality.roll(d))
-                        return FaceRecord(
-                            trackID: trackID, videoID: videoID, frameIndex: f.observation.frameIndex, time: f.observation.time,
-                            x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2,
-                            landmarks: d.landmarks.flatMap { [$0.x, $0.y] }, score: d.score,
-                            interpolated: f.observation.interpolated, eyeDistance: q.eyeDistance,
-                            sharpness: f.quality == nil ? nil : q.sharpness, yaw: q.yaw, roll: q.roll,
-                            cropPath: f.cropPath.map { "\(folder)/\($0)" }, cropHash: f.hash,
-                            reason: FaceReason(rawValue: f.reason.rawValue))
-                    })
-                    if plan.isSequence {
-                        let kept = plan.faces.filter { $0.reason == .kept }
-                        try catalog.insertSequence(SequenceRecord(
-                            trackID: trackID, videoID: videoID, faceCount: kept.count,
-                            firstFrame: kept.first?.observation.frameIndex ?? t.firstFrame,
-                            lastFrame: kept.last?.observation.frameIndex ?? t.lastFrame))
-                    }
-                }
-                return videoID
+                return try catalog.insert(rows)
             }
             try store.publish(staging: folder, contentHash: hash, runID: runID)
             if let old = existing, let oldRun = old.ingestRunID, oldRun != runID {
@@ -245,151 +162,75 @@ public final class VideoIngestor {
         return result
     }
 
-    private static func maxCenterStep(_ t: FaceTrack) -> Float {
-        var best: Float = 0
-        for (a, b) in zip(t.observations, t.observations.dropFirst()) {
-            let ca = a.detection.box.center, cb = b.detection.box.center
-            best = max(best, ((ca.x - cb.x) * (ca.x - cb.x) + (ca.y - cb.y) * (ca.y - cb.y)).squareRoot())
-        }
-        return best
-    }
-
-    /// Decodes and analyses the video; writes crops into `staging`; returns the rows to insert.
-    private func process(_ url: URL, result: inout VideoIngestResult, quiet: Bool)
-        throws -> (VideoRecord, [TrackPlan], [Range<Int>]) {
+    /// Decodes the video in batches of frames, measures each batch's faces in parallel and
+    /// feeds the frames in order to a `VideoAnalysis`. Returns the video's row (without content
+    /// hash or run), what the analysis gave, and the frame count the header declares.
+    /// Nothing is written.
+    private func analyse(_ url: URL, quiet: Bool) throws -> (VideoRecord, VideoAnalysis.Result, declaredFrames: Int?) {
         let reader = try VideoReader(url: url)
         let info = reader.info
-        var shotDetector = ShotDetector(options: options.shots)
-        var trackerOptions = options.tracker
-        // Frames that are not detected count as missed: widen the gap by the detection stride.
-        trackerOptions.maxGap += max(options.detectEvery - 1, 0)
-        var tracker = FaceTracker(options: trackerOptions)
-        let selector = SequenceSelector(options: options.selection)
-        var pending = PendingFaces()
-        var plans: [TrackPlan] = []
-        let name = url.lastPathComponent
-        let progress = ProgressReporter(name, total: info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil),
-                                        unit: "frames", quiet: quiet)
-        var lastFrame = -1
-        var lastTime = 0.0
-
-        func finishTracks(_ tracks: [FaceTrack]) throws {
-            for var track in tracks {
-                if options.detectEvery > 1 { track = track.filledByInterpolation() }
-                let measured: [MeasuredFace?] = track.observations.map { o in
-                    o.interpolated ? nil : pending.faces(at: o.frameIndex).first { $0.detection == o.detection }
-                }
-                let blank = DuplicateSignature(alignedCrop: Image(width: 16, height: 16, channels: 1))
-                let candidates = zip(track.observations, measured).map { o, m -> SelectionCandidate in
-                    if let m {
-                        return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: o.interpolated,
-                                                  quality: m.quality, signature: m.signature)
-                    }
-                    let d = o.detection
-                    return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: true,
-                                              quality: FaceQuality(score: d.score, eyeDistance: FaceQuality.eyeDistance(d), sharpness: 0,
-                                                                   yaw: FaceQuality.yaw(d), roll: FaceQuality.roll(d)),
-                                              signature: blank)
-                }
-                let selection = selector.select(candidates)
-                let trackIndex = plans.count
-                // Thumbnails of dropped faces are for the report's contact sheets, which show a
-                // sample: keeping a bounded, time-spread set keeps memory per track bounded too.
-                let dropped = measured.indices.filter { measured[$0]?.thumbnail != nil && selection.reasons[$0] != .kept }
-                let step = max(1, (dropped.count + options.maxDroppedThumbnails - 1) / max(options.maxDroppedThumbnails, 1))
-                let shown = options.maxDroppedThumbnails > 0 ? Set(stride(from: 0, to: dropped.count, by: step).map { dropped[$0] }) : []
-                var faces: [PlannedFace] = []
-                for (i, o) in track.observations.enumerated() {
-                    let reason = selection.reasons[i]
-                    var face = PlannedFace(observation: o, quality: measured[i]?.quality, hash: measured[i]?.hash, reason: reason)
-                    if let m = measured[i] {
-                        if reason == .kept {
-                            face.cropPath = String(format: "t%03d_f%06d.jpg", trackIndex, o.frameIndex)
-                            face.cropBytes = m.jpeg
-                        } else if shown.contains(i), let thumb = m.thumbnail {
-                            face.cropPath = String(format: "dropped/t%03d_f%06d.jpg", trackIndex, o.frameIndex)
-                            face.cropBytes = thumb
-                        }
-                    }
-                    faces.append(face)
-                }
-                plans.append(TrackPlan(track: track, faces: faces, isSequence: selection.isSequence))
-                result.tracks += 1
-                if selection.isSequence {
-                    result.sequences += 1
-                    result.keptFaces += selection.kept.count
-                }
-            }
-            // Faces of frames before every open track belonged to tracks already handed out
-            // (or dropped as short): free them, so memory follows the open tracks, not the video.
-            pending.drop(before: tracker.oldestOpenFrame ?? Int.max)
-        }
-
+        var analysis = VideoAnalysis(options: options)
+        let expected = info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil)
+        let progress = ProgressReporter(url.lastPathComponent, total: expected, unit: "frames", quiet: quiet)
+        let batchSize = options.framesPerBatch
         var batch: [VideoFrame] = []
-        func runBatch() throws {
-            guard !batch.isEmpty else { return }
-            let measuredFaces = measure(batch)
-            for (frame, faces) in zip(batch, measuredFaces) {
-                let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image)
-                let detected = frame.index % options.detectEvery == 0
-                if detected || cut {
-                    if !faces.isEmpty { pending.append(frame: frame.index, faces: faces) }
-                    tracker.update(frameIndex: frame.index, time: frame.time, detections: faces.map(\.detection), cut: cut)
-                    try finishTracks(tracker.takeFinishedTracks())
-                }
-                result.detections += faces.count
-                lastFrame = frame.index
-                lastTime = frame.time
-            }
-            result.frames += batch.count
-            progress.advance(by: batch.count, note: "faces \(result.detections) tracks \(result.tracks)")
+        repeat {
             batch.removeAll(keepingCapacity: true)
-        }
-        while let frame = try reader.nextFrame() {
-            batch.append(frame)
-            if batch.count >= options.batchSize { try runBatch() }
-        }
-        try runBatch()
-        try finishTracks(tracker.finish())
-        progress.finish(note: "faces \(result.detections) tracks \(result.tracks) sequences \(result.sequences)")
-        guard result.frames > 0 else { throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.path) }
-        if let declared = info.declaredFrames, result.frames < declared / 2 {
-            throw SeqError("truncated: decoded \(result.frames) of \(declared) frames", file: url.path)
-        }
-        var shots = shotDetector.shots
-        if shots.isEmpty { shots = [0..<(lastFrame + 1)] }
-        result.shots = shots.count
-        result.videoDuration = max(info.duration, lastTime)
-        let video = VideoRecord(path: url.path, contentHash: "", duration: result.videoDuration, fps: info.fps,
-                                width: info.width, height: info.height, frameCount: result.frames)
-        return (video, plans, shots)
+            while batch.count < batchSize, let frame = try reader.nextFrame() { batch.append(frame) }
+            guard !batch.isEmpty else { break }
+            for (frame, faces) in zip(batch, measure(batch)) { analysis.consume(frame: frame, faces: faces) }
+            progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
+        } while batch.count == batchSize
+        let done = analysis.finish()
+        progress.finish(note: "faces \(done.detections) tracks \(done.tracks) sequences \(done.sequences)")
+        let video = VideoRecord(path: url.path, contentHash: "", duration: max(info.duration, done.lastTime), fps: info.fps,
+                                width: info.width, height: info.height, frameCount: done.frames)
+        return (video, done, info.declaredFrames)
     }
 
-    /// Detects, aligns and measures the faces of a batch of frames on `workers` threads.
+    /// Refuses a video of which no frame, or under half of the frames its header declares,
+    /// could be decoded (truncated or corrupt).
+    private func checkDecoded(_ analysis: VideoAnalysis.Result, declaredFrames: Int?, _ url: URL) throws {
+        guard analysis.frames > 0 else { throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.path) }
+        if let declared = declaredFrames, analysis.frames < declared / 2 {
+            throw SeqError("truncated: decoded \(analysis.frames) of \(declared) frames", file: url.path)
+        }
+    }
+
+    /// Measures the faces of the frames of a batch that are to be detected (`detectEvery`),
+    /// `workers` frames at a time; other frames get none.
     private func measure(_ frames: [VideoFrame]) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
-        let every = options.detectEvery
-        let quality = options.jpegQuality
-        let thumb = options.droppedThumbnailSize
+        let detected = frames.indices.filter { frames[$0].index % options.detectEvery == 0 }
+        let workers = min(max(options.workers, 1), IngestOptions.maxWorkers, detected.count)
+        guard workers > 0 else { return out }
         out.withUnsafeMutableBufferPointer { results in
             let buffer = results
-            DispatchQueue.concurrentPerform(iterations: frames.count) { i in
-                let frame = frames[i]
-                guard frame.index % every == 0 else { return }
-                let detections = detector.detect(frame.image)
-                buffer[i] = detections.map { d in
-                    let crop = cropper(frame.image, d)
-                    let q = FaceQuality(detection: d, alignedCrop: crop)
-                    let jpeg = (try? ImageIO.encodeJPEG(crop, quality: quality)) ?? Data()
-                    var small: Data?
-                    if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
-                    return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
-                                        hash: PerceptualHash.dHash(crop),
-                                        jpeg: jpeg, thumbnail: small)
+            // Worker w takes every workers-th frame to detect, from the w-th on.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for k in stride(from: w, to: detected.count, by: workers) {
+                    let i = detected[k]
+                    buffer[i] = measureFaces(in: frames[i].image)
                 }
             }
         }
         return out
+    }
+
+    /// Detects the faces of one frame, aligns each, and measures its quality, duplicate
+    /// signature and hash, and encodes its crop (and thumbnail) as JPEG.
+    private func measureFaces(in image: Image) -> [MeasuredFace] {
+        let thumb = options.droppedThumbnailSize
+        return detector.detect(image).map { d in
+            let crop = cropper(image, d)
+            let q = FaceQuality(detection: d, alignedCrop: crop)
+            let jpeg = (try? ImageIO.encodeJPEG(crop, quality: options.jpegQuality)) ?? Data()
+            var small: Data?
+            if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
+            return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
+                                hash: PerceptualHash.dHash(crop),
+                                jpeg: jpeg, thumbnail: small)
+        }
     }
 
     /// Writes one crop into this process's staging folder. A full disk is reported as "no

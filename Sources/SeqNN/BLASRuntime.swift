@@ -67,9 +67,9 @@ public enum BLASRuntime {
     /// more than half of the CPU (docs/performance.md, "Ingest"). A count the user chose with
     /// `OPENBLAS_NUM_THREADS` is left alone.
     ///
-    /// There is no worker-count argument: every caller passed the core count, and one BLAS
-    /// thread is the right answer for any number of workers above one; on a single core
-    /// OpenBLAS runs one thread anyway.
+    /// There is no worker-count argument: one BLAS thread is the right answer for any number of
+    /// workers above one, and a caller with a single worker (`ingest --threads 1`) simply does
+    /// not call this, leaving OpenBLAS its own threads.
     public static func yieldThreads() {
         guard ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil else { return }
         threads = 1

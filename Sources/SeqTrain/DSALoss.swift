@@ -118,9 +118,29 @@ public final class DSALoss {
     /// are the sampled agents. With `useNormalize` the agents are rescaled in place first.
     public func evaluate(features: [Float], labels: [Int32], centers: inout [Float],
                          agentOrder: [Int]) throws -> Output {
+        try checkShapes(features: features, batch: labels.count, centers: centers, agentOrder: agentOrder)
+        let agentOf = try agentRows(labels)
+        iteration += 1
+        if config.useNormalize { normalizeAgents(&centers) }
+
+        let validCount = agentOf.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        let dcenters = agentUpdate(features: features, centers: centers, agentOf: agentOf)
+        let pullActive = iteration > config.centerIter
+        let hingeActive = iteration > config.diffIter
+        guard validCount > 0, pullActive || hingeActive else {
+            return Output(loss: 0, dfeatures: [Float](repeating: 0, count: labels.count * featureDim), dcenters: dcenters,
+                          validCount: validCount)
+        }
+        let sampled = Array(agentOrder.prefix(config.sampledAgentCount))
+        let (total, dfeatures) = featureTerms(features: features, centers: centers, agentOf: agentOf, sampled: sampled,
+                                              pullActive: pullActive, hingeActive: hingeActive, validCount: validCount)
+        return Output(loss: Float(total / Double(validCount)), dfeatures: dfeatures, dcenters: dcenters, validCount: validCount)
+    }
+
+    /// Throws unless `features` is `batch x K`, `centers` is `N x K` and `agentOrder` is a
+    /// permutation of `0..<N`.
+    private func checkShapes(features: [Float], batch: Int, centers: [Float], agentOrder: [Int]) throws {
         let dim = featureDim
-        let batch = labels.count
-        let faces = config.faceIDCount
         let agents = config.agentCount
         guard features.count == batch * dim else {
             throw SeqError("DSA: \(features.count) feature values for \(batch) labels x \(dim) dimensions")
@@ -138,8 +158,14 @@ public final class DSALoss {
             }
             seen[a] = true
         }
-        // Agent row of each sample, or -1 when the sample is left out.
-        var agentOf = [Int](repeating: -1, count: batch)
+    }
+
+    /// The agent row of each sample: label `y >= 0` is row `y`, label `-k` row `F - 1 + k`;
+    /// -1 for a sample that is left out (`ignoreLabel`, or a sequence label when `S = 0`).
+    /// Throws for a label outside `-S…F-1`.
+    private func agentRows(_ labels: [Int32]) throws -> [Int] {
+        let faces = config.faceIDCount
+        var agentOf = [Int](repeating: -1, count: labels.count)
         for (m, y) in labels.enumerated() {
             if let ignore = config.ignoreLabel, y == ignore { continue }
             if y >= 0 {
@@ -153,31 +179,35 @@ public final class DSALoss {
                 agentOf[m] = faces - 1 - Int(y)
             }
         }
-        iteration += 1
+        return agentOf
+    }
 
-        if config.useNormalize {
-            let s = config.scale
-            centers.withUnsafeMutableBufferPointer { c in
-                for n in 0..<agents {
-                    let row = c.baseAddress! + n * dim
-                    let factor = s / (Float(VectorMath.dot(row, row, count: dim)) + 1e-7).squareRoot()
-                    for k in 0..<dim { row[k] *= factor }
-                }
+    /// Rescales every agent row to norm `scale`.
+    private func normalizeAgents(_ centers: inout [Float]) {
+        let dim = featureDim
+        let s = config.scale
+        centers.withUnsafeMutableBufferPointer { c in
+            for n in 0..<config.agentCount {
+                let row = c.baseAddress! + n * dim
+                let factor = s / (Float(VectorMath.dot(row, row, count: dim)) + 1e-7).squareRoot()
+                for k in 0..<dim { row[k] *= factor }
             }
         }
+    }
 
-        var dfeatures = [Float](repeating: 0, count: batch * dim)
+    /// The center-style agent update, `N x K`: every agent in the batch moves towards its
+    /// samples, each sample weighing `-0.5 / (count + 1)`.
+    private func agentUpdate(features: [Float], centers: [Float], agentOf: [Int]) -> [Float] {
+        let dim = featureDim
+        let agents = config.agentCount
         var dcenters = [Float](repeating: 0, count: agents * dim)
-        let validCount = agentOf.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
-
         features.withUnsafeBufferPointer { xb in
             centers.withUnsafeBufferPointer { cb in
                 let x = xb.baseAddress!, c = cb.baseAddress!
-                // Center-style agent update: every agent in the batch moves towards its samples.
                 dcenters.withUnsafeMutableBufferPointer { db in
                     var count = [Int](repeating: 0, count: agents)
                     for a in agentOf where a >= 0 { count[a] += 1 }
-                    for m in 0..<batch {
+                    for m in 0..<agentOf.count {
                         let a = agentOf[m]
                         guard a >= 0 else { continue }
                         let w = -0.5 / Float(count[a] + 1)
@@ -186,22 +216,26 @@ public final class DSALoss {
                 }
             }
         }
+        return dcenters
+    }
 
-        let pullActive = iteration > config.centerIter
-        let hingeActive = iteration > config.diffIter
-        guard validCount > 0, pullActive || hingeActive else {
-            return Output(loss: 0, dfeatures: dfeatures, dcenters: dcenters, validCount: validCount)
-        }
-
-        let sampled = Array(agentOrder.prefix(config.sampledAgentCount))
+    /// The loss summed over the valid samples, and the feature gradient `batch x K` (divided
+    /// by `validCount`, times the loss weight): the pull to the own agent (`pullActive`) and
+    /// the hinge against each `sampled` agent (`hingeActive`; a sequence sample is pushed only
+    /// from identity agents).
+    private func featureTerms(features: [Float], centers: [Float], agentOf: [Int], sampled: [Int],
+                              pullActive: Bool, hingeActive: Bool, validCount: Int) -> (total: Double, dfeatures: [Float]) {
+        let dim = featureDim
+        let faces = config.faceIDCount
         let lambda = config.lambda, alpha = config.alpha, beta = config.beta
         let hingeWeight = sampled.isEmpty ? 0 : (1 - lambda) / Float(sampled.count)
+        var dfeatures = [Float](repeating: 0, count: agentOf.count * dim)
         var total = 0.0
         features.withUnsafeBufferPointer { xb in
             centers.withUnsafeBufferPointer { cb in
                 dfeatures.withUnsafeMutableBufferPointer { gb in
                     let x = xb.baseAddress!, c = cb.baseAddress!
-                    for m in 0..<batch {
+                    for m in 0..<agentOf.count {
                         let a = agentOf[m]
                         guard a >= 0 else { continue }
                         let xm = x + m * dim, ca = c + a * dim, g = gb.baseAddress! + m * dim
@@ -232,6 +266,6 @@ public final class DSALoss {
                 }
             }
         }
-        return Output(loss: Float(total / Double(validCount)), dfeatures: dfeatures, dcenters: dcenters, validCount: validCount)
+        return (total, dfeatures)
     }
 }

@@ -30,7 +30,7 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(try catalog.sequences().count, 4 * videosPerWriter)
         XCTAssertEqual(try catalog.scalar("SELECT count(*) FROM faces"), 2 * videosPerWriter * (11 + 4))
         XCTAssertEqual(try catalog.scalar("PRAGMA foreign_key_check"), 0)
-        XCTAssertEqual(try catalog.queryFirst("PRAGMA integrity_check") { $0.text(0) }, "ok")
+        XCTAssertEqual(try catalog.queryFirst("PRAGMA integrity_check") { try $0["integrity_check"] as String }, "ok")
     }
 
     /// One `Catalog` shared by threads: transactions do not interleave.

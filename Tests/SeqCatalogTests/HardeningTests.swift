@@ -66,13 +66,13 @@ final class HardeningTests: XCTestCase {
         // The plain read-only connection, used where the file cannot be written but its -shm
         // can be made, refuses writes as well.
         let plain = try SQLiteConnection(path: url.path, readOnly: true)
-        XCTAssertEqual(try plain.statement("SELECT count(*) FROM videos").first { $0.int(0) }, videos)
+        XCTAssertEqual(try plain.statement("SELECT count(*) AS videos FROM videos").first { try $0["videos"] as Int }, videos)
         XCTAssertThrowsError(try plain.execute("DELETE FROM videos")) { assertPlain($0, contains: "read-only") }
         plain.close()
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: url.path + suffix) }
 
         let connection = try SQLiteConnection(path: url.path, immutable: true)
-        XCTAssertEqual(try connection.statement("SELECT count(*) FROM videos").first { $0.int(0) }, videos)
+        XCTAssertEqual(try connection.statement("SELECT count(*) AS videos FROM videos").first { try $0["videos"] as Int }, videos)
         connection.close()
         for suffix in ["-wal", "-shm"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: url.path + suffix), "immutable open created \(suffix)")
@@ -81,7 +81,7 @@ final class HardeningTests: XCTestCase {
         let odd = url.deletingLastPathComponent().appendingPathComponent("a?b#c%d.db")
         try FileManager.default.copyItem(at: url, to: odd)
         let oddConnection = try SQLiteConnection(path: odd.path, immutable: true)
-        XCTAssertEqual(try oddConnection.statement("SELECT count(*) FROM videos").first { $0.int(0) }, videos)
+        XCTAssertEqual(try oddConnection.statement("SELECT count(*) AS videos FROM videos").first { try $0["videos"] as Int }, videos)
         oddConnection.close()
     }
 

@@ -21,9 +21,9 @@ final class SchemaTests: XCTestCase {
         let url = dir.appendingPathComponent("sub/folder/seqcurate.db")
         let catalog = try Catalog.open(at: url)
         XCTAssertEqual(try catalog.schemaVersion(), Catalog.currentSchemaVersion)
-        XCTAssertEqual(try catalog.queryFirst("PRAGMA journal_mode") { $0.text(0) }, "wal")
+        XCTAssertEqual(try catalog.queryFirst("PRAGMA journal_mode") { try $0["journal_mode"] as String }, "wal")
         XCTAssertEqual(try catalog.scalar("PRAGMA foreign_keys"), 1)
-        let tables = Set(try catalog.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) })
+        let tables = Set(try catalog.query("SELECT name FROM sqlite_master WHERE type = 'table'") { try $0["name"] as String })
         for t in ["videos", "shots", "tracks", "faces", "sequences", "identities", "identity_images", "exclusions", "ingest_runs", "exports"] {
             XCTAssertTrue(tables.contains(t), "missing table \(t)")
         }

@@ -84,6 +84,27 @@ final class VideoIngestorTests: XCTestCase {
         XCTAssertNotEqual(after, crops)
     }
 
+    /// `workers` (`--threads`) only changes how many frames are detected at once: one thread
+    /// and three threads over batches of 2 frames find the same faces, tracks and sequences
+    /// (two fresh catalogs: the same ids and crop paths too).
+    func testThreadsDoNotChangeWhatIsFound() throws {
+        let video = try TestFiles.asset("carphone_pristine.mp4")
+        func rows(workers: Int, batchSize: Int) throws -> ([TrackRecord], [FaceRecord], [SequenceRecord]) {
+            var options = IngestOptions()
+            options.workers = workers
+            options.batchSize = batchSize
+            let (catalog, results) = try IngestTestSupport.ingest([video], into: try TestFiles.tempDirectory("seqcurate-ingest"), options: options)
+            XCTAssertEqual(results[0].outcome, .ingested)
+            return (try catalog.tracks(), try catalog.faces(videoID: try XCTUnwrap(results[0].videoID)), try catalog.sequences())
+        }
+        let one = try rows(workers: 1, batchSize: 8)
+        let three = try rows(workers: 3, batchSize: 2)
+        XCTAssertEqual(one.0.count, 1)
+        XCTAssertEqual(one.0, three.0)
+        XCTAssertEqual(one.1, three.1)
+        XCTAssertEqual(one.2, three.2)
+    }
+
     func testBadVideosAreRecordedAsFailedAndTheRunGoesOn() throws {
         let dir = try TestFiles.tempDirectory("seqcurate-ingest")
         let data = try Data(contentsOf: try TestFiles.asset("carphone_pristine.mp4"))

@@ -43,7 +43,7 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Near-duplicate threshold: mean absolute gray difference of 16x16 crops.") var duplicateThreshold = SequenceSelectionOptions().duplicateThreshold
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
     @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
-    @Option(parsing: .unconditional, help: "Detection threads (default: one per core).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -63,7 +63,9 @@ struct IngestCommand: ParsableCommand {
             throw ValidationError("--max-sequence-faces (\(maxFaces)) must be at least --min-sequence-faces (\(minFaces))")
         }
         if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let threads, !(1...IngestOptions.maxWorkers).contains(threads) {
+            throw ValidationError("--threads must be in 1…\(IngestOptions.maxWorkers), got \(threads)")
+        }
     }
 
     func run() throws {
@@ -110,7 +112,7 @@ struct IngestCommand: ParsableCommand {
 
     private func ingestAll(_ videos: [URL], db: Catalog, runID: Int64, options: IngestOptions, mtcnn: MTCNN,
                            cropper: @escaping FaceCropper) throws {
-        BLASRuntime.yieldThreads()
+        if options.workers > 1 { BLASRuntime.yieldThreads() }
         let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
         try ingestor.store.recover(catalog: db)
 

@@ -1,0 +1,119 @@
+import Foundation
+import SeqCatalog
+import SeqTrack
+
+/// What one analysed video puts in the catalog, built before its transaction: the rows of the
+/// video, its shots, tracks, faces and sequences, and the crop files its faces point at.
+///
+/// Rows link to each other by position (a track's shot index, the track a face is on); the
+/// catalog ids (`videoID`, `shotID`, `trackID`) are 0 until `VideoIngestor` inserts the rows
+/// and fills them in.
+struct VideoRows {
+    struct Track {
+        var track: TrackRecord
+        /// Index in `shots` of the shot the track starts in.
+        var shotIndex: Int?
+        var faces: [FaceRecord]
+        /// Present when the track gave a sequence.
+        var sequence: SequenceRecord?
+    }
+
+    var video: VideoRecord
+    var shots: [ShotRecord]
+    var tracks: [Track]
+    /// Crop files to write, relative to the video's crop folder.
+    var crops: [(path: String, bytes: Data)]
+
+    /// - Parameters:
+    ///   - video: the video's row, without content hash or run (`ingest` sets them).
+    ///   - shots: frame ranges of the shots.
+    ///   - plans: the finished tracks, in track index order.
+    ///   - cropFolder: the video's crop folder relative to the catalog folder, which the faces'
+    ///     `cropPath`s start with.
+    init(video: VideoRecord, shots: [Range<Int>], plans: [TrackPlan], cropFolder: String) {
+        self.video = video
+        self.shots = shots.enumerated().map { i, r in
+            ShotRecord(videoID: 0, index: i, firstFrame: r.lowerBound, lastFrame: r.upperBound - 1)
+        }
+        tracks = plans.enumerated().map { index, plan in
+            Track(track: Self.track(plan.track, index: index),
+                  shotIndex: shots.firstIndex { $0.contains(plan.track.firstFrame) },
+                  faces: plan.faces.map { Self.face($0, cropFolder: cropFolder) },
+                  sequence: plan.isSequence ? Self.sequence(plan) : nil)
+        }
+        crops = plans.flatMap { plan in
+            plan.faces.compactMap { f in f.cropPath.flatMap { path in f.cropBytes.map { (path, $0) } } }
+        }
+    }
+
+    private static func track(_ t: FaceTrack, index: Int) -> TrackRecord {
+        TrackRecord(videoID: 0, shotID: nil, index: index,
+                    firstFrame: t.firstFrame, lastFrame: t.lastFrame, faceCount: t.observations.count,
+                    meanBoxWidth: t.meanBoxWidth, meanBoxHeight: t.meanBoxHeight, meanScore: t.meanScore,
+                    minScore: t.observations.map(\.detection.score).min() ?? 0,
+                    maxCenterStep: maxCenterStep(t))
+    }
+
+    /// The largest move of the box centre between consecutive faces, in pixels.
+    static func maxCenterStep(_ t: FaceTrack) -> Float {
+        var best: Float = 0
+        for (a, b) in zip(t.observations, t.observations.dropFirst()) {
+            let ca = a.detection.box.center, cb = b.detection.box.center
+            best = max(best, ((ca.x - cb.x) * (ca.x - cb.x) + (ca.y - cb.y) * (ca.y - cb.y)).squareRoot())
+        }
+        return best
+    }
+
+    /// A face row; an interpolated face has the quality of its box and landmarks, and no sharpness.
+    private static func face(_ f: PlannedFace, cropFolder: String) -> FaceRecord {
+        let d = f.observation.detection
+        let q = f.quality ?? FaceQuality(detection: d, sharpness: 0)
+        return FaceRecord(
+            trackID: 0, videoID: 0, frameIndex: f.observation.frameIndex, time: f.observation.time,
+            x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2,
+            landmarks: d.landmarks.flatMap { [$0.x, $0.y] }, score: d.score,
+            interpolated: f.observation.interpolated, eyeDistance: q.eyeDistance,
+            sharpness: f.quality == nil ? nil : q.sharpness, yaw: q.yaw, roll: q.roll,
+            cropPath: f.cropPath.map { "\(cropFolder)/\($0)" }, cropHash: f.hash,
+            reason: FaceReason(rawValue: f.reason.rawValue))
+    }
+
+    /// The sequence of a track: its kept faces.
+    private static func sequence(_ plan: TrackPlan) -> SequenceRecord {
+        let kept = plan.faces.filter { $0.reason == .kept }
+        return SequenceRecord(trackID: 0, videoID: 0, faceCount: kept.count,
+                              firstFrame: kept.first?.observation.frameIndex ?? plan.track.firstFrame,
+                              lastFrame: kept.last?.observation.frameIndex ?? plan.track.lastFrame)
+    }
+}
+
+extension Catalog {
+    /// Inserts the rows of one video, linking them by the ids the inserts return; returns the
+    /// video's id. Meant to run inside the video's transaction.
+    func insert(_ rows: VideoRows) throws -> Int64 {
+        let videoID = try insertVideo(rows.video)
+        let shotIDs = try insertShots(rows.shots.map { s in
+            var s = s
+            s.videoID = videoID
+            return s
+        })
+        for t in rows.tracks {
+            var track = t.track
+            track.videoID = videoID
+            track.shotID = t.shotIndex.map { shotIDs[$0] }
+            let trackID = try insertTrack(track)
+            try insertFaces(t.faces.map { f in
+                var f = f
+                f.trackID = trackID
+                f.videoID = videoID
+                return f
+            })
+            if var sequence = t.sequence {
+                sequence.trackID = trackID
+                sequence.videoID = videoID
+                try insertSequence(sequence)
+            }
+        }
+        return videoID
+    }
+}
