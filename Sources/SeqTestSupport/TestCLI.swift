@@ -9,29 +9,73 @@ public struct CLIResult {
     public var err: String
     /// True when the process ended by `exit` (not a signal) with status 0.
     public var succeeded: Bool { reason == .exit && status == 0 }
+    /// True when the process ended by `exit`, whatever its status (false for a signal).
+    public var exited: Bool { reason == .exit }
+    /// Standard output, then standard error.
+    public var all: String { out + err }
 }
 
 /// Runs the built `seqcurate` as a user would, capturing both streams.
 public enum TestCLI {
-    public static func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+    /// Runs `seqcurate ARGS` (in `directory`, when given) to the end.
+    public static func run(_ args: [String], in directory: URL? = nil,
+                           file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+        let (p, out, err) = try launch(args, in: directory, file: file, line: line)
+        // Both pipes are read on threads of their own: a child that fills one while we wait on
+        // the other would stall.
+        let o = PipeReader(out.fileHandleForReading), e = PipeReader(err.fileHandleForReading)
+        p.waitUntilExit()
+        return CLIResult(status: p.terminationStatus, reason: p.terminationReason, out: o.text(), err: e.text())
+    }
+
+    /// Starts `seqcurate ARGS` and returns it with its standard output and error pipes.
+    public static func launch(_ args: [String], in directory: URL? = nil, stdout: Any? = nil,
+                              file: StaticString = #filePath, line: UInt = #line) throws -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = try TestFiles.executable(file: file, line: line)
         p.arguments = args
+        if let directory { p.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
-        p.standardOutput = out
+        p.standardOutput = stdout ?? out
         p.standardError = err
         try p.run()
-        // Read both pipes concurrently: a child that fills one while we wait on the other would block.
-        var errData = Data()
-        let errDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            errDone.signal()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        errDone.wait()
-        p.waitUntilExit()
-        return CLIResult(status: p.terminationStatus, reason: p.terminationReason,
-                         out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
+        return (p, out, err)
     }
+
+    /// Runs a system command (`mount`, `mkfifo`…) quietly; true when it exits 0.
+    @discardableResult
+    public static func sh(_ args: String...) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+public final class PipeReader: @unchecked Sendable {
+    private var buffer = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Starts reading `handle`; `prefix` is what the caller already read from it.
+    public init(_ handle: FileHandle, prefix: Data = Data()) {
+        buffer = prefix
+        Thread.detachNewThread { [self] in
+            buffer.append(handle.readDataToEndOfFile())
+            done.signal()
+        }
+    }
+
+    /// Everything the pipe carried, once its writer closed it (may be asked again).
+    public func data() -> Data {
+        done.wait()
+        done.signal()
+        return buffer
+    }
+
+    public func text() -> String { String(decoding: data(), as: UTF8.self) }
 }

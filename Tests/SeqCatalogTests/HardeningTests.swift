@@ -212,8 +212,8 @@ final class HardeningTests: XCTestCase {
         let (catalog, _) = try makeFixtureCatalog(self)
         guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root") }
         let disk = try TestFiles.tempDirectory("seqcatalog-full", removedAfter: self)
-        guard ReadOnlyMount.sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.path) else { throw XCTSkip("tmpfs mounts are not allowed here") }
-        addTeardownBlock { ReadOnlyMount.sh("umount", disk.path) }
+        guard TestCLI.sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.path) else { throw XCTSkip("tmpfs mounts are not allowed here") }
+        addTeardownBlock { TestCLI.sh("umount", disk.path) }
         let filler = disk.appendingPathComponent("filler")
         try Data(count: 60 * 1024).write(to: filler)
         let out = disk.appendingPathComponent("lists")
@@ -250,21 +250,9 @@ struct ReadOnlyMount {
     init(of folder: URL, test: XCTestCase) throws {
         guard getuid() == 0 else { throw XCTSkip("read-only bind mounts need root") }
         let point = try TestFiles.tempDirectory("seqcatalog-ro", removedAfter: test)
-        guard Self.sh("mount", "--bind", folder.path, point.path) else { throw XCTSkip("mount --bind is not allowed here") }
-        test.addTeardownBlock { _ = Self.sh("umount", point.path) }
-        guard Self.sh("mount", "-o", "remount,bind,ro", point.path) else { throw XCTSkip("cannot remount read-only here") }
+        guard TestCLI.sh("mount", "--bind", folder.path, point.path) else { throw XCTSkip("mount --bind is not allowed here") }
+        test.addTeardownBlock { _ = TestCLI.sh("umount", point.path) }
+        guard TestCLI.sh("mount", "-o", "remount,bind,ro", point.path) else { throw XCTSkip("cannot remount read-only here") }
         self.point = point
-    }
-
-    @discardableResult
-    static func sh(_ args: String...) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
     }
 }

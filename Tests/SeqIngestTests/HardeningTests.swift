@@ -59,8 +59,8 @@ final class IngestHardeningTests: XCTestCase {
         guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root") }
         let mount = dir.appendingPathComponent("small")
         try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
-        guard Self.sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.path) else { throw XCTSkip("tmpfs mounts are not allowed here") }
-        addTeardownBlock { _ = Self.sh("umount", mount.path) }
+        guard TestCLI.sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.path) else { throw XCTSkip("tmpfs mounts are not allowed here") }
+        addTeardownBlock { _ = TestCLI.sh("umount", mount.path) }
         let catalog = try Catalog.open(at: mount.appendingPathComponent("seqcurate.db"))
         let (ingestor, runID) = try ingestor(catalog)
         // Leave 40 KB: room for the catalog's few pages, not for the ~130 KB of crops.
@@ -174,18 +174,6 @@ final class IngestHardeningTests: XCTestCase {
         XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops")), [], "no orphan crop")
         CropStore.writeCrop = saved
         XCTAssertEqual(try importer(catalog, name: nil).run(root: root, quiet: true).imported, 2)
-    }
-
-    @discardableResult
-    static func sh(_ args: String...) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
     }
 }
 

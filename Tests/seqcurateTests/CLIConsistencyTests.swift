@@ -12,26 +12,12 @@ final class CLIConsistencyTests: XCTestCase {
         dir = try TestFiles.tempDirectory("cli-consistency", removedAfter: self)
     }
 
-    private struct Result {
-        var status: Int32
-        var out: String
-        var err: String
-    }
+    private typealias Result = CLIResult
 
-    private func run(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = try TestFiles.executable()
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationReason, .exit, "killed by a signal: \(args)")
-        return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    private func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let r = try TestCLI.run(args, in: dir, file: file, line: line)
+        XCTAssertEqual(r.reason, .exit, "killed by a signal: \(args)", file: file, line: line)
+        return r
     }
 
     private func occurrences(of needle: String, in text: String) -> Int {

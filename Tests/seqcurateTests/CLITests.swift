@@ -5,19 +5,7 @@ import XCTest
 
 /// The command-line tool as a user runs it.
 final class CLITests: XCTestCase {
-    private func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = try TestFiles.executable()
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    private func run(_ args: [String]) throws -> CLIResult { try TestCLI.run(args) }
 
     func testProbeJSONReportsTheSample() throws {
         let r = try run(["probe", "--json", try TestFiles.asset("carphone_pristine.mp4").path])

@@ -9,32 +9,15 @@ final class CatalogHardeningTests: XCTestCase {
     /// Words of SQLite's own messages that must never reach a user.
     static let sqlWords = ["UNIQUE", "constraint", "SQLite", "sqlite", "INSERT", "SELECT", "no such table", "database is locked"]
 
-    struct Run {
-        var status: Int32
-        var reason: Process.TerminationReason
-        var out: String
-        var err: String
-        var all: String { out + err }
-    }
+    typealias Run = CLIResult
 
     private func launch(_ args: [String], stdout: Any? = nil) throws -> (Process, Pipe, Pipe) {
-        let p = Process()
-        p.executableURL = try TestFiles.executable()
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = stdout ?? out
-        p.standardError = err
-        try p.run()
-        return (p, out, err)
+        try TestCLI.launch(args, stdout: stdout)
     }
 
-    /// Runs the tool to the end, reading both pipes on their own threads (a full pipe would stall it).
     @discardableResult
     private func run(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Run {
-        let (p, out, err) = try launch(args)
-        let o = Reader(out.fileHandleForReading), e = Reader(err.fileHandleForReading)
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, reason: p.terminationReason, out: o.text(), err: e.text())
+        try TestCLI.run(args, file: file, line: line)
     }
 
     private func assertNoSQL(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -99,7 +82,7 @@ final class CatalogHardeningTests: XCTestCase {
         let processes = try orders.map { order in
             try launch(["ingest"] + order.map(\.path) + ["--catalog", db.path, "--quiet", "--detect-every", "6"])
         }
-        let readers = processes.map { (Reader($0.1.fileHandleForReading), Reader($0.2.fileHandleForReading)) }
+        let readers = processes.map { (PipeReader($0.1.fileHandleForReading), PipeReader($0.2.fileHandleForReading)) }
         var ingested = 0
         for ((p, _, _), (out, err)) in zip(processes, readers) {
             p.waitUntilExit()
@@ -137,7 +120,7 @@ final class CatalogHardeningTests: XCTestCase {
         let mega = try TestFiles.asset("Megamind.avi")
         // Two inputs, so the run prints "[1/2] …" when it starts on the first video: by then
         // its run row is written, and Megamind takes seconds to analyse.
-        func startAndWaitForFirstVideo() throws -> (Process, Reader) {
+        func startAndWaitForFirstVideo() throws -> (Process, PipeReader) {
             let (p, _, err) = try launch(["ingest", mega.path, mega.path, "--catalog", db.path])
             let lines = LineReader(err.fileHandleForReading)
             let first = lines.next()
@@ -204,7 +187,7 @@ final class CatalogHardeningTests: XCTestCase {
 
         let out = Pipe()
         let (q, _, _) = try launch(["frames", video, "--raw", "-"], stdout: out)
-        let streamed = Reader(out.fileHandleForReading)
+        let streamed = PipeReader(out.fileHandleForReading)
         q.waitUntilExit()
         XCTAssertEqual(q.terminationStatus, 0)
         XCTAssertEqual(streamed.data().count, bytes)
@@ -229,9 +212,9 @@ final class CatalogHardeningTests: XCTestCase {
         let db = try ingestedCatalog()
         guard getuid() == 0 else { throw XCTSkip("read-only bind mounts need root") }
         let point = try TestFiles.tempDirectory("seqcurate-ro", removedAfter: self)
-        guard Self.sh("mount", "--bind", db.deletingLastPathComponent().path, point.path) else { throw XCTSkip("mount --bind is not allowed here") }
-        addTeardownBlock { Self.sh("umount", point.path) }
-        guard Self.sh("mount", "-o", "remount,bind,ro", point.path) else { throw XCTSkip("cannot remount read-only here") }
+        guard TestCLI.sh("mount", "--bind", db.deletingLastPathComponent().path, point.path) else { throw XCTSkip("mount --bind is not allowed here") }
+        addTeardownBlock { TestCLI.sh("umount", point.path) }
+        guard TestCLI.sh("mount", "-o", "remount,bind,ro", point.path) else { throw XCTSkip("cannot remount read-only here") }
         let ro = point.appendingPathComponent("seqcurate.db").path
         let out = try TestFiles.tempDirectory("seqcurate-cli", removedAfter: self)
 
@@ -255,8 +238,8 @@ final class CatalogHardeningTests: XCTestCase {
     func testIngestOnAFullDiskSaysNoSpaceLeftAndEndsTheRunFailed() throws {
         guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root") }
         let dir = try TestFiles.tempDirectory("seqcurate-cli", removedAfter: self)
-        guard Self.sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.path) else { throw XCTSkip("tmpfs mounts are not allowed here") }
-        addTeardownBlock { Self.sh("umount", dir.path) }
+        guard TestCLI.sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.path) else { throw XCTSkip("tmpfs mounts are not allowed here") }
+        addTeardownBlock { TestCLI.sh("umount", dir.path) }
         let db = dir.appendingPathComponent("seqcurate.db")
         // Make the catalog (a missing input is reported and fails the run, nothing more).
         XCTAssertEqual(try run(["ingest", dir.appendingPathComponent("none.mp4").path, "--catalog", db.path, "--quiet"]).status, 1)
@@ -306,43 +289,8 @@ final class CatalogHardeningTests: XCTestCase {
         XCTAssertTrue(export.out.contains("faceid_num (F) = 1 identities, 1 images"), export.out)
     }
 
-    @discardableResult
-    static func sh(_ args: String...) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }
 }
 
-/// Reads a pipe to its end on a thread of its own.
-private final class Reader: @unchecked Sendable {
-    private var buffer = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle, prefix: Data = Data()) {
-        buffer = prefix
-        Thread.detachNewThread { [self] in
-            buffer.append(handle.readDataToEndOfFile())
-            done.signal()
-        }
-    }
-
-    /// Everything, once the writer has closed the pipe.
-    func data() -> Data {
-        done.wait()
-        done.signal()
-        return buffer
-    }
-
-    func text() -> String { String(decoding: data(), as: UTF8.self) }
-}
-
-/// Reads a pipe line by line, so a test can wait for a line the tool prints.
 private final class LineReader {
     private let handle: FileHandle
     private var pending = Data()
@@ -364,5 +312,5 @@ private final class LineReader {
     }
 
     /// The rest of the pipe, read to its end in the background.
-    func rest() -> Reader { Reader(handle, prefix: pending) }
+    func rest() -> PipeReader { PipeReader(handle, prefix: pending) }
 }

@@ -11,19 +11,7 @@ final class FormatHardeningTests: XCTestCase {
         dir = try TestFiles.tempDirectory("format-hardening", removedAfter: self)
     }
 
-    private func run(_ args: [String]) throws -> (status: Int32, reason: Process.TerminationReason, err: String) {
-        let p = Process()
-        p.executableURL = try TestFiles.executable()
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        _ = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, p.terminationReason, String(decoding: e, as: UTF8.self))
-    }
+    private func run(_ args: [String]) throws -> CLIResult { try TestCLI.run(args) }
 
     /// Asserts a clean refusal: exit 1, not a signal, and one `seqcurate: FILE…` line containing `parts`.
     private func assertRefused(_ args: [String], naming file: URL, _ parts: [String],

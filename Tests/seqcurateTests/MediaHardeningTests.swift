@@ -8,20 +8,7 @@ import XCTest
 /// Bad and unusual inputs through the command-line tool, as a user meets them: one line per bad
 /// file on standard error, the rest still processed, a non-zero exit and never a crash.
 final class MediaHardeningTests: XCTestCase {
-    private func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = try TestFiles.executable()
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationReason, .exit, "killed by a signal: \(args)")
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    private func run(_ args: [String]) throws -> CLIResult { try TestCLI.run(args) }
 
     private func weights() throws -> [String] { ["--weights", try TestFiles.asset("mtcnn.safetensors").path] }
 

@@ -12,28 +12,9 @@ final class TrainHardeningTests: XCTestCase {
         try writeImages()
     }
 
-    private struct Result {
-        var status: Int32
-        var out: String
-        var err: String
-        var exited: Bool
-    }
+    private typealias Result = CLIResult
 
-    private func run(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = try TestFiles.executable()
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self),
-                      err: String(decoding: e, as: UTF8.self), exited: p.terminationReason == .exit)
-    }
+    private func run(_ args: [String]) throws -> Result { try TestCLI.run(args, in: dir) }
 
     /// Asserts the command failed by exiting (not by a signal) with `status` and says `message`.
     private func assertFails(_ r: Result, status: Int32 = 1, saying message: String,
