@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "SeqModelEval", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrain", "SeqEval"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog", "SeqMedia"], exclude: ["README.md"]),
         // Shared test helpers (repository paths, assets, temporary folders); only tests use it.
-        .target(name: "SeqTestSupport", path: "Sources/SeqTestSupport", exclude: ["README.md"]),
+        .target(name: "SeqTestSupport", dependencies: ["SeqCore"], path: "Sources/SeqTestSupport", exclude: ["README.md"]),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
             "SeqIngest", "SeqModelEval", "SeqReport",

@@ -1,3 +1,4 @@
+import SeqTestSupport
 import XCTest
 @testable import SeqEval
 import SeqCore

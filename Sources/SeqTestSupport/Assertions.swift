@@ -1,9 +1,11 @@
+import Foundation
 import SeqCore
 import XCTest
 
-/// Asserts that `body` throws a `SeqError` whose description contains every one of `parts`.
-func assertSeqError<T>(_ body: @autoclosure () throws -> T, contains parts: [String],
-                       file: StaticString = #filePath, line: UInt = #line) {
+/// Asserts that `body` throws a `SeqError` whose description contains every one of `parts`,
+/// in one line (the CLI prints it as it is).
+public func assertSeqError<T>(_ body: @autoclosure () throws -> T, contains parts: [String],
+                              file: StaticString = #filePath, line: UInt = #line) {
     do {
         _ = try body()
         XCTFail("expected a SeqError containing \(parts)", file: file, line: line)
