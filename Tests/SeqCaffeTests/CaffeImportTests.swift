@@ -238,3 +238,23 @@ final class CaffeImportTests: XCTestCase {
         XCTAssertFalse(CaffeImporter.includedAtTest(layer))
     }
 }
+
+extension CaffeImportTests {
+    /// Old weight files list their layers as V1 `layers`; blobs are matched by name all the same.
+    func testWeightsInTheOldLayersFormAreRead() throws {
+        let f = try fixture("res")
+        let net = try CaffeFiles.readPrototxt(f.deploy)
+        let trained = try CaffeFiles.readCaffemodel(f.weights)
+        var old = Caffe_NetParameter()
+        for layer in trained.layer {
+            var v1 = Caffe_V1LayerParameter()
+            v1.name = layer.name
+            v1.blobs = layer.blobs
+            old.layers.append(v1)
+        }
+        let (manifest, weights, _) = try CaffeImporter.convert(net: net, trained: old, mean: try CaffeFiles.readMean(f.mean),
+                                                               options: resOptions(), weightsName: "old.caffemodel")
+        let extractor = try GraphFeatureExtractor(manifest: manifest, weights: weights)
+        assertClose(try extractor.extract(try images()), try npy(f.dir.appendingPathComponent("features.npy")).values, "res from V1 layers")
+    }
+}
