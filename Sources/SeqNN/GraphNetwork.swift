@@ -44,8 +44,9 @@ public final class GraphNetwork {
     /// Builds the layers of `spec` with `weights` (keyed `<node>.<role>`, see `GraphNode.Op`).
     public init(spec: GraphSpec, weights: [String: Tensor]) throws {
         self.spec = spec
-        guard spec.inputShape.count == 3 || spec.inputShape.count == 1, spec.inputShape.allSatisfy({ $0 > 0 }) else {
-            throw SeqError("graph input '\(spec.input)' needs a positive [C, H, W] or [D] shape, got \(spec.inputShape)")
+        guard spec.inputShape.count == 3 || spec.inputShape.count == 1, spec.inputShape.allSatisfy({ $0 > 0 }),
+              Self.count(spec.inputShape) != nil else {
+            throw SeqError("graph input '\(spec.input)' needs a positive [C, H, W] or [D] shape of at most \(Self.maxBlobSize) values, got \(spec.inputShape)")
         }
         var shapes: [String: [Int]] = [spec.input: spec.inputShape]
         var steps: [Step] = []
@@ -60,6 +61,9 @@ public final class GraphNetwork {
                 lastUse[blob] = index
             }
             let (kernel, outShape) = try Self.build(node, inShapes, weights, what)
+            guard Self.count(outShape) != nil else {
+                throw SeqError("\(what): output \(outShape) is larger than \(Self.maxBlobSize) values per sample")
+            }
             for blob in node.outputs {
                 guard shapes[blob] == nil else { throw SeqError("\(what) writes blob '\(blob)' a second time") }
                 shapes[blob] = outShape
@@ -74,10 +78,27 @@ public final class GraphNetwork {
 
     // MARK: - Building
 
+    /// Largest kernel, stride, pad or channel count of a convolution or pooling window.
+    public static let maxExtent = 1 << 16
+
+    /// Most values one blob (or weight) may hold per sample: 2^28 floats, 1 GiB.
+    public static let maxBlobSize = 1 << 28
+
+    /// The element count of `shape`, or nil when it is negative or above `maxBlobSize`.
+    static func count(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0, d <= maxBlobSize else { return nil }
+            n *= d
+            guard n <= maxBlobSize else { return nil }
+        }
+        return n
+    }
+
     private static func weight(_ weights: [String: Tensor], _ node: GraphNode, _ role: String, _ shape: [Int], _ what: String) throws -> Tensor {
         let key = "\(node.name).\(role)"
         guard let t = weights[key] else { throw SeqError("\(what) needs weight '\(key)', which the weights do not have") }
-        guard t.shape.reduce(1, *) == shape.reduce(1, *) else {
+        guard let n = count(shape), t.count == n else {
             throw SeqError("\(what): weight '\(key)' has shape \(t.shape), the node needs \(shape)")
         }
         return Tensor(shape: shape, data: t.data)
@@ -104,8 +125,10 @@ public final class GraphNetwork {
             let (sh, sw) = try pair(node.stride, 1, "stride", what)
             let (ph, pw) = try pair(node.pad, 0, "pad", what)
             let group = node.group ?? 1
-            guard let out = node.outChannels, out > 0, kh > 0, kw > 0, sh > 0, ph >= 0, pw >= 0 else {
-                throw SeqError("\(what) needs positive out_channels, kernel and stride")
+            guard let out = node.outChannels, (1...Self.maxExtent).contains(out), (1...Self.maxExtent).contains(kh),
+                  (1...Self.maxExtent).contains(kw), (1...Self.maxExtent).contains(sh), (0...Self.maxExtent).contains(ph),
+                  (0...Self.maxExtent).contains(pw) else {
+                throw SeqError("\(what) needs out_channels, kernel and stride in 1…\(Self.maxExtent) and pad in 0…\(Self.maxExtent)")
             }
             guard sh == sw, ph == pw else { throw SeqError("\(what): different strides or pads along height and width are not supported") }
             guard group >= 1, s[0] % group == 0, out % group == 0 else {
@@ -129,7 +152,9 @@ public final class GraphNetwork {
             return (.conv(convs), [out, oh, ow])
         case .linear:
             let d = s.reduce(1, *)
-            guard let out = node.outChannels, out > 0 else { throw SeqError("\(what) needs positive out_channels") }
+            guard let out = node.outChannels, (1...Self.maxBlobSize).contains(out) else {
+                throw SeqError("\(what) needs out_channels in 1…\(Self.maxBlobSize)")
+            }
             let lin = Linear(inFeatures: d, outFeatures: out, name: node.name)
             lin.weight.value = try weight(weights, node, "weight", [out, d], what)
             if node.bias ?? true { lin.bias.value = try weight(weights, node, "bias", [out], what) }
@@ -166,7 +191,7 @@ public final class GraphNetwork {
                 let (kh, kw) = try pair(node.kernel, 0, "kernel", what)
                 let (sh, sw) = try pair(node.stride, 1, "stride", what)
                 let (ph, pw) = try pair(node.pad, 0, "pad", what)
-                guard kh > 0, kw > 0, sh > 0, sw > 0, ph >= 0, pw >= 0, ph < kh, pw < kw else {
+                guard [kh, kw, sh, sw].allSatisfy({ (1...Self.maxExtent).contains($0) }), ph >= 0, pw >= 0, ph < kh, pw < kw else {
                     throw SeqError("\(what) needs a positive kernel and stride and a pad smaller than the kernel")
                 }
                 window = PoolWindow(kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padH: ph, padW: pw, ceil: node.ceil ?? true)
