@@ -14,6 +14,7 @@ import PackageDescription
 //   SeqEval   protocols, metrics                    -> SeqCore
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
 //   SeqModelEval a trained run over dataset images (eval model mode) -> SeqDetect, SeqTrain, SeqEval
+//   SeqCaffe  Caffe prototxt/caffemodel import -> SeqNN, SeqTrain, SwiftProtobuf
 //   SeqReport static HTML report                    -> SeqCatalog, SeqMedia (image file names)
 //   seqcurate thin commands                         -> all of the above
 //   SeqTestSupport shared test helpers (tests only) -> XCTest
@@ -30,6 +31,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only SeqCaffe parses protobuf (Caffe's files); its generated code is committed.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
@@ -50,12 +53,15 @@ let package = Package(
         .target(name: "SeqEval", dependencies: ["SeqCore"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqModelEval", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrain", "SeqEval"], exclude: ["README.md"], swiftSettings: optimised),
+        // Caffe files are parsed here only, so no other module depends on SwiftProtobuf.
+        .target(name: "SeqCaffe", dependencies: ["SeqCore", "SeqNN", "SeqTrain", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["README.md"]),
         .target(name: "SeqReport", dependencies: ["SeqCore", "SeqCatalog", "SeqMedia"], exclude: ["README.md"]),
         // Shared test helpers (repository paths, assets, temporary folders); only tests use it.
         .target(name: "SeqTestSupport", dependencies: ["SeqCore"], path: "Sources/SeqTestSupport", exclude: ["README.md"]),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
-            "SeqIngest", "SeqModelEval", "SeqReport",
+            "SeqIngest", "SeqModelEval", "SeqReport", "SeqCaffe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         // Fuzzing (docs/reliability.md): the parsers as functions of bytes, the seqfuzz driver
@@ -74,6 +80,7 @@ let package = Package(
         .testTarget(name: "SeqEvalTests", dependencies: ["SeqEval", "SeqTestSupport"]),
         .testTarget(name: "SeqIngestTests", dependencies: ["SeqIngest", "SeqTestSupport"]),
         .testTarget(name: "SeqModelEvalTests", dependencies: ["SeqModelEval", "SeqTestSupport"]),
+        .testTarget(name: "SeqCaffeTests", dependencies: ["SeqCaffe", "SeqTestSupport"]),
         .testTarget(name: "SeqReportTests", dependencies: ["SeqReport", "SeqTestSupport"]),
         .testTarget(name: "seqcurateTests", dependencies: ["seqcurate", "SeqTestSupport"]),
     ]

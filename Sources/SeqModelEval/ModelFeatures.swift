@@ -27,7 +27,7 @@ public struct ModelFeatures {
 
     /// The dataset folder (LFW `Name/Name_0001.jpg`; YTF `aligned_images_DB/Name/<video>/`).
     public var root: URL
-    /// The training run whose latest checkpoint gives the network.
+    /// The training run whose latest checkpoint gives the network, or a model folder (`ModelFolder`).
     public var run: URL
     public var detection: Detection?
     /// Leave out keys that have no image instead of failing.
@@ -46,7 +46,7 @@ public struct ModelFeatures {
     /// The features of every image the pairs of `list` need, in need order (see `DatasetImages`
     /// for the keys). Only the images present now are returned, whatever else the cache holds.
     public func features(for list: PairList) throws -> FeatureFile {
-        guard let state = try Checkpoint.latest(run: run) else {
+        guard let weights = try FeatureEmbedding.weightsTag(model: run) else {
             throw SeqError("model mode needs a trained model (seqcurate train): the run has no checkpoint yet", file: run.path)
         }
         let dataset = try DatasetImages(root: root, benchmark: list.benchmark)
@@ -63,7 +63,6 @@ public struct ModelFeatures {
             }
         }
         // The cache name ties features to these weights and this dataset folder.
-        let weights = (state.weightsFile as NSString).deletingPathExtension
         let datasetHash = Self.stableHash(dataset.base.standardizedFileURL.path)
         let cache = FeatureCache(directory: run.appendingPathComponent("eval_cache"),
                                  name: "\(list.benchmark.rawValue)-\(weights)-\(datasetHash)\(detection != nil ? "-detect" : "")")
@@ -72,15 +71,15 @@ public struct ModelFeatures {
         let todo = needed.filter { !have.contains($0.key) }
         if todo.isEmpty, let cached { return try cached.selecting(keys: needed.map(\.key)) }
 
-        let extractor = try FeatureExtractor.load(run: run)
+        let extractor = try FeatureEmbedding.load(model: run)
         var inputs = todo.map(\.url)
         if let detection {
             inputs = try alignedCopies(of: todo, with: detection, into: run.appendingPathComponent("eval_cache/aligned-\(datasetHash)"))
         }
         let progress = ProgressReporter("extract", total: todo.count, unit: "images", quiet: quiet)
-        let values = try extractor.extract(inputs, progress: progress)
+        let values = try extractor.extract(inputs, flip: false, progress: progress)
         progress.finish()
-        let d = extractor.network.config.featureDim
+        let d = extractor.featureDim
         let base = try cached ?? FeatureFile(keys: [], values: [], dimension: d,
                                              featuresPath: cache.featuresURL.path, keysPath: cache.keysURL.path)
         let file = try base.appending(keys: todo.map(\.key), values: values)

@@ -33,7 +33,7 @@ struct Seqcurate: ParsableCommand {
             FramesCommand.self, DetectCommand.self, AlignCommand.self,
             IngestCommand.self,
             ImportIdentitiesCommand.self,
-            LossCommand.self, TrainCommand.self, FeaturesCommand.self,
+            LossCommand.self, TrainCommand.self, FeaturesCommand.self, ImportCaffeCommand.self,
             EvalCommand.self,
             StatsCommand.self, TracksCommand.self, ExportCommand.self, ExcludeCommand.self, ReportCommand.self,
             BenchCommand.self,

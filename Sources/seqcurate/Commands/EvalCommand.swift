@@ -49,7 +49,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Dataset root for model mode (LFW Name/Name_0001.jpg; YTF aligned_images_DB/Name/<video>/).")
     var root: String?
 
-    @Option(help: "Trained model run for model mode.")
+    @Option(help: "Trained model run, or model folder of import-caffe, for model mode.")
     var model: String?
 
     @Flag(help: "Model mode: detect (MTCNN) and align (SeqFace crop) raw images first.")

@@ -12,15 +12,17 @@ struct FeaturesCommand: ParsableCommand {
         discussion: """
         Writes a float32 .npy matrix (rows x feature_dim) and, beside it, NAME.keys.txt with one image path \
         (relative to the list root or --images folder) per row. Images are brought to the training image size, \
-        centrally cropped and scaled as (v-127.5)/128. --flip adds the mirrored image's feature to each row.
+        centrally cropped and scaled as (v-127.5)/128; a model folder (seqcurate import-caffe) brings images \
+        to its input as its model.json says (docs/caffe-models.md). --flip adds the mirrored image's feature to each row.
 
         Examples:
           seqcurate features --model runs/seqface --images lfw_aligned/ --out lfw.npy --flip
+          seqcurate features --model models/resnet27 --images lfw_aligned/ --out lfw27.npy
           seqcurate features --model runs/seqface --checkpoint runs/seqface/checkpoints/iter_00010000.safetensors --list test.txt --out test.npy
         """
     )
 
-    @Option(help: "Run folder of seqcurate train (its config.json).") var model: String
+    @Option(help: "Run folder of seqcurate train (its config.json), or a model folder (model.json, as import-caffe writes).") var model: String
     @Option(help: "Weights file (default: the run's last good checkpoint).") var checkpoint: String?
     @Option(help: "List of images (path [label] per line).") var list: String?
     @Option(help: "Folder list paths are relative to (default: the list's folder).") var root: String?
@@ -55,14 +57,14 @@ struct FeaturesCommand: ParsableCommand {
         } else {
             set = try ImageSet.directory(URL(fileURLWithPath: images!))
         }
-        let extractor = try FeatureExtractor.load(run: URL(fileURLWithPath: model), checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
+        let extractor = try FeatureEmbedding.load(model: URL(fileURLWithPath: model), checkpoint: checkpoint.map { URL(fileURLWithPath: $0) },
                                                   batchSize: batch, threads: threads)
         let progress = ProgressReporter("features", total: set.urls.count, unit: "images", quiet: quiet)
         let values = try extractor.extract(set.urls, flip: flip, progress: progress)
         progress.finish()
         let outURL = URL(fileURLWithPath: out)
         try? FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let dim = extractor.network.config.featureDim
+        let dim = extractor.featureDim
         // NPY writes go through OutputFile: /dev/null or a FIFO is written into, never replaced.
         try NPYArray(shape: [set.keys.count, dim], values: values).write(to: outURL)
         // The keys go beside a regular file only: "/dev/null.keys.txt" would land in /dev.
