@@ -36,6 +36,8 @@ public struct TrainOverrides: Sendable, Equatable {
     public var identityBatch: Int?
     public var sequenceBatch: Int?
     public var margin: MarginKind?
+    /// The head's backward rule (`head.backward`).
+    public var headBackward: MarginBackward?
     public var baseLR: Float?
     public var maxIter: Int?
     public var snapshot: Int?
@@ -61,6 +63,7 @@ public struct TrainOverrides: Sendable, Equatable {
         if let identityBatch { config.data.identityBatch = identityBatch }
         if let sequenceBatch { config.data.sequenceBatch = sequenceBatch }
         if let margin, margin != config.head.kind { config.head = MarginConfig(kind: margin, scale: config.head.scale) }
+        if let headBackward { config.head.backward = headBackward }
         if let baseLR { config.solver.baseLR = baseLR }
         if let maxIter { config.solver.maxIter = maxIter }
         if let snapshot { config.solver.snapshot = snapshot }

@@ -39,6 +39,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Identity images per batch (default 32).") var identityBatch: Int?
     @Option(parsing: .unconditional, help: "Sequence images per batch (default 32; 0 trains identity-only).") var sequenceBatch: Int?
     @Option(help: "Margin of the identity classifier.") var margin: MarginKind?
+    @Option(help: "Backward rule of the head: caffe (published MarginInnerProduct; sphereface's default) or exact (the true derivative; the only one for other margins).")
+    var headBackward: MarginBackward?
     @Option(parsing: .unconditional, help: "Base learning rate.") var baseLr: Float?
     @Option(parsing: .unconditional, help: "Iterations to train.") var maxIter: Int?
     @Option(parsing: .unconditional, help: "Checkpoint every N iterations (0: only at the end).") var snapshot: Int?
@@ -162,6 +164,7 @@ struct TrainCommand: ParsableCommand {
         o.identityBatch = identityBatch
         o.sequenceBatch = sequenceBatch
         o.margin = margin
+        o.headBackward = headBackward
         o.baseLR = baseLr
         o.maxIter = maxIter
         o.snapshot = snapshot
@@ -177,3 +180,4 @@ struct TrainCommand: ParsableCommand {
 
 extension NetworkPreset: ExpressibleByArgument {}
 extension MarginKind: ExpressibleByArgument {}
+extension MarginBackward: ExpressibleByArgument {}
