@@ -50,12 +50,15 @@ public struct TrainOverrides: Sendable, Equatable {
 
     public init() {}
 
-    /// Sets every given value in `config`, then validates it. A preset replaces the network
-    /// (and, for `tiny`, sets an automatic image size of 36); a margin of another kind takes
-    /// that kind's defaults, the same kind keeps the config's margin settings.
+    /// Sets every given value in `config`, then validates it. A preset replaces the network's
+    /// shape but keeps its `channel_order` (and, for `tiny`, sets an automatic image size of 36);
+    /// a margin of another kind takes that kind's defaults (backward rule included), the same
+    /// kind keeps the config's margin settings.
     public func apply(to config: inout TrainConfig) throws {
         if let network {
+            let order = config.network.channelOrder
             config.network = network.config
+            config.network.channelOrder = order
             if network == .tiny && config.data.imageSize == 0 { config.data.imageSize = 36 }
         }
         if let width { config.network.width = width }
