@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Training and feature-extraction throughput of face_res20net: seqcurate (Swift, OpenBLAS)
 # against the same network in PyTorch (CPU), same thread count, batch 16 at 128x128.
+# Both sides run the published training step: sphereface head (m 4, lambda 5, s 32, Caffe's
+# MarginInnerProduct backward, class weights normalised in place), LSRO over identity and sequence
+# samples, DSA on fc5, SGD with the prototxt's multipliers; --batch is split half identity, half
+# sequence images (as published, 32 + 32).
 #
 #   tools/bench_train.sh [--threads N] [--iterations N] [--batch N] [--rounds N] [--seqcurate PATH]
 #
@@ -27,10 +31,13 @@ fi
 # Let each library pick its best kernels (this machine sets OPENBLAS_CORETYPE=Haswell for other tools).
 unset OPENBLAS_CORETYPE
 export OPENBLAS_NUM_THREADS=$THREADS OMP_NUM_THREADS=$THREADS
+ID_BATCH=$(( (BATCH + 1) / 2 )) SEQ_BATCH=$(( BATCH / 2 ))
 results=()
 for r in $(seq "$ROUNDS"); do
-  swift_json=$("$BIN" train --benchmark "$ITERS" --identity-batch "$BATCH" --network face_res20net --out /tmp/seqcurate-bench)
-  torch_json=$(python3 tools/bench_train.py --threads "$THREADS" --iterations "$ITERS" --batch "$BATCH")
+  swift_json=$("$BIN" train --benchmark "$ITERS" --identity-batch "$ID_BATCH" --sequence-batch "$SEQ_BATCH" \
+                --network face_res20net --out /tmp/seqcurate-bench)
+  torch_json=$(python3 tools/bench_train.py --threads "$THREADS" --iterations "$ITERS" \
+                --identity-batch "$ID_BATCH" --sequence-batch "$SEQ_BATCH")
   echo "round $r seqcurate: $swift_json"
   echo "round $r pytorch:   $torch_json"
   results+=("$swift_json" "$torch_json")
@@ -42,7 +49,12 @@ sw, th = runs[0::2], runs[1::2]
 def best(side, key):
     return max(r[key] for r in side)
 s0, t0 = sw[0], th[0]
-print(f"\n| face_res20net, batch {s0['batch']}, {s0['input_size']}x{s0['input_size']}, {threads} threads, best of {len(sw)} | seqcurate | PyTorch {t0['torch']} | ratio |")
+for a, b in zip(sw, th):
+    for key in ("head", "dsa", "identity_batch", "sequence_batch", "classes", "sequences"):
+        assert a[key] == b[key], f"the two sides ran different configurations: {key} {a[key]} vs {b[key]}"
+print(f"\n| face_res20net, batch {s0['batch']} ({s0['identity_batch']} identity + {s0['sequence_batch']} sequence), "
+      f"{s0['input_size']}x{s0['input_size']}, {s0['head']} head, DSA {'on' if s0['dsa'] else 'off'}, {threads} threads, "
+      f"best of {len(sw)} | seqcurate | PyTorch {t0['torch']} | ratio |")
 print("| --- | --- | --- | --- |")
 for key, name in [("train_images_per_s", "train images/s (fwd+bwd+SGD)"), ("features_images_per_s", "feature extraction images/s")]:
     a, b = best(sw, key), best(th, key)

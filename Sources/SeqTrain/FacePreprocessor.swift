@@ -3,17 +3,21 @@ import SeqMedia
 import SeqNN
 
 /// Turns a face image into network input: resize to `imageSize` (when it differs), crop
-/// `cropSize` (random in training, central otherwise), optional mirror, `(v - 127.5) / 128`.
+/// `cropSize` (random in training, central otherwise), optional mirror, `(v - 127.5) / 128`,
+/// colour planes in `channelOrder`.
 public struct FacePreprocessor: Sendable {
     public var imageSize: Int
     public var cropSize: Int
     public var channels: Int
+    /// The plane order written for 3-channel input (images are decoded as RGB).
+    public var channelOrder: ChannelOrder
 
-    public init(imageSize: Int, cropSize: Int, channels: Int) {
+    public init(imageSize: Int, cropSize: Int, channels: Int, channelOrder: ChannelOrder = .rgb) {
         precondition(imageSize >= cropSize && cropSize > 0)
         self.imageSize = imageSize
         self.cropSize = cropSize
         self.channels = channels
+        self.channelOrder = channelOrder
     }
 
     /// Writes `channels x cropSize x cropSize` floats (CHW) at `out`.
@@ -24,6 +28,8 @@ public struct FacePreprocessor: Sendable {
         let margin = imageSize - cropSize
         let ox = offset?.x ?? margin / 2, oy = offset?.y ?? margin / 2
         let side = cropSize, plane = side * side, c = channels, w = imageSize
+        // Output plane of each source channel: BGR writes red to the last plane.
+        let swap = channelOrder == .bgr && c == 3
         src.pixels.withUnsafeBufferPointer { p in
             for y in 0..<side {
                 let row = (oy + y) * w
@@ -31,7 +37,8 @@ public struct FacePreprocessor: Sendable {
                     let sx = mirror ? ox + side - 1 - x : ox + x
                     let base = (row + sx) * c
                     for ch in 0..<c {
-                        out[ch * plane + y * side + x] = (Float(p[base + ch]) - 127.5) / 128
+                        let dest = swap ? c - 1 - ch : ch
+                        out[dest * plane + y * side + x] = (Float(p[base + ch]) - 127.5) / 128
                     }
                 }
             }

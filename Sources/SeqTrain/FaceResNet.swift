@@ -12,10 +12,14 @@ final class ResidualUnit: Layer {
         act1 = PReLU(channels: channels, initialSlope: 0.25, name: names.0.replacingOccurrences(of: "conv", with: "relu"))
         conv2 = Conv2D(inChannels: channels, outChannels: channels, kernel: 3, stride: 1, padding: 1, name: names.1)
         act2 = PReLU(channels: channels, initialSlope: 0.25, name: names.1.replacingOccurrences(of: "conv", with: "relu"))
-        // Inside residual units the published model uses Gaussian(0.01) weights.
+        // Inside residual units the published model uses Gaussian(0.01) weights and frozen
+        // zero biases (`lr_mult: 0, decay_mult: 0` in train_val.prototxt).
         for conv in [conv1, conv2] {
             conv.weight.value = Initializer.gaussian(shape: conv.weight.value.shape, std: 0.01, using: &rng)
+            conv.bias.lrMult = 0
+            conv.bias.decayMult = 0
         }
+        for act in [act1, act2] { FaceResNet.applyPReLUMultipliers(act) }
     }
 
     var parameters: [Parameter] { conv1.parameters + act1.parameters + conv2.parameters + act2.parameters }
@@ -38,7 +42,15 @@ final class ResidualUnit: Layer {
 
 /// The `face_res20net` family: per stage a stride-2 3x3 conv + PReLU, then residual units;
 /// finally `fc5` to the face feature. Parameter names follow the published prototxt
-/// (`conv1_1`, `relu1_1`, …, `fc5`).
+/// (`conv1_1`, `relu1_1`, …, `fc5`), and so do the solver multipliers (`param` blocks of
+/// `train_val.prototxt`):
+///
+/// | parameter | lr_mult | decay_mult |
+/// | --- | --- | --- |
+/// | every conv weight, `fc5.weight` | 1 | 1 |
+/// | each stage's opening conv bias (`convN_1.bias`), `fc5.bias` | 2 | 0 |
+/// | residual-unit conv biases | 0 (frozen at 0) | 0 |
+/// | PReLU slopes (no `param` block: Caffe's defaults) | 1 | 1 |
 public final class FaceResNet: Layer {
     public let config: NetworkConfig
     private let body: Sequential
@@ -57,7 +69,9 @@ public final class FaceResNet: Layer {
             open.weight.value = Initializer.xavier(shape: open.weight.value.shape, fanIn: inC * 9, using: &rng)
             if s == 0 { open.needsInputGradient = false }
             layers.append(open)
-            layers.append(PReLU(channels: outC, initialSlope: 0.25, name: "relu\(stage)_1"))
+            let act = PReLU(channels: outC, initialSlope: 0.25, name: "relu\(stage)_1")
+            Self.applyPReLUMultipliers(act)
+            layers.append(act)
             for u in 0..<config.units[s] {
                 layers.append(ResidualUnit(channels: outC, names: ("conv\(stage)_\(2 + 2 * u)", "conv\(stage)_\(3 + 2 * u)"), using: &rng))
             }
@@ -71,6 +85,12 @@ public final class FaceResNet: Layer {
     }
 
     public var parameters: [Parameter] { body.parameters + fc5.parameters }
+
+    /// The published PReLU layers have no `param` block, so Caffe's defaults apply: lr x1, decay x1.
+    static func applyPReLUMultipliers(_ act: PReLU) {
+        act.slope.lrMult = 1
+        act.slope.decayMult = 1
+    }
 
     /// Features `[N, featureDim]` for images `[N, inputChannels, inputSize, inputSize]`.
     public func forward(_ x: Tensor) -> Tensor {

@@ -3,7 +3,8 @@ import SeqCore
 import SeqMedia
 import SeqNN
 
-/// Runs a trained network over images: central crop, `(v-127.5)/128`, `fc5` features.
+/// Runs a trained network over images: central crop, `(v-127.5)/128`, colour planes in the
+/// network's `channelOrder`, `fc5` features.
 public final class FeatureExtractor {
     public let network: FaceResNet
     public let preprocessor: FacePreprocessor
@@ -12,7 +13,8 @@ public final class FeatureExtractor {
 
     public init(network: FaceResNet, imageSize: Int, batchSize: Int = 16, threads: Int = 2) {
         self.network = network
-        preprocessor = FacePreprocessor(imageSize: imageSize, cropSize: network.config.inputSize, channels: network.config.inputChannels)
+        preprocessor = FacePreprocessor(imageSize: imageSize, cropSize: network.config.inputSize, channels: network.config.inputChannels,
+                                        channelOrder: network.config.channelOrder)
         self.batchSize = max(1, batchSize)
         self.threads = max(1, threads)
     }

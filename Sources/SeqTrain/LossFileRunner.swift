@@ -1,5 +1,6 @@
 import Foundation
 import SeqCore
+import SeqNN
 
 /// Runs the losses on `.npy` files, for `seqcurate loss` and for cross-checks against other
 /// frameworks. Every shape and value problem becomes a `SeqError` naming the file.
@@ -68,6 +69,60 @@ public enum LossFileRunner {
         try NPYArray(shape: centers.shape, values: out.dcenters).write(to: outDir.appendingPathComponent("dcenters.npy"))
         try NPYArray(shape: centers.shape, values: agents).write(to: outDir.appendingPathComponent("centers.npy"))
         return out.loss
+    }
+
+    /// Runs the published head, `NormL2` → `Scale(s)` → `MarginInnerProduct`, forward and
+    /// backward on files: raw `fc5` features `(B, K)`, class weights `(N, K)`, int32 labels
+    /// `(B,)` (`0…N-1`, or negative for a sequence sample: no margin) and the logits' gradient
+    /// `(B, N)`. Writes `logits.npy`, `dfeatures.npy` (gradient with respect to the raw
+    /// features), `dweight.npy` (class-weight gradient, by `config.backward`) and `weight.npy`
+    /// (the class weights after the in-place normalisation). `iteration` is the 1-based
+    /// iteration the SphereFace lambda is taken at (Caffe's `iter_` after its increment).
+    /// Returns that lambda.
+    public static func runMargin(features featuresURL: URL, weight weightURL: URL, labels labelsURL: URL, topDiff topDiffURL: URL,
+                                 config: MarginConfig, iteration: Int, outDir: URL) throws -> Float {
+        try config.validate()
+        let features = try NPYArray<Float>.read(from: featuresURL)
+        guard features.shape.count == 2, features.shape[0] > 0, features.shape[1] > 0 else {
+            throw SeqError("features must be a non-empty 2-D array (batch, dim), got shape \(features.shape)", file: featuresURL.path)
+        }
+        try requireFinite(features.values, featuresURL)
+        let (batch, dim) = (features.shape[0], features.shape[1])
+        let weight = try NPYArray<Float>.read(from: weightURL)
+        guard weight.shape.count == 2, weight.shape[0] > 0, weight.shape[1] == dim else {
+            throw SeqError("weight must be a 2-D array (classes, \(dim)) matching the features' dim, got shape \(weight.shape)", file: weightURL.path)
+        }
+        try requireFinite(weight.values, weightURL)
+        let classes = weight.shape[0]
+        for r in 0..<classes where !weight.values[(r * dim)..<((r + 1) * dim)].contains(where: { $0 != 0 }) {
+            throw SeqError("class weight row \(r) is zero and cannot be normalised", file: weightURL.path)
+        }
+        let labels = try readLabels(labelsURL, count: batch, countSource: featuresURL)
+        for (i, y) in labels.enumerated() where Int(y) >= classes {
+            throw SeqError("label \(y) at index \(i) is not below the class count \(classes)", file: labelsURL.path)
+        }
+        let topDiff = try NPYArray<Float>.read(from: topDiffURL)
+        guard topDiff.shape == [batch, classes] else {
+            throw SeqError("top diff must have shape (\(batch), \(classes)) = (batch, classes), got \(topDiff.shape)", file: topDiffURL.path)
+        }
+        try requireFinite(topDiff.values, topDiffURL)
+        var rng = SeededGenerator(seed: 1)
+        let head = try MarginHead(featureDim: dim, classes: classes, config: config, using: &rng)
+        try head.weight.assign(Tensor(shape: weight.shape, data: weight.values))
+        let logits = head.forward(Tensor(shape: features.shape, data: features.values), labels: labels, iteration: iteration)
+        head.weight.zeroGrad()
+        let dfeatures = head.backward(Tensor(shape: topDiff.shape, data: topDiff.values))
+        try makeDirectory(outDir)
+        try NPYArray(shape: logits.shape, values: logits.data).write(to: outDir.appendingPathComponent("logits.npy"))
+        try NPYArray(shape: dfeatures.shape, values: dfeatures.data).write(to: outDir.appendingPathComponent("dfeatures.npy"))
+        try NPYArray(shape: weight.shape, values: head.weight.grad.data).write(to: outDir.appendingPathComponent("dweight.npy"))
+        try NPYArray(shape: weight.shape, values: head.weight.value.data).write(to: outDir.appendingPathComponent("weight.npy"))
+        return config.kind == .sphereface ? config.sphereLambda(iteration: iteration) : 0
+    }
+
+    /// The one-line JSON `loss margin` prints.
+    public static func lambdaJSON(_ lambda: Float) -> String {
+        String(format: "{\"lambda\": %.9g}", Double(lambda))
     }
 
     /// The one-line JSON the command prints.

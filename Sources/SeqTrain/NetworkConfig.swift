@@ -1,6 +1,21 @@
 import Foundation
 import SeqCore
 
+/// The order of the colour planes a network takes (config key `network.channel_order`).
+///
+/// Caffe's `ImageData` layer and the published `featurer.py` feed OpenCV's BGR order, so
+/// weights trained there (e.g. converted with `import-caffe`) need `.bgr`; runs trained by
+/// seqcurate use `.rgb` unless their config says otherwise. From scratch either order trains
+/// equally well, but a network must be fed the order it was trained with: the trainer's data
+/// path and `FeatureExtractor` both follow this setting. Gray networks (`input_channels` 1)
+/// ignore it.
+public enum ChannelOrder: String, Codable, CaseIterable, Sendable {
+    /// Red, green, blue planes (seqcurate's order; the default).
+    case rgb
+    /// Blue, green, red planes (Caffe/OpenCV's order).
+    case bgr
+}
+
 /// Shape of a `face_res20net`-family network.
 ///
 /// The published network is the default: four stages of 64/128/256/512 channels with
@@ -21,6 +36,11 @@ public struct NetworkConfig: ConfigSection, Equatable, Sendable {
     public var inputChannels: Int = 3
     /// Size of `fc5`, the face feature.
     public var featureDim: Int = 512
+    /// The colour-plane order of the input (`"rgb"` or `"bgr"`): a property of the trained
+    /// weights, recorded in the run's `config.json`. Default `.rgb`, which is what every run
+    /// whose config does not name it was trained with; models imported from the published
+    /// Caffe weights use `.bgr`.
+    public var channelOrder: ChannelOrder = .rgb
 
     public init() {}
 
@@ -40,6 +60,7 @@ public struct NetworkConfig: ConfigSection, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case channels, units, width
         case inputSize = "input_size", inputChannels = "input_channels", featureDim = "feature_dim"
+        case channelOrder = "channel_order"
     }
 
     /// Stage widths after the `width` multiplier.

@@ -56,6 +56,7 @@ public enum ResumeRules {
         note("--identity-batch", requested.identityBatch, saved.data.identityBatch)
         note("--sequence-batch", requested.sequenceBatch, saved.data.sequenceBatch)
         note("--margin", requested.margin, saved.head.kind, \.rawValue)
+        note("--head-backward", requested.headBackward, saved.head.backward, \.rawValue)
         note("--width", requested.width, saved.network.width)
         note("--input", requested.inputSize, saved.network.inputSize)
         if let preset = requested.network, preset != NetworkPreset.matching(saved.network) {

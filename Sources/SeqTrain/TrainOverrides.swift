@@ -36,6 +36,8 @@ public struct TrainOverrides: Sendable, Equatable {
     public var identityBatch: Int?
     public var sequenceBatch: Int?
     public var margin: MarginKind?
+    /// The head's backward rule (`head.backward`).
+    public var headBackward: MarginBackward?
     public var baseLR: Float?
     public var maxIter: Int?
     public var snapshot: Int?
@@ -48,12 +50,15 @@ public struct TrainOverrides: Sendable, Equatable {
 
     public init() {}
 
-    /// Sets every given value in `config`, then validates it. A preset replaces the network
-    /// (and, for `tiny`, sets an automatic image size of 36); a margin of another kind takes
-    /// that kind's defaults, the same kind keeps the config's margin settings.
+    /// Sets every given value in `config`, then validates it. A preset replaces the network's
+    /// shape but keeps its `channel_order` (and, for `tiny`, sets an automatic image size of 36);
+    /// a margin of another kind takes that kind's defaults (backward rule included), the same
+    /// kind keeps the config's margin settings.
     public func apply(to config: inout TrainConfig) throws {
         if let network {
+            let order = config.network.channelOrder
             config.network = network.config
+            config.network.channelOrder = order
             if network == .tiny && config.data.imageSize == 0 { config.data.imageSize = 36 }
         }
         if let width { config.network.width = width }
@@ -61,6 +66,7 @@ public struct TrainOverrides: Sendable, Equatable {
         if let identityBatch { config.data.identityBatch = identityBatch }
         if let sequenceBatch { config.data.sequenceBatch = sequenceBatch }
         if let margin, margin != config.head.kind { config.head = MarginConfig(kind: margin, scale: config.head.scale) }
+        if let headBackward { config.head.backward = headBackward }
         if let baseLR { config.solver.baseLR = baseLR }
         if let maxIter { config.solver.maxIter = maxIter }
         if let snapshot { config.solver.snapshot = snapshot }

@@ -81,7 +81,8 @@ public final class Trainer {
         }
         solver = SGDSolver(config: config.solver)
         let pre = FacePreprocessor(imageSize: config.data.resolvedImageSize(inputSize: config.network.inputSize),
-                                   cropSize: config.network.inputSize, channels: config.network.inputChannels)
+                                   cropSize: config.network.inputSize, channels: config.network.inputChannels,
+                                   channelOrder: config.network.channelOrder)
         loader = try BatchLoader(identity: identity, sequence: useSequences ? sequence : nil,
                                  identityBatch: config.data.identityBatch, sequenceBatch: useSequences ? config.data.sequenceBatch : 0,
                                  preprocessor: pre, mirror: config.data.mirror, seed: config.solver.seed)

@@ -86,4 +86,43 @@ final class FaceResNetTests: XCTestCase {
         XCTAssertEqual(cfg.effectiveChannels, [16, 32])
         XCTAssertThrowsError(try decodeConfig(NetworkConfig.self, from: Data(#"{"units": [1]}"#.utf8), path: "n.json"))
     }
+
+    /// Every parameter's (lr_mult, decay_mult) as the `param` blocks of the published
+    /// train_val.prototxt give them: opening convs and fc5 weights 1/1 and biases 2/0, residual-unit
+    /// convs weights 1/1 and biases 0/0, PReLU slopes Caffe's defaults 1/1 (no `param` block).
+    func testSolverMultipliersFollowThePublishedPrototxt() throws {
+        var rng = SeededGenerator(seed: 4)
+        var cfg = NetworkConfig.faceRes20
+        cfg.inputSize = 32
+        let net = try FaceResNet(config: cfg, using: &rng)
+        var checked = 0
+        for p in net.parameters {
+            let parts = p.name.split(separator: ".")
+            let layer = String(parts[0]), blob = String(parts[1])
+            let opening = layer == "fc5" || layer.hasSuffix("_1")
+            let expected: (Float, Float)
+            switch (layer.hasPrefix("relu"), blob) {
+            case (true, _): expected = (1, 1)
+            case (false, "weight"): expected = (1, 1)
+            case (false, "bias"): expected = opening ? (2, 0) : (0, 0)
+            default: return XCTFail("unexpected parameter \(p.name)")
+            }
+            XCTAssertEqual(p.lrMult, expected.0, "\(p.name) lr_mult")
+            XCTAssertEqual(p.decayMult, expected.1, "\(p.name) decay_mult")
+            checked += 1
+        }
+        // 20 convs (weight + bias), 20 PReLUs, fc5 (weight + bias).
+        XCTAssertEqual(checked, 20 * 2 + 20 + 2)
+        XCTAssertEqual(net.parameters.filter { $0.name.hasSuffix(".bias") && $0.lrMult == 0 }.count, 16, "the 16 residual-unit conv biases")
+
+        // SGD leaves the frozen biases at zero and decays the PReLU slopes.
+        let solver = SGDSolver(config: SolverConfig())
+        for p in net.parameters { p.grad = Tensor(repeating: 0.5, shape: p.value.shape) }
+        solver.step(net.parameters, learningRate: 0.1)
+        let byName = Dictionary(uniqueKeysWithValues: net.parameters.map { ($0.name, $0) })
+        XCTAssertTrue(byName["conv3_4.bias"]!.value.data.allSatisfy { $0 == 0 })
+        XCTAssertTrue(byName["conv1_1.bias"]!.value.data.allSatisfy { abs($0 + 0.1) < 1e-6 }, "lr x2, no decay")
+        let slope = byName["relu2_3.slope"]!.value.data[0]
+        XCTAssertEqual(slope, 0.25 - 0.1 * (0.5 + 5e-4 * 0.25), accuracy: 1e-7, "lr x1, decay x1")
+    }
 }

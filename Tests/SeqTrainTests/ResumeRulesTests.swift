@@ -46,6 +46,19 @@ final class ResumeRulesTests: XCTestCase {
                        + "with --resume (start a new run in another --out folder to change the others)")
     }
 
+    /// The head's backward rule changes the gradients, so a resumed run keeps it.
+    func testTheHeadBackwardRuleCannotChangeOnResume() throws {
+        let (saved, info) = try savedRun()
+        XCTAssertEqual(saved.head.backward, .caffe)
+        var same = TrainOverrides()
+        same.headBackward = .caffe
+        XCTAssertEqual(try ResumeRules.refusedChanges(saved: saved, info: info, requested: same), [])
+        var changed = TrainOverrides()
+        changed.headBackward = .exact
+        XCTAssertEqual(try ResumeRules.refusedChanges(saved: saved, info: info, requested: changed),
+                       ["--head-backward exact differs from the run's caffe"])
+    }
+
     func testAConfigFileIsComparedAsAWhole() throws {
         let (saved, info) = try savedRun()
         var other = saved

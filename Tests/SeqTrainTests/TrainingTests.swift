@@ -82,6 +82,49 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(mean(records.suffix(10).map(\.lsro)[...]), mean(records.prefix(10).map(\.lsro)[...]))
     }
 
+    /// The default (published) head: SphereFace, m 4, lambda 5, s 32, with Caffe's backward rule,
+    /// on the demo-like setup (tiny network, identity + sequence batches, DSA). The loss falls and
+    /// stays finite, and the class-weight rows stay at unit norm through training (Caffe
+    /// rewrites them in place every forward; a normalised copy let them drift to norms 1.4-2.2).
+    func testDefaultSphereFaceHeadLearnsAndKeepsUnitClassWeights() throws {
+        var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
+        let ids = try gen.writeList("identity.txt", folder: "id", classes: 10, perClass: 8, label: { $0 })
+        let seqs = try gen.writeList("sequence.txt", folder: "seq", classes: 12, perClass: 5, label: { -($0 + 1) })
+        var config = smallConfig(iterations: 100, sequenceBatch: 8)
+        config.head = TrainConfig().head
+        XCTAssertEqual(config.head, MarginConfig(kind: .sphereface, m: 4, scale: 32, lambdaBase: 5, gamma: 0.12, power: 1,
+                                                 lambdaMin: 5, backward: .caffe))
+        let trainer = try Trainer(config: config, identity: try TrainingList(file: ids, kind: .identity),
+                                  sequence: try TrainingList(file: seqs, kind: .sequence),
+                                  options: .init(runDir: work.appendingPathComponent("run"), quiet: true))
+        let head = trainer.head, d = config.network.featureDim
+        func rowNorms() -> [Float] {
+            (0..<head.classes).map { r in
+                head.weight.value.data[(r * d)..<((r + 1) * d)].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            }
+        }
+        let initial = rowNorms()
+        XCTAssertGreaterThan(initial.map { abs($0 - 1) }.max()!, 0.1, "Xavier rows are not unit vectors to begin with")
+        var records: [Trainer.Record] = []
+        var drift: Float = 0
+        for iteration in 0..<config.solver.maxIter {
+            records.append(try trainer.step(try trainer.loader.batch(at: iteration, threads: 2)))
+            // After the update, before the next forward rewrites them.
+            drift = max(drift, rowNorms().map { abs($0 - 1) }.max()!)
+        }
+        XCTAssertTrue(records.allSatisfy { $0.lsro.isFinite && ($0.dsa?.isFinite ?? false) })
+        let mean = { (v: [Float]) in v.reduce(0, +) / Float(v.count) }
+        let first = mean(records.prefix(10).map(\.lsro)), last = mean(records.suffix(10).map(\.lsro))
+        print("sphereface (caffe rule): lsro \(first) -> \(last); largest |row norm - 1| after an update \(drift)")
+        XCTAssertLessThan(last, 0.8 * first, "identity loss must fall: \(first) -> \(last)")
+        // Each update moves a row off the unit sphere by one step (lr x its gradient); the next
+        // forward puts it back, so the deviation never accumulates.
+        XCTAssertLessThan(drift, 0.15, "rows stay at unit norm through training")
+        _ = head.forward(trainer.network.forward(try trainer.loader.batch(at: 0, threads: 2).images),
+                         labels: try trainer.loader.batch(at: 0, threads: 2).labels)
+        for n in rowNorms() { XCTAssertEqual(n, 1, accuracy: 1e-5) }
+    }
+
     func testResumeReproducesTheUninterruptedLossSequence() throws {
         var gen = try SyntheticFaces(root: work.appendingPathComponent("data"))
         let ids = try TrainingList(file: try gen.writeList("identity.txt", folder: "id", classes: 5, perClass: 4, label: { $0 }), kind: .identity)

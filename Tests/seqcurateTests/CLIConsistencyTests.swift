@@ -119,6 +119,10 @@ final class CLIConsistencyTests: XCTestCase {
             (["loss", "dsa", "--features", "x", "--labels", "y", "--centers", "c", "--agent-order", "p", "--faceid-num", "2",
               "--seqid-num", "2", "--lambda", "2", "--dropout-ratio", "0.5", "--alpha", "2", "--beta", "1", "--out-dir", "o"],
              "lambda must be in [0, 1], got 2"),
+            (["loss", "margin", "--type", "cosface", "--backward", "caffe", "--features", "x", "--weight", "w", "--labels", "y",
+              "--top-diff", "g", "--iteration", "1", "--out-dir", "o"], "exists for sphereface only"),
+            (["loss", "margin", "--features", "x", "--weight", "w", "--labels", "y", "--top-diff", "g", "--iteration", "-1", "--out-dir", "o"],
+             "--iteration must be >= 0, got -1"),
         ]
         for (args, message) in cases {
             let r = try run(args)

@@ -7,17 +7,19 @@ import SeqTrain
 struct LossCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loss",
-        abstract: "Evaluate the LSRO or DSA loss on .npy inputs and write its gradients.",
+        abstract: "Evaluate the LSRO or DSA loss, or the margin head, on .npy inputs and write the gradients.",
         discussion: """
         Inputs are NumPy .npy files: float32 (or float64) arrays, int32 (or int64) labels. \
-        The loss is printed as {"loss": …} on standard output; gradients go to --out-dir.
+        The loss is printed as {"loss": …} on standard output (the margin head prints {"lambda": …}); gradients go to --out-dir.
 
         Examples:
           seqcurate loss lsro --logits logits.npy --labels labels.npy --out-dir out/
           seqcurate loss dsa --features x.npy --labels y.npy --centers c.npy --agent-order p.npy \\
               --faceid-num 5 --seqid-num 7 --lambda 0.5 --dropout-ratio 0.5 --alpha 2 --beta 1 --out-dir out/
+          seqcurate loss margin --type sphereface --features x.npy --weight w.npy --labels y.npy \\
+              --top-diff g.npy --iteration 1 --out-dir out/
         """,
-        subcommands: [LSRO.self, DSA.self]
+        subcommands: [LSRO.self, DSA.self, Margin.self]
     )
 
     // Numeric options are parsed `.unconditional`ly: a negative value (an ignore label of -1, or a
@@ -93,6 +95,61 @@ struct LossCommand: ParsableCommand {
                                                  centers: URL(fileURLWithPath: centers), agentOrder: URL(fileURLWithPath: agentOrder),
                                                  config: config, outDir: URL(fileURLWithPath: outDir))
             print(LossFileRunner.lossJSON(loss))
+        }
+    }
+
+    struct Margin: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Margin head (NormL2, Scale, MarginInnerProduct); writes logits.npy, dfeatures.npy, dweight.npy and weight.npy.",
+            discussion: """
+            Runs the published head of train_val.prototxt forward and backward: the raw fc5 features are \
+            L2-normalised, scaled by --scale and fed to the margin classifier, whose class-weight rows are \
+            first normalised in place (weight.npy holds them). --top-diff is the gradient of the logits; \
+            dfeatures.npy is the gradient with respect to the raw features, dweight.npy the class-weight \
+            gradient. Labels < 0 (sequence samples) get no margin. --iteration is the 1-based iteration \
+            of the lambda schedule: lambda = max(base * (1 + gamma * N)^-power, lambda_min).
+
+            Examples:
+              seqcurate loss margin --type sphereface --features x.npy --weight w.npy --labels y.npy \\
+                  --top-diff g.npy --iteration 1 --out-dir out/
+              seqcurate loss margin --type sphereface --backward exact --base 1000 --lambda-min 5 \\
+                  --features x.npy --weight w.npy --labels y.npy --top-diff g.npy --iteration 200 --out-dir out/
+            """
+        )
+        @Option(help: "Margin kind (the published head is sphereface).") var type: MarginKind = .sphereface
+        @Option(parsing: .unconditional, help: "Margin (sphereface: integer 1…8, default 4; Caffe's layer has 1…4).") var m: Float?
+        @Option(help: "Backward rule: caffe (sphereface's default) or exact.") var backward: MarginBackward?
+        @Option(parsing: .unconditional, help: "Feature scale s.") var scale: Float = 32
+        @Option(help: "Raw fc5 features, float32 (batch, dim).") var features: String
+        @Option(help: "Class weights, float32 (classes, dim).") var weight: String
+        @Option(help: "Labels, int32 (batch,): 0…classes-1, negative for sequence samples.") var labels: String
+        @Option(help: "Gradient of the logits, float32 (batch, classes).") var topDiff: String
+        @Option(parsing: .unconditional, help: "Iteration (1-based) of the lambda schedule.") var iteration: Int
+        @Option(parsing: .unconditional, help: "Lambda schedule base.") var base: Float = 5
+        @Option(parsing: .unconditional, help: "Lambda schedule gamma.") var gamma: Float = 0.12
+        @Option(parsing: .unconditional, help: "Lambda schedule power.") var power: Float = 1
+        @Option(parsing: .unconditional, help: "Lambda floor.") var lambdaMin: Float = 5
+        @Option(help: "Folder for the outputs (created if missing).") var outDir: String
+
+        var config: MarginConfig {
+            MarginConfig(kind: type, m: m, scale: scale, lambdaBase: base, gamma: gamma, power: power, lambdaMin: lambdaMin,
+                         backward: backward)
+        }
+
+        func validate() throws {
+            guard iteration >= 0 else { throw ValidationError("--iteration must be >= 0, got \(iteration)") }
+            do {
+                try config.validate()
+            } catch let error as SeqError {
+                throw ValidationError(error.reason)
+            }
+        }
+
+        func run() throws {
+            let lambda = try LossFileRunner.runMargin(features: URL(fileURLWithPath: features), weight: URL(fileURLWithPath: weight),
+                                                      labels: URL(fileURLWithPath: labels), topDiff: URL(fileURLWithPath: topDiff),
+                                                      config: config, iteration: iteration, outDir: URL(fileURLWithPath: outDir))
+            print(LossFileRunner.lambdaJSON(lambda))
         }
     }
 }

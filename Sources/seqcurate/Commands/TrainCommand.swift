@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
           seqcurate train --config my.json --identity-list id.txt --sequence-list seq.txt --out runs/a --snapshot 1000
           seqcurate train --out runs/a --resume
           seqcurate train --out runs/a --resume --max-iter 20000     # train a finished run further (other settings are refused)
-          seqcurate train --benchmark 5 --out /tmp/bench     # synthetic batches: train and feature images/s
+          seqcurate train --benchmark 5 --out /tmp/bench     # synthetic published step: train and feature images/s
         """
     )
 
@@ -39,6 +39,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Identity images per batch (default 32).") var identityBatch: Int?
     @Option(parsing: .unconditional, help: "Sequence images per batch (default 32; 0 trains identity-only).") var sequenceBatch: Int?
     @Option(help: "Margin of the identity classifier.") var margin: MarginKind?
+    @Option(help: "Backward rule of the head: caffe (published MarginInnerProduct; sphereface's default) or exact (the true derivative; the only one for other margins).")
+    var headBackward: MarginBackward?
     @Option(parsing: .unconditional, help: "Base learning rate.") var baseLr: Float?
     @Option(parsing: .unconditional, help: "Iterations to train.") var maxIter: Int?
     @Option(parsing: .unconditional, help: "Checkpoint every N iterations (0: only at the end).") var snapshot: Int?
@@ -47,9 +49,10 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of identities F (default: the export manifest's, else largest label + 1).") var faceidNum: Int?
     @Option(parsing: .unconditional, help: "Number of sequences S (default: the export manifest's, else largest -label).") var seqidNum: Int?
     @Flag(help: "No progress output.") var quiet = false
-    @Option(parsing: .unconditional, help: "Measure N synthetic iterations (batch --identity-batch, default 16) instead of training; prints JSON.")
+    @Option(parsing: .unconditional, help: "Measure N synthetic iterations of the published step (sphereface head, LSRO, DSA; batch --identity-batch + --sequence-batch, default 8 + 8) instead of training; prints JSON.")
     var benchmark: Int?
     @Option(parsing: .unconditional, help: "Classes of the benchmark head.") var benchmarkClasses = 1000
+    @Option(parsing: .unconditional, help: "Sequence ids of the benchmark's DSA agents.") var benchmarkSequences = 1000
 
     func validate() throws {
         let maxClasses = TrainLimits.maxClasses, maxBatch = TrainLimits.maxBatch
@@ -70,6 +73,7 @@ struct TrainCommand: ParsableCommand {
         try check("--input", input, 1...TrainLimits.maxInputSize, "the input crop side")
         try check("--benchmark", benchmark, 1...1_000_000, "benchmark iterations")
         try check("--benchmark-classes", benchmarkClasses, 1...maxClasses, "classes of the benchmark head")
+        try check("--benchmark-sequences", benchmarkSequences, 1...maxClasses, "sequence ids of the benchmark")
         if let baseLr, !(baseLr > 0 && baseLr.isFinite) {
             throw ValidationError("--base-lr must be a positive finite number, got \(baseLr)")
         }
@@ -88,8 +92,10 @@ struct TrainCommand: ParsableCommand {
         if let benchmark {
             var settings = try config.map { try TrainConfig.load(from: URL(fileURLWithPath: $0)) } ?? TrainConfig()
             try overrides.apply(to: &settings)
-            let result = try TrainBenchmark.run(network: settings.network, classes: benchmarkClasses,
-                                                batch: identityBatch ?? 16, iterations: benchmark)
+            let result = try TrainBenchmark.run(network: settings.network, margin: settings.head, dsa: settings.dsa, solver: settings.solver,
+                                                classes: benchmarkClasses, sequences: benchmarkSequences,
+                                                identityBatch: identityBatch ?? 8, sequenceBatch: sequenceBatch ?? 8,
+                                                iterations: benchmark)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
@@ -162,6 +168,7 @@ struct TrainCommand: ParsableCommand {
         o.identityBatch = identityBatch
         o.sequenceBatch = sequenceBatch
         o.margin = margin
+        o.headBackward = headBackward
         o.baseLR = baseLr
         o.maxIter = maxIter
         o.snapshot = snapshot
@@ -177,3 +184,4 @@ struct TrainCommand: ParsableCommand {
 
 extension NetworkPreset: ExpressibleByArgument {}
 extension MarginKind: ExpressibleByArgument {}
+extension MarginBackward: ExpressibleByArgument {}
