@@ -26,7 +26,8 @@ extension EvalReport {
             benchmark: benchmark.rawValue, layout: layout.rawValue, pairsFile: pairsFile, positives: positives,
             negatives: negatives, skippedPairs: skippedPairs, similarity: "cosine", bestThresholdCorrect: best.correct,
             folds: kfold.map { k in k.folds.map { .init(fold: $0.fold, pairs: $0.pairs, threshold: $0.threshold, accuracy: $0.accuracy) } },
-            worstFalseAccepts: pairList(worstFalseAccepts), worstFalseRejects: pairList(worstFalseRejects))
+            worstFalseAccepts: pairList(worstFalseAccepts), worstFalseRejects: pairList(worstFalseRejects),
+            comparedROCs: compared.map(\.result))
     }
 
     /// `results.json` of `--out` as JSON.
@@ -66,6 +67,9 @@ extension EvalReport {
             for p in list {
                 out += "  " + String(format: "%.4f", p.similarity) + "  \(p.pair.first)  \(p.pair.second)  (line \(p.pair.line))\n"
             }
+        }
+        for c in compared {
+            out += "  compared ROC \(PrintableName.escaped(c.label)): \(c.tpr.count) points, AUC \(String(format: "%.4f", c.auc))  (\(PrintableName.escaped(c.file)))\n"
         }
         section("worst false accepts (different people, most similar first):", worstFalseAccepts)
         section("worst false rejects (same person, least similar first):", worstFalseRejects)
