@@ -69,7 +69,13 @@ extension EvalReport {
             }
         }
         for c in compared {
-            out += "  compared ROC \(PrintableName.escaped(c.label)): \(c.tpr.count) points, AUC \(String(format: "%.4f", c.auc))  (\(PrintableName.escaped(c.file)))\n"
+            // A curve of one point per pair of this protocol (SeqFace's roc files) also gives its
+            // best-threshold accuracy; other curves (one point per threshold) do not.
+            var line = "  compared ROC \(PrintableName.escaped(c.label)): \(c.tpr.count) points, AUC \(String(format: "%.4f", c.auc))"
+            if c.tpr.count == positives + negatives, let a = c.bestAccuracy(positives: positives, negatives: negatives) {
+                line += ", best-threshold accuracy \(String(format: "%.2f%%", a * 100))"
+            }
+            out += line + "  (\(PrintableName.escaped(c.file)))\n"
         }
         section("worst false accepts (different people, most similar first):", worstFalseAccepts)
         section("worst false rejects (same person, least similar first):", worstFalseRejects)

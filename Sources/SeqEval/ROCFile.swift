@@ -110,6 +110,17 @@ public struct ComparedROC: Equatable, Sendable {
         return area
     }
 
+    /// SeqFace's best-threshold accuracy read off the curve, for a protocol of `positives`
+    /// same and `negatives` different pairs: the most `(tpr·P + (1 − fpr)·N) / (P + N)` over the
+    /// points, each count rounded to a whole pair. evaluate.py writes one point per pair, so on
+    /// its own protocol this is the figure it printed (data/LFW/roc_27.txt gives 0.998).
+    public func bestAccuracy(positives: Int, negatives: Int) -> Double? {
+        guard positives + negatives > 0 else { return nil }
+        let p = Double(positives), n = Double(negatives)
+        let correct = zip(tpr, fpr).map { (t, f) in (t * p).rounded() + ((1 - f) * n).rounded() }.max() ?? 0
+        return correct / (p + n)
+    }
+
     /// The entry of `results.json`.
     public var result: EvaluationResults.ComparedROC {
         .init(label: label, file: file, sha256: sha256, tpr: tpr, fpr: fpr)
