@@ -12,8 +12,8 @@ protocol-2 pickle, which the reader takes as well.
 Usage: python3 tools/make_pickle_fixtures.py [OUT_DIR]   (needs numpy; deterministic output)
 
 Writes, besides the pickles, expected.json: for each good fixture the dict items in file order
-as {"key": ..., "values": [...] or null}, every value a float32 (as a JSON double), and the
-pair keys the reader should derive from them.
+as {"key": ..., "values": [...] or null}, every value a float32 (as a JSON double); and the
+hostile bad_*.pkl files the reader must refuse.
 """
 import io
 import json
