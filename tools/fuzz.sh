@@ -6,7 +6,7 @@
 #   tools/fuzz.sh --build                               only build .build-fuzz/debug/seqfuzz
 #   tools/fuzz.sh --list                                the target names
 #
-# Targets: npy safetensors pairs keys trainlist trainconfig image video.
+# Targets: npy safetensors pairs keys pickle roc trainlist trainconfig image video.
 #
 # The instrumented build lives in .build-fuzz (its own scratch path, so it never disturbs the
 # normal .build). Each run starts from the committed seeds (Tests/Fuzz/seeds/TARGET) and
@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SCRATCH="$ROOT/.build-fuzz"
 BIN="$SCRATCH/debug/seqfuzz"
-TARGETS=(npy safetensors pairs keys trainlist trainconfig image video)
+TARGETS=(npy safetensors pairs keys pickle roc trainlist trainconfig image video)
 
 log() { echo "fuzz: $*" >&2; }
 

@@ -33,6 +33,9 @@ public struct EvalReport: Sendable {
     public var worstFalseAccepts: [ScoredPair]
     /// Same-person pairs called "different" at the best threshold, least similar first.
     public var worstFalseRejects: [ScoredPair]
+    /// Curves from files drawn beside this one (`eval --compare-roc`), in `roc.svg` and in
+    /// `results.json` for the report; they change no figure.
+    public var compared: [ComparedROC] = []
 
     /// Computes all figures from `scores`, keeping up to `worst` false accepts and false rejects.
     public init(scores: PairScores, worst: Int = 10) {

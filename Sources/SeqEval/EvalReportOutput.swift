@@ -26,7 +26,8 @@ extension EvalReport {
             benchmark: benchmark.rawValue, layout: layout.rawValue, pairsFile: pairsFile, positives: positives,
             negatives: negatives, skippedPairs: skippedPairs, similarity: "cosine", bestThresholdCorrect: best.correct,
             folds: kfold.map { k in k.folds.map { .init(fold: $0.fold, pairs: $0.pairs, threshold: $0.threshold, accuracy: $0.accuracy) } },
-            worstFalseAccepts: pairList(worstFalseAccepts), worstFalseRejects: pairList(worstFalseRejects))
+            worstFalseAccepts: pairList(worstFalseAccepts), worstFalseRejects: pairList(worstFalseRejects),
+            comparedROCs: compared.map(\.result))
     }
 
     /// `results.json` of `--out` as JSON.
@@ -66,6 +67,15 @@ extension EvalReport {
             for p in list {
                 out += "  " + String(format: "%.4f", p.similarity) + "  \(p.pair.first)  \(p.pair.second)  (line \(p.pair.line))\n"
             }
+        }
+        for c in compared {
+            // A curve of one point per pair of this protocol (SeqFace's roc files) also gives its
+            // best-threshold accuracy; other curves (one point per threshold) do not.
+            var line = "  compared ROC \(PrintableName.escaped(c.label)): \(c.tpr.count) points, AUC \(String(format: "%.4f", c.auc))"
+            if c.tpr.count == positives + negatives, let a = c.bestAccuracy(positives: positives, negatives: negatives) {
+                line += ", best-threshold accuracy \(String(format: "%.2f%%", a * 100))"
+            }
+            out += line + "  (\(PrintableName.escaped(c.file)))\n"
         }
         section("worst false accepts (different people, most similar first):", worstFalseAccepts)
         section("worst false rejects (same person, least similar first):", worstFalseRejects)

@@ -13,6 +13,18 @@ public struct FeatureFile: Sendable {
     public let keys: [String]
     /// Row-major `rows × dimension` values.
     let values: [Float]
+    /// What a row's key names.
+    public var rowKeys: RowKeys = .keysFile
+
+    /// What the keys of the rows name, which decides how pair keys find their features.
+    public enum RowKeys: Sendable {
+        /// A keys file (`--keys`): LFW one row per image; YTF one row per frame, a video being
+        /// every row under `Name/<video>/`. Errors name the key's line.
+        case keysFile
+        /// One row per pair key, for both benchmarks (a SeqFace feature pickle: LFW images,
+        /// YTF video features already aggregated). Rows have no lines to name.
+        case pairKeys
+    }
 
     /// Builds a feature file from memory (tests, and sources that extract features themselves).
     public init(keys: [String], values: [Float], dimension: Int,
@@ -88,11 +100,12 @@ public struct FeatureFile: Sendable {
     }
 
     /// The feature source for `benchmark`: rows looked up by image key (LFW), or YTF video
-    /// features aggregated from all rows under a video folder.
+    /// features aggregated from all rows under a video folder; with `.pairKeys` rows, each
+    /// pair key's own row for both.
     public func source(for benchmark: Benchmark) throws -> FeatureSource {
-        switch benchmark {
-        case .lfw: return try ImageFeatureIndex(self)
-        case .ytf: return VideoFeatureIndex(self)
+        switch (benchmark, rowKeys) {
+        case (.lfw, _), (.ytf, .pairKeys): return try ImageFeatureIndex(self)
+        case (.ytf, .keysFile): return VideoFeatureIndex(self)
         }
     }
 
@@ -103,7 +116,9 @@ public struct FeatureFile: Sendable {
 
     /// The norm of row `r`, which must be finite and nonzero; errors name the key and its line.
     func checkedNorm(ofRow r: Int) throws -> Double {
-        try withRow(r) { try FeatureCheck.norm($0, count: dimension, name: keys[r], file: keysPath, line: r + 1) }
+        try withRow(r) {
+            try FeatureCheck.norm($0, count: dimension, name: keys[r], file: keysPath, line: rowKeys == .keysFile ? r + 1 : nil)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SeqCore
 
 /// Draws the ROC as a standalone SVG: false accept rate on a log axis (where face verifiers
 /// differ), true accept rate linear.
@@ -37,6 +38,13 @@ public enum ROCPlot {
         s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">false accept rate (log scale; 0 drawn at the left edge)</text>\n"
         s += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">true accept rate</text>\n"
 
+        // Compared curves (--compare-roc) first, dashed, so this evaluation's curve stays on top.
+        for (i, c) in report.compared.enumerated() {
+            var path = ""
+            for (j, p) in c.pointsByFPR.enumerated() { path += (j == 0 ? "M" : " L") + "\(f(x(p.fpr))) \(f(y(p.tpr)))" }
+            s += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(comparedColors[i % comparedColors.count])\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>\n"
+        }
+
         // The curve, from the strictest threshold to the loosest.
         var path = ""
         for (i, p) in report.roc.points.reversed().enumerated() {
@@ -52,12 +60,28 @@ public enum ROCPlot {
         if let auc = report.auc { title += String(format: ", AUC %.4f", auc) }
         if let eer = report.eer { title += String(format: ", EER %.2f%% (dot)", eer * 100) }
         s += "<text x=\"\(f(left))\" y=\"24\" font-size=\"14\">\(escape(title))</text>\n"
+        if !report.compared.isEmpty {
+            // Legend, bottom right inside the plot (where a ROC leaves room).
+            let entries = [("this evaluation", "#1f5fbf", "")] + report.compared.enumerated().map { i, c in
+                (PrintableName.escaped(c.label) + String(format: " (AUC %.4f)", c.auc), comparedColors[i % comparedColors.count], " stroke-dasharray=\"6 3\"")
+            }
+            var ly = top + plotH - 12 - 16 * Double(entries.count - 1)
+            let lx = left + plotW - 250
+            for (name, color, dash) in entries {
+                s += "<line x1=\"\(f(lx))\" y1=\"\(f(ly - 4))\" x2=\"\(f(lx + 24))\" y2=\"\(f(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
+                s += "<text x=\"\(f(lx + 30))\" y=\"\(f(ly))\">\(escape(name))</text>\n"
+                ly += 16
+            }
+        }
         s += "</svg>\n"
         return s
     }
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
+
+    /// Colours of compared curves, in order.
+    static let comparedColors = ["#d04020", "#2a9d3a", "#8e44ad", "#c08000", "#555555"]
 }

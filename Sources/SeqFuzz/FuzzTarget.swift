@@ -21,6 +21,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case pairs
     /// Keys files of feature mode, indexed as LFW images and as YTF videos.
     case keys
+    /// SeqFace feature pickles (`eval --features X.pkl`), turned into LFW and YTF sources.
+    case pickle
+    /// ROC files of `eval --compare-roc` (SeqFace's roc_27.txt), with their derived figures.
+    case roc
     /// Caffe-style training lists, read as identity and as sequence lists.
     case trainlist
     /// The JSON training configuration.
@@ -75,6 +79,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .safetensors: return "fuzz.safetensors"
         case .pairs: return "pairs.txt"
         case .keys: return "keys.txt"
+        case .pickle: return "features.pkl"
+        case .roc: return "roc.txt"
         case .trainlist: return "list.txt"
         case .trainconfig: return "config.json"
         case .image: return "image"
@@ -99,7 +105,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The path that error messages for this target's input should name.
     public func inputPath(scratch: URL) -> String {
         switch self {
-        case .npy, .safetensors, .pairs, .keys, .image: return inputName
+        case .npy, .safetensors, .pairs, .keys, .pickle, .roc, .image: return inputName
         case .trainlist, .trainconfig, .video: return scratch.appendingPathComponent(inputName).path
         }
     }
@@ -133,6 +139,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try file.source(for: .lfw).features(for: probe)
             let folders = probe.map { k in k.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") }
             _ = try file.source(for: .ytf).features(for: folders)
+
+        case .pickle:
+            let file = try FeatureFile.fromPickle(try FeaturePickle.decode(data, path: inputName), path: inputName)
+            let probe = Array(file.keys.prefix(8))
+            _ = try file.source(for: .lfw).features(for: probe)
+            _ = try file.source(for: .ytf).features(for: probe)
+
+        case .roc:
+            let roc = try ComparedROC.parse(data, label: "fuzz", file: inputName)
+            _ = roc.auc
+            _ = roc.bestAccuracy(positives: roc.tpr.count / 2, negatives: roc.tpr.count - roc.tpr.count / 2)
+            _ = try JSONValue(encoding: roc.result)
 
         case .trainlist:
             let url = try write(data, in: scratch)

@@ -11,10 +11,19 @@ struct EvaluationPage {
     var pageFolder: URL
 
     func render() -> String {
-        let curves = evaluations.enumerated().compactMap { i, e -> LineChart.Series? in
+        var curves = evaluations.enumerated().compactMap { i, e -> LineChart.Series? in
             guard !e.roc.isEmpty else { return nil }
             let name = e.benchmark.map { "\(e.name) (\($0))" } ?? e.name
             return .init(name: name, points: e.roc.map { LineChart.Point(x: $0.fpr, y: $0.tpr) })
+        }
+        // Published curves the evaluations were compared with (eval --compare-roc), dashed;
+        // one curve compared by several evaluations is drawn once.
+        var drawn = Set<String>()
+        for e in evaluations {
+            for c in e.compared where drawn.insert(c.sha256.isEmpty ? "\(c.label)\u{0}\(c.file)" : "\(c.label)\u{0}\(c.sha256)").inserted {
+                let name = e.benchmark.map { "\(c.label) (\($0), compared)" } ?? "\(c.label) (compared)"
+                curves.append(.init(name: name, points: c.roc.map { LineChart.Point(x: $0.fpr, y: $0.tpr) }, dashed: true))
+            }
         }
         var body = "<section id=\"roc\"><h2>ROC</h2><div class=\"charts\">"
         // ROC curves are steps; keep enough points that thinning does not round the corners.
@@ -28,6 +37,11 @@ struct EvaluationPage {
             body += "<section id=\"eval-\(i + 1)\"><h2>Evaluation \(HTML.escape(e.name))</h2>"
             body += "<p class=\"muted\"><code>\(HTML.escape(e.folder.path))</code></p>"
             for p in e.problems { body += "<p class=\"warn\">\(HTML.escape(p))</p>" }
+            if !e.compared.isEmpty {
+                body += "<p>Compared with: " + e.compared.map { c in
+                    "<b>\(HTML.escape(c.label))</b> (<code>\(HTML.escape(c.file))</code>, \(c.roc.count) points)"
+                }.joined(separator: ", ") + "</p>"
+            }
             if !e.figures.isEmpty {
                 body += PageTemplate.facts(e.figures.map { ($0.key, HTML.escape($0.value)) })
             }

@@ -26,7 +26,18 @@ public struct EvaluationResult: Sendable {
     public var figures: [(key: String, value: String)]
     public var worstFalseAccepts: [Pair]
     public var worstFalseRejects: [Pair]
+    /// Curves the evaluation was compared with (`eval --compare-roc`, `compared_rocs` of
+    /// results.json): label, file, SHA-256 and points ordered by false positive rate.
+    public var compared: [ComparedCurve] = []
     public var problems: [String]
+
+    /// A ROC curve drawn beside the evaluation's own.
+    public struct ComparedCurve: Sendable {
+        public var label: String
+        public var file: String
+        public var sha256: String
+        public var roc: [(tpr: Double, fpr: Double)]
+    }
 
     /// The headline keys, in the order of the figures table.
     public static let figureKeys: [String] = ([.benchmark, .pairs, .positives, .negatives, .bestThresholdAccuracy, .bestThreshold,
@@ -80,8 +91,25 @@ public struct EvaluationResult: Sendable {
             default: continue
             }
         }
+        compared += Self.compared(json[Key.comparedROCs.stringValue], file: file, problems: &problems)
         worstFalseAccepts += Self.pairs(json[Key.worstFalseAccepts.stringValue], roots: roots)
         worstFalseRejects += Self.pairs(json[Key.worstFalseRejects.stringValue], roots: roots)
+    }
+
+    private typealias CurveKey = EvaluationResults.ComparedROC.CodingKeys
+
+    private static func compared(_ list: JSONValue?, file: String, problems: inout [String]) -> [ComparedCurve] {
+        (list?.array ?? []).enumerated().compactMap { i, item in
+            let label = item[CurveKey.label.stringValue]?.string ?? "compared \(i + 1)"
+            guard let tpr = item[CurveKey.tpr.stringValue]?.array?.compactMap(\.number),
+                  let fpr = item[CurveKey.fpr.stringValue]?.array?.compactMap(\.number), tpr.count == fpr.count, !tpr.isEmpty else {
+                problems.append("\(file): compared curve '\(label)' has no matching tpr and fpr lists")
+                return nil
+            }
+            return ComparedCurve(label: label, file: item[CurveKey.file.stringValue]?.string ?? "",
+                                 sha256: item[CurveKey.sha256.stringValue]?.string ?? "",
+                                 roc: zip(tpr, fpr).map { ($0, $1) }.sorted { ($0.fpr, $0.tpr) < ($1.fpr, $1.tpr) })
+        }
     }
 
     private static func pairs(_ list: JSONValue?, roots: [URL]) -> [Pair] {

@@ -60,6 +60,26 @@ final class ContractTests: XCTestCase {
         assertMissingKey(EvaluationResults.self, json, removing: "layout", file: "/e/results.json", read: EvaluationResults.read)
     }
 
+    /// `compared_rocs` (eval --compare-roc): written last, read back exactly; a file from before
+    /// the key existed still reads, with nil.
+    func testEvaluationResultsComparedROCs() throws {
+        var results = EvaluationResults(
+            pairs: 2, bestThresholdAccuracy: 1, bestThreshold: 0.5, kfoldMean: nil, kfoldStd: nil, auc: 1, eer: 0,
+            tarAtFAR: .init([("0.001", 1)]), benchmark: "lfw", layout: "lfw-seqface", pairsFile: "p.txt",
+            positives: 1, negatives: 1, skippedPairs: 0, similarity: "cosine", bestThresholdCorrect: 2,
+            folds: nil, worstFalseAccepts: [], worstFalseRejects: [],
+            comparedROCs: [.init(label: "roc_27", file: "/d/roc_27.txt", sha256: "ab", tpr: [1, 0.999667, 0], fpr: [1, 0.5, 0])])
+        let text = try results.serialized()
+        XCTAssertEqual(try EvaluationResults.read(Data(text.utf8), file: "results.json"), results)
+        let json = try JSONValue.parse(text)
+        XCTAssertEqual(json.members.last?.key, "compared_rocs")
+        XCTAssertEqual(json["compared_rocs"]?.array?.first?["tpr"]?.array?.count, 3)
+        guard case .object(let members) = json else { return XCTFail("not an object") }
+        let old = JSONValue.object(members.filter { $0.0 != "compared_rocs" }).serialized(.pretty)
+        results.comparedROCs = nil
+        XCTAssertEqual(try EvaluationResults.read(Data(old.utf8), file: "results.json"), results)
+    }
+
     func testTrainingViewOfTheManifest() throws {
         let view = try ExportManifest.TrainingView.read(Data(#"{"format_version": 1, "faceid_num": 7, "seqid_num": 1e300, "filters": {"paths": "relative", "root": "/d"}}"#.utf8), file: "m.json")
         XCTAssertEqual(view.faceidNum, 7)

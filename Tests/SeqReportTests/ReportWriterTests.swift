@@ -136,6 +136,35 @@ final class ReportWriterTests: XCTestCase {
         XCTAssertTrue(try read(summary.index).contains("1 kept faces have no crop file"))
     }
 
+    /// `compared_rocs` of results.json (eval --compare-roc): drawn dashed beside the evaluation's
+    /// curve, once however many evaluations compared it, and named in the evaluation's section.
+    func testComparedCurvesOnTheEvaluationPage() throws {
+        let fx = try make { try SyntheticCatalog.make(videos: 1, tracksPerVideo: 1, facesPerTrack: 8, failedVideo: false) }
+        var folders: [URL] = []
+        for name in ["lfw-a", "lfw-b"] {
+            let eval = tempFolder().appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: eval, withIntermediateDirectories: true)
+            try "1.000000 1.000000\n0.900000 0.010000\n0.000000 0.000000\n".write(to: eval.appendingPathComponent("roc.txt"), atomically: true, encoding: .utf8)
+            try """
+                {"pairs": 6000, "best_threshold_accuracy": 0.99, "benchmark": "lfw",
+                 "compared_rocs": [{"label": "roc<27>", "file": "/d/LFW/roc_27.txt", "sha256": "ab",
+                                    "tpr": [1.0, 0.999, 0.5, 0.0], "fpr": [1.0, 0.01, 0.0, 0.0]},
+                                   {"label": "broken", "file": "/x", "sha256": "cd", "tpr": [1.0], "fpr": []}]}
+                """.write(to: eval.appendingPathComponent("results.json"), atomically: true, encoding: .utf8)
+            folders.append(eval)
+        }
+        let out = fx.folder.appendingPathComponent("report")
+        let summary = try ReportWriter.write(catalog: fx.catalog, options: ReportOptions(outDirectory: out, evaluationFolders: folders))
+        let evaluation = try read(out.appendingPathComponent("evaluation.html"))
+        // Two ROC charts, each with one dashed compared curve (the diagonal is dashed too).
+        XCTAssertEqual(evaluation.components(separatedBy: "stroke-dasharray=\"5 3\"").count - 1, 2, evaluation)
+        XCTAssertTrue(evaluation.contains("roc&lt;27&gt; (lfw, compared)"))
+        XCTAssertTrue(evaluation.contains("Compared with: <b>roc&lt;27&gt;</b> (<code>/d/LFW/roc_27.txt</code>, 4 points)"))
+        XCTAssertTrue(evaluation.contains("compared curve &#39;broken&#39; has no matching tpr and fpr lists")
+                      || evaluation.contains("compared curve 'broken' has no matching tpr and fpr lists"), evaluation)
+        for page in summary.pages { XCTAssertEqual(HTMLInspector.balanceProblems(try read(page)), [], page.lastPathComponent) }
+    }
+
     func testTrainingRunsAndEvaluationsAreOptionalAndRobust() throws {
         let fx = try make { try SyntheticCatalog.make(videos: 1, tracksPerVideo: 1, facesPerTrack: 8, failedVideo: false) }
         let run = tempFolder().appendingPathComponent("run-small")

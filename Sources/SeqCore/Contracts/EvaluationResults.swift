@@ -28,11 +28,14 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
     public var folds: [Fold]?
     public var worstFalseAccepts: [Pair]
     public var worstFalseRejects: [Pair]
+    /// Curves drawn beside this one (`eval --compare-roc`), in the order given: `[]` when none,
+    /// nil in files written before the key existed.
+    public var comparedROCs: [ComparedROC]?
 
     public init(pairs: Int, bestThresholdAccuracy: Double, bestThreshold: Double, kfoldMean: Double?, kfoldStd: Double?,
                 auc: Double?, eer: Double?, tarAtFAR: TARAtFAR, benchmark: String, layout: String, pairsFile: String,
                 positives: Int, negatives: Int, skippedPairs: Int, similarity: String, bestThresholdCorrect: Int,
-                folds: [Fold]?, worstFalseAccepts: [Pair], worstFalseRejects: [Pair]) {
+                folds: [Fold]?, worstFalseAccepts: [Pair], worstFalseRejects: [Pair], comparedROCs: [ComparedROC]? = nil) {
         self.pairs = pairs
         self.bestThresholdAccuracy = bestThresholdAccuracy
         self.bestThreshold = bestThreshold
@@ -52,6 +55,7 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
         self.folds = folds
         self.worstFalseAccepts = worstFalseAccepts
         self.worstFalseRejects = worstFalseRejects
+        self.comparedROCs = comparedROCs
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -60,6 +64,7 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
         case benchmark, layout, pairsFile = "pairs_file", positives, negatives, skippedPairs = "skipped_pairs"
         case similarity, bestThresholdCorrect = "best_threshold_correct", folds
         case worstFalseAccepts = "worst_false_accepts", worstFalseRejects = "worst_false_rejects"
+        case comparedROCs = "compared_rocs"
     }
 
     /// The keys of the `eval --json` summary: the first members, up to `tar_at_far`.
@@ -120,6 +125,27 @@ public struct EvaluationResults: Codable, Equatable, Sendable {
         }
 
         public enum CodingKeys: String, CodingKey { case similarity, first, second, same, fold, line }
+    }
+
+    /// A ROC curve read from a file and drawn beside the evaluation's own: its label, the file,
+    /// the file's SHA-256, and its points in file order (`tpr[i]`, `fpr[i]`), so the report
+    /// draws it without the file.
+    public struct ComparedROC: Codable, Equatable, Sendable {
+        public var label: String
+        public var file: String
+        public var sha256: String
+        public var tpr: [Double]
+        public var fpr: [Double]
+
+        public init(label: String, file: String, sha256: String, tpr: [Double], fpr: [Double]) {
+            self.label = label
+            self.file = file
+            self.sha256 = sha256
+            self.tpr = tpr
+            self.fpr = fpr
+        }
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case label, file, sha256, tpr, fpr }
     }
 
     /// The file as `JSONValue` (the `eval --json` summary is its first members).

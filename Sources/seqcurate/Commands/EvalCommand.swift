@@ -18,7 +18,14 @@ struct EvalCommand: ParsableCommand {
 
         Feature mode: F.npy is float32 [rows, dim], K.txt one key per row (the image path \
         relative to the dataset root). For YTF a video's feature is the L2-normalised sum of \
-        the L2-normalised features of every row under Name/<video>/.
+        the L2-normalised features of every row under Name/<video>/. A SeqFace feature pickle \
+        (--features feature_27.pkl, no --keys) holds its keys: each dict key loses a trailing / \
+        and everything up to its last images/ folder (data/LFW/images/Name/Name_0001.jpg -> \
+        Name/Name_0001.jpg; data/YTF/images/Name/3/ -> Name/3, one feature per video).
+
+        --compare-roc FILE draws a published ROC (SeqFace's data/LFW/roc_27.txt: "tpr fpr" \
+        lines) beside this one in roc.svg and results.json of --out, and so in the report; \
+        label=FILE names the curve, else the file name does. It may be repeated.
 
         Model mode: features are extracted from the images under --root with the latest \
         checkpoint of the training run --model (LFW ROOT/Name/Name_0001.jpg; YTF \
@@ -31,6 +38,8 @@ struct EvalCommand: ParsableCommand {
           seqcurate eval lfw --pairs lfw_pairs_seqface.txt --features F.npy --keys K.txt --out results/lfw
           seqcurate eval ytf --pairs ytf_pairs_seqface.txt --features F.npy --keys K.txt --skip-missing
           seqcurate eval lfw --pairs lfw_pairs.txt --root data/lfw --model runs/r27
+          seqcurate eval lfw --pairs lfw_pairs_seqface.txt --features feature_27.pkl --out results/lfw27 \
+            --compare-roc roc_27.txt --compare-roc ResNet-64=roc_64.txt
         """
     )
 
@@ -40,10 +49,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The pair list (any of the four published layouts).")
     var pairs: String
 
-    @Option(help: "Feature matrix, float32 .npy [rows, dim].")
+    @Option(help: "Feature matrix, float32 .npy [rows, dim]; or a SeqFace feature pickle (.pkl), which needs no --keys.")
     var features: String?
 
-    @Option(help: "Keys file: one key per feature row, relative to the dataset root.")
+    @Option(help: "Keys file: one key per feature row, relative to the dataset root (not with a .pkl).")
     var keys: String?
 
     @Option(help: "Dataset root for model mode (LFW Name/Name_0001.jpg; YTF aligned_images_DB/Name/<video>/).")
@@ -66,6 +75,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write roc.txt, roc.svg, results.json and scores.txt into this folder.")
     var out: String?
 
+    @Option(name: .customLong("compare-roc"), help: ArgumentHelp(
+        "A ROC file (tpr fpr lines, as SeqFace's roc_27.txt) to draw beside this one; [label=]path; repeatable.",
+        valueName: "roc"))
+    var compareROC: [String] = []
+
     @Flag(help: "Leave out pairs whose key has no feature (and say how many) instead of stopping.")
     var skipMissing = false
 
@@ -84,7 +98,9 @@ struct EvalCommand: ParsableCommand {
         if !featureMode && !modelMode {
             throw ValidationError("give --features and --keys (feature mode) or --root and --model (model mode)")
         }
-        if featureMode && (features == nil || keys == nil) {
+        if let features, FeatureFile.isPickle(features) {
+            if keys != nil { throw ValidationError("a .pkl feature file holds its own keys; leave out --keys") }
+        } else if featureMode && (features == nil || keys == nil) {
             throw ValidationError("feature mode needs both --features and --keys")
         }
         if modelMode && (root == nil || model == nil) {
@@ -103,8 +119,12 @@ struct EvalCommand: ParsableCommand {
         let list = try PairFileReader.read(URL(fileURLWithPath: pairs), expected: benchmark)
         clock.lap("read pairs")
 
+        let compared = try comparedCurves()
         let file: FeatureFile
-        if let features, let keys {
+        if let features, FeatureFile.isPickle(features) {
+            file = try FeatureFile.loadPickle(URL(fileURLWithPath: features))
+            clock.lap("read feature pickle", io: true)
+        } else if let features, let keys {
             file = try FeatureFile.load(features: URL(fileURLWithPath: features), keys: URL(fileURLWithPath: keys))
             clock.lap("read features+keys", io: true)
         } else {
@@ -115,7 +135,8 @@ struct EvalCommand: ParsableCommand {
         clock.lap("index keys")
         let scores = try PairScorer.score(list, with: source, skipMissing: skipMissing)
         clock.lap(list.benchmark == .ytf ? "aggregate videos+score" : "score")
-        let report = EvalReport(scores: scores, worst: worst)
+        var report = EvalReport(scores: scores, worst: worst)
+        report.compared = compared
         clock.lap("figures")
 
         if !scores.skipped.isEmpty {
@@ -132,6 +153,16 @@ struct EvalCommand: ParsableCommand {
 }
 
 extension EvalCommand {
+    /// The curves of `--compare-roc`, read before any work so a bad file stops the run early.
+    private func comparedCurves() throws -> [ComparedROC] {
+        let curves = compareROC.map(ComparedROC.parseArgument)
+        var seen = Set<String>()
+        for (label, _) in curves where !seen.insert(label).inserted {
+            throw SeqError("two --compare-roc curves are labelled '\(label)'; name them with label=path")
+        }
+        return try curves.map { try ComparedROC.read(URL(fileURLWithPath: $0.path), label: $0.label) }
+    }
+
     /// Model mode: the run's features of the images the pairs need (see `ModelFeatures`).
     private func extractedFeatures(for list: PairList) throws -> FeatureFile {
         guard let root, let model else { throw SeqError("model mode needs --root and --model") }
