@@ -20,7 +20,7 @@ struct AlignCommand: ParsableCommand {
         failures are listed at the end and the exit code is then 1.
 
         Examples:
-          seqcurate align ../shared/testdata/real/messi5.jpg --out crops/
+          seqcurate align assets/messi5.jpg --out crops/
           seqcurate align photos/*.jpg --out crops112/ --align similarity --size 112
         """)
 

@@ -19,7 +19,7 @@ struct DetectCommand: ParsableCommand {
         exit code is then 1; the failures are listed at the end. The weights come from tools/setup.sh.
 
         Examples:
-          seqcurate detect ../shared/testdata/real/messi5.jpg
+          seqcurate detect assets/messi5.jpg
           seqcurate detect --json --detect-every 5 assets/carphone_pristine.mp4 > faces.jsonl
           seqcurate detect --max-side 640 --min-face-size 40 --thresholds 0.6,0.7,0.8 video.mp4
           seqcurate detect --max-side 1600 --max-pixels 400000000 huge_panorama.jpg
