@@ -2,7 +2,7 @@
 """Reference MTCNN detections (facenet-pytorch 2.6.0) as JSON fixtures for the Swift tests.
 
     pip install --no-deps facenet-pytorch==2.6.0     # once; torch (CPU) must already be there
-    python3 tools/mtcnn_reference.py [--testdata ../shared/testdata/real] \
+    python3 tools/mtcnn_reference.py [--testdata assets] \
         [--out Tests/SeqDetectTests/Fixtures]
 
 Writes messi5.json, carphone_pristine.json and Megamind_every10.json (every 10th frame,
@@ -165,7 +165,7 @@ def bench(mtcnn, path, size, threads, repeats):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description="facenet-pytorch MTCNN reference fixtures")
-    ap.add_argument("--testdata", default=os.path.join(root, "..", "shared", "testdata", "real"))
+    ap.add_argument("--testdata", default=os.path.join(root, "assets"))
     ap.add_argument("--out", default=os.path.join(root, "Tests", "SeqDetectTests", "Fixtures"))
     ap.add_argument("--bench", metavar="VIDEO", help="print frames/s on VIDEO instead")
     ap.add_argument("--size", help="WxH to scale the benchmark frames to")
