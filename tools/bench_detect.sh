@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-VIDEO=${1:-../shared/testdata/real/carphone_pristine.mp4}
+VIDEO=${1:-assets/carphone_pristine.mp4}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
 if [[ -z "${SEQCURATE:-}" ]]; then

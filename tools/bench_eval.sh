@@ -14,7 +14,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${1:-$(mktemp -d "${TMPDIR:-/tmp}/seqcurate-bench-eval.XXXXXX")}
-PROTO=${PROTOCOLS:-$ROOT/../shared/testdata/protocols}
+PROTO=${PROTOCOLS:-$ROOT/Tests/Fixtures/protocols}
 REF="$ROOT/tools/seqface_eval_reference.py"
 mkdir -p "$WORK"
 if [ -z "${SEQCURATE:-}" ]; then
