@@ -12,12 +12,39 @@ public struct SeqError: Error, CustomStringConvertible, Equatable {
         self.line = line
     }
 
+    /// The message as the CLI prints it: always one line. Line breaks and other control
+    /// characters that reached the reason or the path (quoted from a hostile file, a file name
+    /// with a newline) are written as escapes here, once for every message, rather than at each
+    /// place that quotes user content.
     public var description: String {
+        let text: String
         switch (file, line) {
-        case let (f?, l?): return "\(f):\(l): \(reason)"
-        case let (f?, nil): return "\(f): \(reason)"
-        default: return reason
+        case let (f?, l?): text = "\(f):\(l): \(reason)"
+        case let (f?, nil): text = "\(f): \(reason)"
+        default: text = reason
         }
+        return Self.oneLine(text)
+    }
+
+    /// `text` with line breaks and control characters (other than tab) written as escapes.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: Self.needsEscape) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            case _ where needsEscape(scalar): out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        guard scalar != "\t" else { return false }
+        return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
     }
 }
 
