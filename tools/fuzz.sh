@@ -35,12 +35,15 @@ log() { echo "fuzz: $*" >&2; }
 build() {
     log "building the instrumented seqfuzz (-sanitize=fuzzer,address) in .build-fuzz"
     # Only the seqfuzz product: its modules are the parsers, so the ASAN build stays small.
-    swift build --product seqfuzz --scratch-path "$SCRATCH" \
-        -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 |
-        grep -E "error|warning: .*seqfuzz|Build|Compiling Seq" >&2 || true
-    [[ -x "$BIN" ]] || { log "build failed"; exit 1; }
-    # Swift's build can succeed and still leave an old binary when the link fails; check that
-    # this one really is the libFuzzer variant.
+    # The full output (including the linker's harmless "Cannot export local symbol
+    # '__asan_…'" warnings) goes to .build-fuzz/build.log.
+    mkdir -p "$SCRATCH"
+    if ! swift build --product seqfuzz --scratch-path "$SCRATCH" \
+            -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >"$SCRATCH/build.log" 2>&1; then
+        grep -E "error" "$SCRATCH/build.log" | head -20 >&2 || true
+        log "build failed (see .build-fuzz/build.log)"; exit 1
+    fi
+    # A normal build in this scratch path would also link; make sure this is the libFuzzer one.
     local help
     help=$("$BIN" -help=1 2>&1 || true)
     [[ $help == *max_total_time* ]] || { log "$BIN is not a libFuzzer binary"; exit 1; }
