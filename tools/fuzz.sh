@@ -13,11 +13,15 @@
 # regression inputs (Tests/Fuzz/regressions/TARGET) and grows a working corpus in
 # .build-fuzz/corpus/TARGET. A crash, a sanitizer report, a 10 s hang or an error that breaks
 # the SeqError contract (SEQFUZZ_STRICT=1, the default) stops the target and leaves the input
-# in .build-fuzz/crashes/TARGET/; the script then exits 1. Reproduce one without sanitizers
+# in .build-fuzz/crashes/TARGET/ (libFuzzer's output in .build-fuzz/logs/); the script then
+# exits 1. For long runs add `-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1` to
+# collect every finding instead of stopping at the first. Reproduce one without sanitizers
 # with `swift build --product seqfuzz && .build/debug/seqfuzz TARGET FILE`. Each run appends
 # a line (date, target, seconds, executions, result) to .build-fuzz/fuzz-log.tsv.
 #
 # Environment: SEQFUZZ_SEED=N fixes libFuzzer's random seed (tools/test.sh's smoke run uses 1);
+# SEQFUZZ_FRESH_CORPUS=1 starts from the committed seeds alone (the smoke run does, so that it is
+# deterministic with -runs=N);
 # SEQFUZZ_STRICT=0 reports only crashes; SEQFUZZ_PENDING_OK=1 (the smoke run) does not fail on
 # a target that already has a known, routed finding waiting in Tests/Fuzz/pending/TARGET, so
 # CI stays green until its owner fixes it, while every other target still fails on a finding.
@@ -33,12 +37,15 @@ log() { echo "fuzz: $*" >&2; }
 build() {
     log "building the instrumented seqfuzz (-sanitize=fuzzer,address) in .build-fuzz"
     # Only the seqfuzz product: its modules are the parsers, so the ASAN build stays small.
-    swift build --product seqfuzz --scratch-path "$SCRATCH" \
-        -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING 2>&1 |
-        grep -E "error|warning: .*seqfuzz|Build|Compiling Seq" >&2 || true
-    [[ -x "$BIN" ]] || { log "build failed"; exit 1; }
-    # Swift's build can succeed and still leave an old binary when the link fails; check that
-    # this one really is the libFuzzer variant.
+    # The full output (including the linker's harmless "Cannot export local symbol
+    # '__asan_…'" warnings) goes to .build-fuzz/build.log.
+    mkdir -p "$SCRATCH"
+    if ! swift build --product seqfuzz --scratch-path "$SCRATCH" \
+            -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING >"$SCRATCH/build.log" 2>&1; then
+        grep -E "error" "$SCRATCH/build.log" | head -20 >&2 || true
+        log "build failed (see .build-fuzz/build.log)"; exit 1
+    fi
+    # A normal build in this scratch path would also link; make sure this is the libFuzzer one.
     local help
     help=$("$BIN" -help=1 2>&1 || true)
     [[ $help == *max_total_time* ]] || { log "$BIN is not a libFuzzer binary"; exit 1; }
@@ -47,6 +54,12 @@ build() {
 run_target() {
     local target=$1 seconds=$2; shift 2
     local corpus="$SCRATCH/corpus/$target" crashes="$SCRATCH/crashes/$target"
+    # A fresh corpus (the smoke run): with a fixed seed and -runs=N the run is the same on every
+    # machine with this toolchain, whatever earlier local campaigns left in .build-fuzz/corpus.
+    if [[ ${SEQFUZZ_FRESH_CORPUS:-0} == 1 ]]; then
+        corpus="$SCRATCH/corpus-smoke/$target"
+        rm -rf "$corpus"
+    fi
     local seeds="$ROOT/Tests/Fuzz/seeds/$target" regressions="$ROOT/Tests/Fuzz/regressions/$target"
     mkdir -p "$corpus" "$crashes"
     local dirs=("$corpus")
@@ -62,7 +75,8 @@ run_target() {
     # Parsers that read paths write their input under TMPDIR; a private one is removed after.
     local tmp out status
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/seqfuzz-$target.XXXXXX")
-    out="$tmp/libfuzzer.log"
+    mkdir -p "$SCRATCH/logs"
+    out="$SCRATCH/logs/$target-$(date -u +%Y%m%dT%H%M%SZ).log"
     log "$target: ${seconds}s from ${dirs[*]#$ROOT/}"
     set +e
     # Swift's own crash backtracer would race ASAN's report (and trip ASAN itself), so it is
@@ -73,19 +87,25 @@ run_target() {
         "$BIN" "${flags[@]}" "$@" "${dirs[@]}" >"$out" 2>&1
     status=$?
     set -e
-    local execs result
+    local execs result forked
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -1)
-    # -fork=N runs report progress lines ("#123456 ...") instead of final stats.
-    [[ -n $execs ]] || execs=$(sed -n 's/^#\([0-9][0-9]*\)[[:space:]].*/\1/p' "$out" | tail -1)
-    if (( status == 0 )); then
+    # -fork=N runs report progress lines ("#123456: cov: ... oom/timeout/crash: 0/0/1 ...")
+    # instead of final stats, and keep going after findings (with -ignore_*).
+    forked=$(grep -E '^#[0-9]+: cov:' "$out" | tail -1 || true)
+    [[ -n $execs ]] || execs=$(sed -n 's/^#\([0-9][0-9]*\): cov:.*/\1/p' <<<"$forked")
+    local findings
+    findings=$(sed -n 's|.*oom/timeout/crash: \([0-9/]*\).*|\1|p' <<<"$forked")
+    if [[ -n $findings && $findings != 0/0/0 ]]; then
+        result="findings oom/timeout/crash $findings"
+        status=1
+    elif (( status == 0 )); then
         result=ok
     else
         result="FAILED (status $status)"
         # The report: the sanitizer or Swift message and the stack, then libFuzzer's summary.
         grep -E "^(==|SUMMARY|Fatal error|seqfuzz:|    #|ERROR|artifact_prefix|Test unit written)" "$out" | head -60 >&2 || true
-        cp "$out" "$crashes/libfuzzer-$(date -u +%Y%m%dT%H%M%SZ).log"
     fi
-    log "$target: ${execs:-?} executions in ${seconds}s: $result (corpus $(ls "$corpus" | wc -l) inputs)"
+    log "$target: ${execs:-?} executions in ${seconds}s: $result (corpus $(ls "$corpus" | wc -l) inputs; log ${out#$ROOT/})"
     printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$target" "$seconds" "${execs:-?}" "$result" \
         >> "$SCRATCH/fuzz-log.tsv"
     rm -rf "$tmp"

@@ -56,7 +56,7 @@ extension FeatureFile {
         var picked: [Float] = []
         picked.reserveCapacity(wanted.count * dimension)
         for key in wanted {
-            guard let r = rowOf[key] else { throw SeqError("no cached feature for '\(key)'", file: keysPath) }
+            guard let r = rowOf[key] else { throw SeqError("no cached feature for '\(SeqError.quotable(key))'", file: keysPath) }
             picked.append(contentsOf: values[(r * dimension)..<((r + 1) * dimension)])
         }
         return try FeatureFile(keys: wanted, values: picked, dimension: dimension, featuresPath: featuresPath, keysPath: keysPath)

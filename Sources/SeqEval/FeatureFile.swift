@@ -133,7 +133,7 @@ struct ImageFeatureIndex: FeatureSource {
         index.reserveCapacity(file.rows)
         for (r, key) in file.keys.enumerated() {
             if let earlier = index.updateValue(r, forKey: key) {
-                throw SeqError("key '\(key)' appears twice (first on line \(earlier + 1)); each image needs one row",
+                throw SeqError("key '\(SeqError.quotable(key))' appears twice (first on line \(earlier + 1)); each image needs one row",
                                file: file.keysPath, line: r + 1)
             }
         }
@@ -186,7 +186,7 @@ struct VideoFeatureIndex: FeatureSource {
                 }
             }
             guard let video = VideoFeature.normalized(acc) else {
-                throw SeqError("video '\(key)': its \(rows.count) normalised frame features sum to zero, so it has no direction",
+                throw SeqError("video '\(SeqError.quotable(key))': its \(rows.count) normalised frame features sum to zero, so it has no direction",
                                file: file.keysPath)
             }
             return video

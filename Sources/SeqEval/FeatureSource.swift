@@ -54,10 +54,10 @@ enum FeatureCheck {
         if !ss.isFinite {
             let i = VectorMath.firstNonFinite(p, count: d) ?? 0
             let what = p[i].isNaN ? "NaN" : "an infinite value"
-            throw SeqError("feature of '\(name())' contains \(what) (element \(i))", file: file, line: line)
+            throw SeqError("feature of '\(SeqError.quotable(name()))' contains \(what) (element \(i))", file: file, line: line)
         }
         guard ss > 0 else {
-            throw SeqError("feature of '\(name())' is all zeros (zero norm), so its cosine similarity is undefined",
+            throw SeqError("feature of '\(SeqError.quotable(name()))' is all zeros (zero norm), so its cosine similarity is undefined",
                            file: file, line: line)
         }
         return ss.squareRoot()

@@ -93,7 +93,7 @@ public enum PairFileReader {
             if f.count == 3, Int(f[0]) == nil, Int(f[1]) == nil, label(f[2]) != nil { return .lfwSeqFace }
         }
         let layouts = PairLayout.allCases.map(\.summary).joined(separator: "; ")
-        throw SeqError("unknown pair-file layout: '\(first.text)' matches none of: \(layouts)",
+        throw SeqError("unknown pair-file layout: '\(SeqError.quotable(first.text))' matches none of: \(layouts)",
                        file: file, line: first.number)
     }
 
@@ -104,7 +104,7 @@ public enum PairFileReader {
         let numbers = header.fields.compactMap { Int($0) }
         let (folds, perFold) = numbers.count == 2 ? (numbers[0], numbers[1]) : (1, numbers[0])
         guard folds > 0, perFold > 0 else {
-            throw SeqError("header '\(header.text)' must give a positive fold count and pairs per fold",
+            throw SeqError("header '\(SeqError.quotable(header.text))' must give a positive fold count and pairs per fold",
                            file: file, line: header.number)
         }
         // Every pair takes a line, so a header promising more pairs than there are lines is wrong
@@ -115,7 +115,7 @@ public enum PairFileReader {
         let available = lines.count - 1
         guard !overflow1, !overflow2, expected <= available else {
             let promised = overflow1 || overflow2 ? "more than \(Int.max)" : String(expected)
-            throw SeqError("header '\(header.text)' promises \(folds) folds of \(perFold)+\(perFold) pairs (\(promised)), but the file lists \(available)",
+            throw SeqError("header '\(SeqError.quotable(header.text))' promises \(folds) folds of \(perFold)+\(perFold) pairs (\(promised)), but the file lists \(available)",
                            file: file, line: header.number)
         }
         var pairs: [FacePair] = []
@@ -138,12 +138,12 @@ public enum PairFileReader {
                 pairs.append(FacePair(first: lfwKey(f[0], a), second: lfwKey(f[2], b), same: false,
                                       fold: fold, line: line.number))
             } else {
-                throw SeqError("expected 'name n1 n2' or 'name1 n1 name2 n2' (LFW official layout), found '\(line.text)'",
+                throw SeqError("expected 'name n1 n2' or 'name1 n1 name2 n2' (LFW official layout), found '\(SeqError.quotable(line.text))'",
                                file: file, line: line.number)
             }
         }
         guard pairs.count == expected else {
-            throw SeqError("header '\(header.text)' promises \(folds) folds of \(perFold)+\(perFold) pairs (\(expected)), but the file lists \(pairs.count)",
+            throw SeqError("header '\(SeqError.quotable(header.text))' promises \(folds) folds of \(perFold)+\(perFold) pairs (\(expected)), but the file lists \(pairs.count)",
                            file: file, line: header.number)
         }
         return pairs
@@ -155,7 +155,7 @@ public enum PairFileReader {
         for line in lines {
             let f = line.fields
             guard f.count == 3, let same = label(f[2]) else {
-                throw SeqError("expected 'path1 path2 label' with label 0 or 1 (LFW SeqFace layout), found '\(line.text)'",
+                throw SeqError("expected 'path1 path2 label' with label 0 or 1 (LFW SeqFace layout), found '\(SeqError.quotable(line.text))'",
                                file: file, line: line.number)
             }
             pairs.append(FacePair(first: try personKey(f[0], file: file, line: line),
@@ -178,7 +178,7 @@ public enum PairFileReader {
             if csv, index == 0, cells.first.map({ Int($0) == nil }) ?? false { continue }  // column header
             guard cells.count == 5, let split = Int(cells[0]), let number = Int(cells[1]),
                   !cells[2].isEmpty, !cells[3].isEmpty, let same = label(cells[4]) else {
-                throw SeqError("expected \(expected) with label 0 or 1, found '\(line.text)'",
+                throw SeqError("expected \(expected) with label 0 or 1, found '\(SeqError.quotable(line.text))'",
                                file: file, line: line.number)
             }
             // Splits become cross-validation folds; YTF has ten. A zero, negative or huge split

@@ -61,7 +61,7 @@ public enum PairScorer {
         for (i, f) in features.enumerated() {
             guard let f else { continue }
             if let d = dimension, d != f.count {
-                throw SeqError("feature of '\(unique[i])' has \(f.count) values where \(d) were expected", file: source.origin)
+                throw SeqError("feature of '\(SeqError.quotable(unique[i]))' has \(f.count) values where \(d) were expected", file: source.origin)
             }
             dimension = f.count
             norms[i] = try f.withUnsafeBufferPointer {
@@ -78,7 +78,7 @@ public enum PairScorer {
             guard let fa = features[a], let fb = features[b] else {
                 let key = features[a] == nil ? p.first : p.second
                 if !skipMissing {
-                    throw SeqError("no feature for '\(key)' in \(source.origin) (use --skip-missing to leave such pairs out)",
+                    throw SeqError("no feature for '\(SeqError.quotable(key))' in \(source.origin) (use --skip-missing to leave such pairs out)",
                                    file: list.file, line: p.line)
                 }
                 if features[a] == nil { missing.insert(p.first) }

@@ -58,7 +58,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .accepted: return nil
             case .foreignError(let e): return "threw a non-SeqError: \(e)"
             case .refused(let e):
-                if e.description.contains("\n") { return "error message spans lines: \(e.description.debugDescription)" }
+                if e.description.contains(where: \.isNewline) { return "error message spans lines: \(e.description.debugDescription)" }
                 if !e.description.contains(path) { return "error does not name \(path): \(e.description)" }
                 return nil
             }

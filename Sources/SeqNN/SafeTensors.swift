@@ -62,7 +62,7 @@ public enum SafeTensors {
             if name == "__metadata__" {
                 guard entry.isObject else { throw corrupt("__metadata__ is not an object") }
                 for (k, v) in entry.members {
-                    guard let s = v.string else { throw corrupt("__metadata__[\(k)] is not a string") }
+                    guard let s = v.string else { throw corrupt("__metadata__[\(SeqError.quotable(k))] is not a string") }
                     metadata[k] = s
                 }
                 continue
@@ -70,18 +70,18 @@ public enum SafeTensors {
             guard let dtype = entry["dtype"]?.string,
                   let shapeAny = entry["shape"]?.array,
                   let offsetsAny = entry["data_offsets"]?.array else {
-                throw corrupt("entry \"\(name)\" lacks dtype, shape or data_offsets")
+                throw corrupt("entry \"\(SeqError.quotable(name))\" lacks dtype, shape or data_offsets")
             }
             let shape = try shapeAny.map { v -> Int in
-                guard let i = jsonInt(v), i >= 0 else { throw corrupt("entry \"\(name)\" has a bad shape") }
+                guard let i = jsonInt(v), i >= 0 else { throw corrupt("entry \"\(SeqError.quotable(name))\" has a bad shape") }
                 return i
             }
             guard offsetsAny.count == 2, let begin = jsonInt(offsetsAny[0]), let end = jsonInt(offsetsAny[1]),
                   begin >= 0, begin <= end, end <= payloadSize else {
-                throw corrupt("entry \"\(name)\" has data_offsets outside the \(payloadSize)-byte data section")
+                throw corrupt("entry \"\(SeqError.quotable(name))\" has data_offsets outside the \(payloadSize)-byte data section")
             }
             guard let elementSize = bytesPerElement(dtype) else {
-                throw corrupt("entry \"\(name)\" has unsupported dtype \(dtype)")
+                throw corrupt("entry \"\(SeqError.quotable(name))\" has unsupported dtype \(SeqError.quotable(dtype))")
             }
             let (count, overflow) = shape.reduce((1, false)) { acc, d in
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
@@ -89,10 +89,10 @@ public enum SafeTensors {
             }
             let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: elementSize)
             guard !overflow, !bytesOverflow else {
-                throw corrupt("entry \"\(name)\" has shape \(shape), too large for any file")
+                throw corrupt("entry \"\(SeqError.quotable(name))\" has shape \(shape), too large for any file")
             }
             guard bytes == end - begin else {
-                throw corrupt("entry \"\(name)\" has \(end - begin) bytes but shape \(shape) of \(dtype) needs \(bytes)")
+                throw corrupt("entry \"\(SeqError.quotable(name))\" has \(end - begin) bytes but shape \(shape) of \(dtype) needs \(bytes)")
             }
             entries.append((name, dtype, shape, begin, end))
         }
@@ -104,10 +104,10 @@ public enum SafeTensors {
         var covered = 0
         for e in entries {
             guard e.begin >= covered else {
-                throw corrupt("entry \"\(e.name)\" (bytes \(e.begin)..<\(e.end)) overlaps the tensor before it, which ends at \(covered)")
+                throw corrupt("entry \"\(SeqError.quotable(e.name))\" (bytes \(e.begin)..<\(e.end)) overlaps the tensor before it, which ends at \(covered)")
             }
             guard e.begin == covered else {
-                throw corrupt("entry \"\(e.name)\" starts at \(e.begin), leaving a gap after byte \(covered) of the data section")
+                throw corrupt("entry \"\(SeqError.quotable(e.name))\" starts at \(e.begin), leaving a gap after byte \(covered) of the data section")
             }
             covered = e.end
         }

@@ -74,13 +74,13 @@ struct SeqFuzzReplay {
             exit(2)
         }
         let scratch = makeScratch()
-        defer { try? FileManager.default.removeItem(at: scratch) }
         var files: [URL] = []
         for arg in args {
             let url = URL(fileURLWithPath: arg)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
                 FileHandle.standardError.write(Data("seqfuzz: \(arg): no such file\n".utf8))
+                try? FileManager.default.removeItem(at: scratch)
                 exit(1)
             }
             if isDir.boolValue {
@@ -98,6 +98,8 @@ struct SeqFuzzReplay {
             if why != nil { violations += 1 }
             print("\(url.path): \(why.map { "CONTRACT VIOLATION: \($0)" } ?? outcome.description)")
         }
+        // exit() skips defer blocks, so the scratch folder is removed here.
+        try? FileManager.default.removeItem(at: scratch)
         exit(violations == 0 ? 0 : 1)
     }
 }

@@ -130,6 +130,14 @@ final class SafeTensorsTests: XCTestCase {
                 XCTAssertTrue(text.contains(message), "\(name): \(text)")
             }
         }
+        // Found by fuzzing (Tests/Fuzz/regressions/safetensors): a name with a line break went
+        // into the message verbatim, splitting it over two lines.
+        let named = dir.appendingPathComponent("newline.safetensors")
+        try file(header: "{\(entry("c\\nv.weight", "[3]", 0, 8))}", payload: Data(count: 8)).write(to: named)
+        XCTAssertThrowsError(try SafeTensors.read(from: named)) { error in
+            XCTAssertTrue("\(error)".contains(#"entry "c\nv.weight" has 8 bytes"#), "\(error)")
+            XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+        }
         // Equal keys in different objects are fine.
         XCTAssertNil(SafeTensors.firstDuplicateKey(in: Data(#"{"a":{"a":[{"a":1},{"a":"\"a"}]},"b":{"a":2}}"#.utf8)))
         XCTAssertEqual(SafeTensors.firstDuplicateKey(in: Data(#"{"a":[1,{"x":1,"y":"a","x":2}]}"#.utf8)), "x")
