@@ -192,7 +192,7 @@ final class ImageHardeningTests: XCTestCase {
         let w = 8 * inks.count, h = 8
         for y in 0..<h { for x in 0..<w { _ = y; blocks.append(inks[x / 8]) } }
         let data = try cmykJPEG(blocks, width: w, height: h)
-        try data.withUnsafeBytes { XCTAssertTrue(JPEGCodec.hasAdobeMarker($0)) }
+        data.withUnsafeBytes { XCTAssertTrue(JPEGCodec.hasAdobeMarker($0)) }
         try data.write(to: url)
         let img = try ImageIO.read(url)
         XCTAssertEqual([img.width, img.height, img.channels], [w, h, 3])

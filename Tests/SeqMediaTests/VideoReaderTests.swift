@@ -104,7 +104,7 @@ final class BadVideoTests: XCTestCase {
 
     func testZeroByteFile() throws {
         let url = try TestFiles.tempDirectory("seqcurate-test").appendingPathComponent("empty.mp4")
-        FileManager.default.createFile(atPath: url.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data())
         expectError(url, containing: "empty")
     }
 

@@ -92,7 +92,10 @@ struct IngestCommand: ParsableCommand {
         let videos = try VideoInputs.expand(inputs)
         RunInterruption.install()
         let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
-        if !quiet { db.observeLockWaits(LockWaitNotice().callAsFunction) }
+        if !quiet {
+            let notice = LockWaitNotice()
+            db.observeLockWaits { notice($0) }
+        }
         let mtcnn = try detector.makeDetector(parallelPyramid: false)
         let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
         let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
