@@ -21,6 +21,9 @@ public struct ExportOptions: Sendable {
     /// `root_folder` must then be this folder with a trailing slash.
     public var root: URL?
     public var format: Format = .caffe
+    /// Only crops of this geometry (`--geometry seqface/144`); nil: all, and an export that would
+    /// mix geometries is refused.
+    public var geometry: ExportManifest.CropGeometry?
     /// Replace a non-empty `outDir`.
     public var force = false
     /// Recorded in the manifest.
@@ -43,6 +46,7 @@ public struct ExportOptions: Sendable {
     func filters(root: URL) -> ExportManifest.Filters {
         ExportManifest.Filters(minImagesPerIdentity: minImagesPerIdentity, maxSequencesPerVideo: maxSequencesPerVideo,
                                identitiesOnly: identitiesOnly, sequencesOnly: sequencesOnly, valFraction: valFraction,
-                               paths: paths.rawValue, root: root.path, format: format.rawValue, exclusionsApplied: true)
+                               paths: paths.rawValue, root: root.path, format: format.rawValue, exclusionsApplied: true,
+                               geometry: geometry?.description)
     }
 }

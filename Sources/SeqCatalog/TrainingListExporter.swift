@@ -67,7 +67,11 @@ public struct TrainingListExporter {
         var label: Int
         var identity: TrainingCandidates.Identity
         var images: [URL]
+        /// The geometry of each of `images`.
+        var geometries: [CropGeometry?]
     }
+
+    public typealias CropGeometry = ExportManifest.CropGeometry
 
     struct LabelledSequence {
         var label: Int
@@ -114,12 +118,15 @@ public struct TrainingListExporter {
         try checkOutputFolder(out, force: options.force)
 
         let labels = Self.label(try catalog.trainingCandidates(), options: options)
+        let geometry = try Self.geometry(of: labels)
         let lists = Self.lists(labels)
         var contents = try render(lists, options: options, root: root)
         let files = contents.map { ExportResult.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: SHA256.hex($0.data)) }
 
         let filters = options.filters(root: root)
-        let manifestData = try manifest(labels, lists, files: files, filters: filters, options: options).serialized()
+        var manifestContent = try manifest(labels, lists, files: files, filters: filters, options: options)
+        manifestContent.cropGeometry = geometry
+        let manifestData = try manifestContent.serialized()
         contents.append(RenderedFile(name: Self.manifestName, role: "manifest", lines: 0, data: manifestData))
 
         let record = ExportRecord(
@@ -170,17 +177,19 @@ public struct TrainingListExporter {
         -> (train: [LabelledIdentity], validation: [LabelledIdentity]) {
         var train: [LabelledIdentity] = []
         var validation: [LabelledIdentity] = []
-        var usable: [(TrainingCandidates.Identity, [URL])] = []
+        var usable: [(TrainingCandidates.Identity, [URL], [CropGeometry?])] = []
         for identity in identities {
-            let images = check.existing(identity.images.map(\.file))
-            if images.count >= options.minImagesPerIdentity { usable.append((identity, images)) }
+            let wanted = identity.images.filter { options.geometry == nil || $0.geometry == options.geometry }
+            let existing = Set(check.existing(wanted.map(\.file)))
+            let kept = wanted.filter { existing.contains($0.file) }
+            if kept.count >= options.minImagesPerIdentity { usable.append((identity, kept.map(\.file), kept.map(\.geometry))) }
         }
         let held = validationSelection(usable.map { ($0.0.dataset, $0.0.name) }, fraction: options.valFraction)
-        for (i, (identity, images)) in usable.enumerated() {
+        for (i, (identity, images, geometries)) in usable.enumerated() {
             if held.contains(i) {
-                validation.append(LabelledIdentity(label: validation.count, identity: identity, images: images))
+                validation.append(LabelledIdentity(label: validation.count, identity: identity, images: images, geometries: geometries))
             } else {
-                train.append(LabelledIdentity(label: train.count, identity: identity, images: images))
+                train.append(LabelledIdentity(label: train.count, identity: identity, images: images, geometries: geometries))
             }
         }
         return (train, validation)
@@ -190,7 +199,7 @@ public struct TrainingListExporter {
     static func labelSequences(_ sequences: [TrainingCandidates.Sequence], options: ExportOptions, check: inout FileCheck)
         -> [LabelledSequence] {
         var usable: [(TrainingCandidates.Sequence, [URL])] = []
-        for sequence in sequences {
+        for sequence in sequences where options.geometry == nil || sequence.geometry == options.geometry {
             let faces = check.existing(sequence.faces.map(\.file))
             if !faces.isEmpty { usable.append((sequence, faces)) }
         }
@@ -210,6 +219,31 @@ public struct TrainingListExporter {
             for item in ranked.prefix(cap) { chosen.insert(item.0.id) }
         }
         return usable.filter { chosen.contains($0.0.id) }
+    }
+
+    // MARK: crop geometry
+
+    /// The one crop geometry of the labelled files (nil when none is known).
+    /// - Throws: `SeqError` naming each geometry with its counts when they differ; crops of
+    ///   unknown geometry (no ingest run recorded) never count as a mix.
+    static func geometry(of labels: Labels) throws -> CropGeometry? {
+        var faces: [CropGeometry: Int] = [:]
+        var images: [CropGeometry: Int] = [:]
+        for li in labels.train + labels.validation {
+            for g in li.geometries { if let g { images[g, default: 0] += 1 } }
+        }
+        for ls in labels.sequences { if let g = ls.sequence.geometry { faces[g, default: 0] += ls.faces.count } }
+        let all = Set(faces.keys).union(images.keys).sorted()
+        guard all.count > 1 else { return all.first }
+        let parts = all.map { g -> String in
+            var counts: [String] = []
+            if let n = faces[g] { counts.append("\(n) \(n == 1 ? "face" : "faces")") }
+            if let n = images[g] { counts.append("\(n) \(n == 1 ? "image" : "images")") }
+            return "\(g) (\(counts.joined(separator: ", ")))"
+        }
+        throw SeqError("the export would mix crop geometries: \(parts.joined(separator: ", ")); export one geometry at a time with "
+                       + all.map { "--geometry \($0)" }.joined(separator: " or ")
+                       + " (or re-ingest / re-import so that every crop has one geometry)")
     }
 
     // MARK: lists and manifest

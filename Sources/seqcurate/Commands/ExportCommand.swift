@@ -19,6 +19,11 @@ struct ExportCommand: ParsableCommand {
         --format csv writes train.csv (and val.csv) instead, with the columns
         path, face_id, seq_id, track, video, source.
 
+        An export never mixes crop geometries (e.g. 144px seqface crops with
+        112px similarity crops, or images imported --aligned): such an export is
+        refused with the counts of each; pick one with --geometry METHOD/SIZE.
+        manifest.json records the geometry (crop_geometry).
+
         Excluded identities, videos and faces never appear; missing files are
         left out and counted. A failed export leaves nothing behind. --out is
         never the catalog's folder, a folder above it, or its crops folder, even
@@ -46,6 +51,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "relative (to --root) or absolute paths.") var paths: ExportOptions.PathStyle = .relative
     @Option(help: "The folder relative paths start from (default: the catalog folder).") var root: String?
     @Option(help: "caffe (two `path label` lists) or csv.") var format: ExportOptions.Format = .caffe
+    @Option(help: "Export only crops of this geometry, METHOD/SIZE (seqface/144, similarity/112) or as-is[/SIZE].") var geometry: String?
     @Flag(help: "Replace a non-empty output folder.") var force = false
 
     /// The export the flags ask for.
@@ -59,6 +65,7 @@ struct ExportCommand: ParsableCommand {
         options.paths = paths
         options.root = root.map { URL(fileURLWithPath: $0) }
         options.format = format
+        options.geometry = geometry.flatMap { ExportManifest.CropGeometry(parsing: $0) }
         options.force = force
         options.toolVersion = Seqcurate.version
         return options
@@ -66,6 +73,9 @@ struct ExportCommand: ParsableCommand {
 
     /// The ranges and combinations `ExportOptions` checks, before the catalog is opened.
     func validate() throws {
+        if let geometry, ExportManifest.CropGeometry(parsing: geometry) == nil {
+            throw ValidationError("--geometry must be METHOD/SIZE (e.g. seqface/144, similarity/112) or as-is; got '\(geometry)'")
+        }
         do {
             try options.validate()
         } catch let error as SeqError {
