@@ -19,8 +19,8 @@ public struct TrainingCandidates: Sendable {
         public var videoPath: String
         public var trackID: Int64
         public var trackIndex: Int
-        /// (face id, crop file) in frame order.
-        public var faces: [(id: Int64, file: URL)]
+        /// (face id, crop file, frame index) in frame order.
+        public var faces: [(id: Int64, file: URL, frame: Int)]
         /// The geometry of the faces' crops (those of the video's ingest run); nil: not known.
         public var geometry: CropGeometry?
     }
@@ -65,7 +65,7 @@ extension Catalog {
 
             var sequences: [TrainingCandidates.Sequence] = []
             let faceRows = try query("""
-                SELECT q.id AS sequence_id, q.video_id, v.path, v.ingest_run_id, q.track_id, t.track_index, f.id AS face_id, f.crop_path
+                SELECT q.id AS sequence_id, q.video_id, v.path, v.ingest_run_id, q.track_id, t.track_index, f.id AS face_id, f.crop_path, f.frame_index
                 FROM sequences q
                 JOIN videos v ON v.id = q.video_id
                 JOIN tracks t ON t.id = q.track_id
@@ -76,15 +76,15 @@ extension Catalog {
                 ORDER BY q.id, f.frame_index, f.id
                 """) { r in
                 try (r["sequence_id"] as Int64, r["video_id"] as Int64, r["path"] as String, r["ingest_run_id"] as Int64?,
-                     r["track_id"] as Int64, r["track_index"] as Int, r["face_id"] as Int64, r["crop_path"] as String)
+                     r["track_id"] as Int64, r["track_index"] as Int, r["face_id"] as Int64, r["crop_path"] as String, r["frame_index"] as Int)
             }
-            for (sequenceID, videoID, videoPath, runID, trackID, trackIndex, faceID, crop) in faceRows {
+            for (sequenceID, videoID, videoPath, runID, trackID, trackIndex, faceID, crop, frame) in faceRows {
                 if sequences.last?.id != sequenceID {
                     let geometry = Self.cropGeometry(parametersJSON: runID.flatMap { runParameters[$0] }, aligned: false)
                     sequences.append(.init(id: sequenceID, videoID: videoID, videoPath: videoPath, trackID: trackID, trackIndex: trackIndex,
                                            faces: [], geometry: geometry))
                 }
-                sequences[sequences.count - 1].faces.append((faceID, resolve(crop)))
+                sequences[sequences.count - 1].faces.append((faceID, resolve(crop), frame))
             }
             return TrainingCandidates(identities: identities, sequences: sequences)
         }

@@ -60,6 +60,13 @@ public struct TrainingListExporter {
         var trackID: Int64?
         var videoID: Int64?
         var source: String
+        /// The identity's or the sequence's catalog id.
+        var ownerID: Int64
+        /// The identity's name (identity images).
+        var name: String?
+        /// The frame of a sequence face.
+        var frame: Int?
+        var geometry: CropGeometry?
         var label: Int { faceID ?? seqID! }
     }
 
@@ -77,6 +84,8 @@ public struct TrainingListExporter {
         var label: Int
         var sequence: TrainingCandidates.Sequence
         var faces: [URL]
+        /// The frame of each of `faces`.
+        var frames: [Int]
     }
 
     /// The labelled identities and sequences of an export, after the file checks.
@@ -199,12 +208,19 @@ public struct TrainingListExporter {
     static func labelSequences(_ sequences: [TrainingCandidates.Sequence], options: ExportOptions, check: inout FileCheck)
         -> [LabelledSequence] {
         var usable: [(TrainingCandidates.Sequence, [URL])] = []
+        var frames: [Int64: [Int]] = [:]
         for sequence in sequences where options.geometry == nil || sequence.geometry == options.geometry {
-            let faces = check.existing(sequence.faces.map(\.file))
-            if !faces.isEmpty { usable.append((sequence, faces)) }
+            let existing = Set(check.existing(sequence.faces.map(\.file)))
+            let kept = sequence.faces.filter { existing.contains($0.file) }
+            if !kept.isEmpty {
+                usable.append((sequence, kept.map(\.file)))
+                frames[sequence.id] = kept.map(\.frame)
+            }
         }
         if let cap = options.maxSequencesPerVideo { usable = capped(usable, perVideo: cap) }
-        return usable.enumerated().map { i, item in LabelledSequence(label: -(i + 1), sequence: item.0, faces: item.1) }
+        return usable.enumerated().map { i, item in
+            LabelledSequence(label: -(i + 1), sequence: item.0, faces: item.1, frames: frames[item.0.id] ?? [])
+        }
     }
 
     /// At most `cap` sequences of each video, those with the most faces (then the lowest id),
@@ -252,12 +268,17 @@ public struct TrainingListExporter {
     static func lists(_ labels: Labels) -> Lists {
         func entries(_ identities: [LabelledIdentity]) -> [Entry] {
             identities.flatMap { li in
-                li.images.map { Entry(file: $0, faceID: li.label, seqID: nil, trackID: nil, videoID: nil, source: li.identity.dataset) }
+                zip(li.images, li.geometries).map {
+                    Entry(file: $0.0, faceID: li.label, seqID: nil, trackID: nil, videoID: nil, source: li.identity.dataset,
+                          ownerID: li.identity.id, name: li.identity.name, frame: nil, geometry: $0.1)
+                }
             }
         }
         let sequenceEntries = labels.sequences.flatMap { ls in
-            ls.faces.map { Entry(file: $0, faceID: nil, seqID: ls.label, trackID: ls.sequence.trackID, videoID: ls.sequence.videoID,
-                                 source: ls.sequence.videoPath) }
+            zip(ls.faces, ls.frames).map {
+                Entry(file: $0.0, faceID: nil, seqID: ls.label, trackID: ls.sequence.trackID, videoID: ls.sequence.videoID,
+                      source: ls.sequence.videoPath, ownerID: ls.sequence.id, name: nil, frame: $0.1, geometry: ls.sequence.geometry)
+            }
         }
         return Lists(identities: entries(labels.train), sequences: sequenceEntries, validation: entries(labels.validation),
                      hasValidation: !labels.validation.isEmpty)
@@ -279,6 +300,11 @@ public struct TrainingListExporter {
             if lists.hasValidation {
                 contents.append(RenderedFile(name: Self.validationListName, role: "validation", lines: lists.validation.count,
                                              data: try caffeList(lists.validation, options: options, root: root)))
+            }
+        case .webdataset:
+            contents += try shards(lists.identities + lists.sequences, prefix: "shard", role: "shard", options: options, root: root)
+            if lists.hasValidation {
+                contents += try shards(lists.validation, prefix: "val-shard", role: "validation_shard", options: options, root: root)
             }
         case .csv:
             let trainEntries = lists.identities + lists.sequences
@@ -365,6 +391,49 @@ public struct TrainingListExporter {
             text += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
         return Data(text.utf8)
+    }
+
+    /// WebDataset tar shards `PREFIX-000000.tar`, … of `options.shardSize` samples each: per sample
+    /// `KEY.jpg` (the file's bytes; `.png` etc. keep their extension) and `KEY.json`. KEY is the
+    /// sample's position, 9 digits, so members sort in export order and names stay short.
+    func shards(_ entries: [Entry], prefix: String, role: String, options: ExportOptions, root: URL) throws -> [RenderedFile] {
+        var files: [RenderedFile] = []
+        var start = 0
+        repeat {
+            let chunk = entries[start..<min(start + options.shardSize, entries.count)]
+            var tar = TarWriter()
+            for (i, e) in zip(chunk.indices, chunk) {
+                let key = String(format: "%09d", i)
+                var ext = e.file.pathExtension.lowercased()
+                if ext.isEmpty || ext == "jpeg" { ext = "jpg" }
+                if !ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { ext = "bin" }
+                let image: Data
+                do { image = try Data(contentsOf: e.file) } catch {
+                    throw SeqError("cannot read a file of the export: \(IOFailure.reason(of: error))", file: e.file.path)
+                }
+                try tar.append(name: "\(key).\(ext)", contents: image)
+                try tar.append(name: "\(key).json", contents: try sampleJSON(e, options: options, root: root))
+            }
+            files.append(RenderedFile(name: prefix + "-" + String(format: "%06d", files.count) + ".tar", role: role, lines: chunk.count,
+                                      data: tar.finished()))
+            start += options.shardSize
+        } while start < entries.count
+        return files
+    }
+
+    /// The `.json` of one sample: label (negative for sequences), the identity or the sequence,
+    /// the list path, the crop geometry.
+    func sampleJSON(_ e: Entry, options: ExportOptions, root: URL) throws -> Data {
+        var members: [(String, JSONValue)] = [("label", .int(e.label))]
+        if e.seqID != nil {
+            members += [("sequence_id", .int(Int(e.ownerID))), ("video_id", .int(Int(e.videoID ?? 0))), ("video", .string(e.source)),
+                        ("track_id", .int(Int(e.trackID ?? 0))), ("frame", e.frame.map { .int($0) } ?? .null)]
+        } else {
+            members += [("identity_id", .int(Int(e.ownerID))), ("dataset", .string(e.source)), ("name", .string(e.name ?? ""))]
+        }
+        members.append(("path", .string(try listPath(e.file, options: options, root: root))))
+        members.append(("crop_geometry", e.geometry.map { .object([("method", .string($0.method)), ("size", $0.size.map { .int($0) } ?? .null)]) } ?? .null))
+        return Data((JSONValue.object(members).serialized(.condensed) + "\n").utf8)
     }
 
     static func csvField(_ s: String) -> String {

@@ -330,3 +330,88 @@ final class ExportGeometryTests: XCTestCase {
         XCTAssertEqual(m["crop_geometry"], .null, "faces without an ingest run: not known")
     }
 }
+
+/// `--format webdataset`: deterministic ustar shards of KEY.jpg + KEY.json.
+final class WebDatasetExportTests: XCTestCase {
+    func testTarWriterHeaders() throws {
+        var tar = TarWriter()
+        try tar.append(name: "000000000.jpg", contents: Data("abc".utf8))
+        try tar.append(name: "000000000.json", contents: Data())
+        let data = tar.finished()
+        XCTAssertEqual(data.count, 512 + 512 + 512 + 1024)
+        XCTAssertEqual(String(decoding: data[124..<135], as: UTF8.self), "00000000003", "octal size")
+        XCTAssertEqual(String(decoding: data[257..<263], as: UTF8.self), "ustar\0")
+        let members = try XCTUnwrap(TarReader.members(data))
+        XCTAssertEqual(members.map(\.name), ["000000000.jpg", "000000000.json"])
+        XCTAssertEqual(members.first?.contents, Data("abc".utf8))
+        XCTAssertThrowsError(try tar.append(name: String(repeating: "a", count: 101), contents: Data()))
+        var corrupt = data
+        corrupt[0] = UInt8(ascii: "x")
+        XCTAssertNil(TarReader.members(corrupt), "the checksum catches a changed header")
+    }
+
+    func testShardsHoldEverySampleWithItsLabelAndAreByteIdentical() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("wds"))
+        options.format = .webdataset
+        options.shardSize = 10
+        let exporter = TrainingListExporter(catalog: catalog)
+        let result = try exporter.export(options)
+        // 8 identity images + 23 sequence faces = 31 samples.
+        XCTAssertEqual(result.files.map(\.name), ["shard-000000.tar", "shard-000001.tar", "shard-000002.tar", "shard-000003.tar"])
+        XCTAssertEqual(result.files.map(\.lines), [10, 10, 10, 1])
+        var samples: [JSONValue] = []
+        for f in result.files {
+            let data = try Data(contentsOf: result.outDir.appendingPathComponent(f.name))
+            XCTAssertEqual(SHA256.hex(data), f.sha256)
+            let members = try XCTUnwrap(TarReader.members(data), f.name)
+            XCTAssertEqual(members.count, 2 * f.lines)
+            for i in stride(from: 0, to: members.count, by: 2) {
+                let key = String(members[i].name.prefix { $0 != "." })
+                XCTAssertEqual(members[i].name, key + ".jpg")
+                XCTAssertEqual(members[i + 1].name, key + ".json")
+                let json = try JSONValue.parse(members[i + 1].contents)
+                let path = try XCTUnwrap(json["path"]?.string)
+                XCTAssertEqual(members[i].contents, try Data(contentsOf: dir.appendingPathComponent(path)), "the image's bytes")
+                samples.append(json)
+            }
+        }
+        XCTAssertEqual(samples.map { $0["label"]?.int }, [0, 0, 0, 1, 1, 2, 3, 3]
+                       + Array(repeating: -1, count: 6) + Array(repeating: -2, count: 5) + Array(repeating: -3, count: 7) + Array(repeating: -4, count: 5))
+        XCTAssertEqual(samples[0]["dataset"]?.string, "casia")
+        XCTAssertEqual(samples[0]["name"]?.string, "Alice_Smith")
+        XCTAssertNotNil(samples[0]["identity_id"]?.int)
+        XCTAssertEqual(samples[8]["video"]?.string, "/data/videos/George_W_Bush_speech.mp4")
+        XCTAssertNotNil(samples[8]["sequence_id"]?.int)
+        XCTAssertEqual(samples[8]["frame"]?.int, 0)
+        XCTAssertEqual(samples[8]["crop_geometry"], .null, "no ingest run in the fixture")
+
+        let m = try JSONValue.parse(try Data(contentsOf: result.outDir.appendingPathComponent("manifest.json")))
+        XCTAssertEqual(m["filters"]?["format"]?.string, "webdataset")
+        XCTAssertEqual(m["filters"]?["shard_size"]?.int, 10)
+        XCTAssertEqual(m["files"]?.array?.map { $0["role"]?.string }, Array(repeating: "shard", count: 4))
+        let schema = try JSONValue.parse(try Data(contentsOf: TestFiles.repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
+        XCTAssertEqual(MiniJSONSchema(root: schema).validate(m, schema), [])
+
+        options.outDir = dir.appendingPathComponent("wds2")
+        let again = try exporter.export(options)
+        for f in result.files + [ExportResult.File(name: "manifest.json", role: "", lines: 0, sha256: "")] {
+            XCTAssertEqual(try Data(contentsOf: again.outDir.appendingPathComponent(f.name)),
+                           try Data(contentsOf: result.outDir.appendingPathComponent(f.name)), "\(f.name) byte-identical")
+        }
+    }
+
+    func testValidationGoesToItsOwnShards() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("wds"))
+        options.format = .webdataset
+        options.valFraction = 0.25
+        options.identitiesOnly = true
+        let result = try TrainingListExporter(catalog: catalog).export(options)
+        XCTAssertEqual(result.files.map(\.name), ["shard-000000.tar", "val-shard-000000.tar"])
+        XCTAssertEqual(result.files.map(\.role), ["shard", "validation_shard"])
+        XCTAssertEqual(result.files[1].lines, result.validationImages)
+        options.shardSize = 0
+        XCTAssertThrowsError(try options.validate())
+    }
+}

@@ -45,4 +45,19 @@ final class ExportFormatsTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.err.contains("--geometry must be METHOD/SIZE"), bad.err)
     }
+
+    func testWebDatasetShards() throws {
+        let (db, dir) = try mixedCatalog()
+        let out = dir.appendingPathComponent("shards")
+        let r = try TestCLI.run(["export", "--catalog", db, "--out", out.path, "--geometry", "similarity/112",
+                                 "--format", "webdataset", "--shard-size", "1"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("shard-000000.tar (1 samples)"), r.out)
+        let tar = try Data(contentsOf: out.appendingPathComponent("shard-000000.tar"))
+        XCTAssertEqual(String(decoding: tar[0..<13], as: UTF8.self), "000000000.jpg")
+        XCTAssertEqual(tar.count % 512, 0)
+        let zero = try TestCLI.run(["export", "--catalog", db, "--out", out.path, "--format", "webdataset", "--shard-size", "0", "--force"])
+        XCTAssertNotEqual(zero.status, 0)
+        XCTAssertTrue(zero.err.contains("--shard-size must be at least 1"), zero.err)
+    }
 }

@@ -125,10 +125,12 @@ public struct ExportManifest: Codable, Equatable, Sendable {
         public var exclusionsApplied: Bool
         /// `--geometry`: only crops of this geometry (`method/size`); nil (null): no such filter.
         public var geometry: String?
+        /// `--shard-size` of a webdataset export; nil (null) for the other formats.
+        public var shardSize: Int?
 
         public init(minImagesPerIdentity: Int, maxSequencesPerVideo: Int?, identitiesOnly: Bool, sequencesOnly: Bool,
                     valFraction: Double, paths: String, root: String, format: String, exclusionsApplied: Bool,
-                    geometry: String? = nil) {
+                    geometry: String? = nil, shardSize: Int? = nil) {
             self.minImagesPerIdentity = minImagesPerIdentity
             self.maxSequencesPerVideo = maxSequencesPerVideo
             self.identitiesOnly = identitiesOnly
@@ -139,6 +141,7 @@ public struct ExportManifest: Codable, Equatable, Sendable {
             self.format = format
             self.exclusionsApplied = exclusionsApplied
             self.geometry = geometry
+            self.shardSize = shardSize
         }
 
         public static let relativePaths = "relative"
@@ -147,15 +150,16 @@ public struct ExportManifest: Codable, Equatable, Sendable {
             case minImagesPerIdentity = "min_images_per_identity", maxSequencesPerVideo = "max_sequences_per_video"
             case identitiesOnly = "identities_only", sequencesOnly = "sequences_only", valFraction = "val_fraction"
             case paths, root, format, exclusionsApplied = "exclusions_applied", geometry
+            case shardSize = "shard_size"
         }
     }
 
     /// One file of the export with its checksum.
     public struct File: Codable, Equatable, Sendable {
         public var name: String
-        /// `identities`, `sequences`, `validation` or `train`.
+        /// `identities`, `sequences`, `validation` or `train`; `shard` or `validation_shard` (webdataset).
         public var role: String
-        /// Data lines (a CSV header is not counted).
+        /// Data lines (a CSV header is not counted); samples of a shard.
         public var lines: Int
         public var sha256: String
 
