@@ -4,7 +4,7 @@ import SeqCore
 /// The options of `seqcurate export`.
 public struct ExportOptions: Sendable {
     public enum PathStyle: String, Sendable, CaseIterable { case relative, absolute }
-    public enum Format: String, Sendable, CaseIterable { case caffe, csv }
+    public enum Format: String, Sendable, CaseIterable { case caffe, csv, webdataset }
 
     /// The folder to write; must be missing or empty unless `force`.
     public var outDir: URL
@@ -21,6 +21,11 @@ public struct ExportOptions: Sendable {
     /// `root_folder` must then be this folder with a trailing slash.
     public var root: URL?
     public var format: Format = .caffe
+    /// Samples per tar shard of `--format webdataset`.
+    public var shardSize = 1000
+    /// Only crops of this geometry (`--geometry seqface/144`); nil: all, and an export that would
+    /// mix geometries is refused.
+    public var geometry: ExportManifest.CropGeometry?
     /// Replace a non-empty `outDir`.
     public var force = false
     /// Recorded in the manifest.
@@ -33,6 +38,7 @@ public struct ExportOptions: Sendable {
         if identitiesOnly && sequencesOnly {
             throw SeqError("--identities-only and --sequences-only exclude each other")
         }
+        if shardSize < 1 { throw SeqError("--shard-size must be at least 1") }
         if minImagesPerIdentity < 1 { throw SeqError("--min-images-per-identity must be at least 1") }
         if let m = maxSequencesPerVideo, m < 1 { throw SeqError("--max-sequences-per-video must be at least 1") }
         if !(0..<1).contains(valFraction) { throw SeqError("--val-fraction must be in [0, 1)") }
@@ -43,6 +49,7 @@ public struct ExportOptions: Sendable {
     func filters(root: URL) -> ExportManifest.Filters {
         ExportManifest.Filters(minImagesPerIdentity: minImagesPerIdentity, maxSequencesPerVideo: maxSequencesPerVideo,
                                identitiesOnly: identitiesOnly, sequencesOnly: sequencesOnly, valFraction: valFraction,
-                               paths: paths.rawValue, root: root.path, format: format.rawValue, exclusionsApplied: true)
+                               paths: paths.rawValue, root: root.path, format: format.rawValue, exclusionsApplied: true,
+                               geometry: geometry?.description, shardSize: format == .webdataset ? shardSize : nil)
     }
 }

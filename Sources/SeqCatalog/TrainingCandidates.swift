@@ -1,14 +1,16 @@
 import Foundation
+import SeqCore
 
 /// Everything in the catalog that may go into training: identities with their usable images
 /// and sequences with their usable faces, after all exclusions. Files are not checked here.
 public struct TrainingCandidates: Sendable {
+    public typealias CropGeometry = ExportManifest.CropGeometry
     public struct Identity: Sendable {
         public var id: Int64
         public var dataset: String
         public var name: String
-        /// (image id, file) by source path.
-        public var images: [(id: Int64, file: URL)]
+        /// (image id, file, crop geometry) by source path.
+        public var images: [(id: Int64, file: URL, geometry: CropGeometry?)]
     }
 
     public struct Sequence: Sendable {
@@ -17,8 +19,10 @@ public struct TrainingCandidates: Sendable {
         public var videoPath: String
         public var trackID: Int64
         public var trackIndex: Int
-        /// (face id, crop file) in frame order.
-        public var faces: [(id: Int64, file: URL)]
+        /// (face id, crop file, frame index) in frame order.
+        public var faces: [(id: Int64, file: URL, frame: Int)]
+        /// The geometry of the faces' crops (those of the video's ingest run); nil: not known.
+        public var geometry: CropGeometry?
     }
 
     /// By dataset, then name (byte order): the order of the labels 0 … F-1.
@@ -37,7 +41,7 @@ extension Catalog {
         try transactionForRead {
             var identities: [TrainingCandidates.Identity] = []
             let imageRows = try query("""
-                SELECT i.id AS identity_id, i.dataset, i.name, m.id AS image_id, m.source_path, m.crop_path
+                SELECT i.id AS identity_id, i.dataset, i.name, m.id AS image_id, m.source_path, m.crop_path, m.aligned, m.ingest_run_id
                 FROM identities i JOIN identity_images m ON m.identity_id = i.id
                 WHERE m.status = 'ok'
                   AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.identity_id = i.id)
@@ -45,19 +49,23 @@ extension Catalog {
                 ORDER BY i.dataset, i.name, i.id, m.source_path, m.id
                 """) { r in
                 try (r["identity_id"] as Int64, r["dataset"] as String, r["name"] as String, r["image_id"] as Int64,
-                     r["source_path"] as String, r["crop_path"] as String?)
+                     r["source_path"] as String, r["crop_path"] as String?, r["aligned"] as Int, r["ingest_run_id"] as Int64?)
             }
-            for (identityID, dataset, name, imageID, source, crop) in imageRows {
+            let runParameters = Dictionary(uniqueKeysWithValues: try query("SELECT id, parameters_json FROM ingest_runs") {
+                (try $0["id"] as Int64, try $0["parameters_json"] as String)
+            })
+            for (identityID, dataset, name, imageID, source, crop, aligned, runID) in imageRows {
                 let file = crop.map { resolve($0) } ?? URL(fileURLWithPath: source)
                 if identities.last?.id != identityID {
                     identities.append(.init(id: identityID, dataset: dataset, name: name, images: []))
                 }
-                identities[identities.count - 1].images.append((imageID, file))
+                let geometry = Self.cropGeometry(parametersJSON: runID.flatMap { runParameters[$0] }, aligned: aligned == 1)
+                identities[identities.count - 1].images.append((imageID, file, geometry))
             }
 
             var sequences: [TrainingCandidates.Sequence] = []
             let faceRows = try query("""
-                SELECT q.id AS sequence_id, q.video_id, v.path, q.track_id, t.track_index, f.id AS face_id, f.crop_path
+                SELECT q.id AS sequence_id, q.video_id, v.path, v.ingest_run_id, q.track_id, t.track_index, f.id AS face_id, f.crop_path, f.frame_index
                 FROM sequences q
                 JOIN videos v ON v.id = q.video_id
                 JOIN tracks t ON t.id = q.track_id
@@ -67,17 +75,43 @@ extension Catalog {
                   AND NOT EXISTS (SELECT 1 FROM exclusions e WHERE e.face_id = f.id)
                 ORDER BY q.id, f.frame_index, f.id
                 """) { r in
-                try (r["sequence_id"] as Int64, r["video_id"] as Int64, r["path"] as String, r["track_id"] as Int64,
-                     r["track_index"] as Int, r["face_id"] as Int64, r["crop_path"] as String)
+                try (r["sequence_id"] as Int64, r["video_id"] as Int64, r["path"] as String, r["ingest_run_id"] as Int64?,
+                     r["track_id"] as Int64, r["track_index"] as Int, r["face_id"] as Int64, r["crop_path"] as String, r["frame_index"] as Int)
             }
-            for (sequenceID, videoID, videoPath, trackID, trackIndex, faceID, crop) in faceRows {
+            for (sequenceID, videoID, videoPath, runID, trackID, trackIndex, faceID, crop, frame) in faceRows {
                 if sequences.last?.id != sequenceID {
-                    sequences.append(.init(id: sequenceID, videoID: videoID, videoPath: videoPath, trackID: trackID, trackIndex: trackIndex, faces: []))
+                    let geometry = Self.cropGeometry(parametersJSON: runID.flatMap { runParameters[$0] }, aligned: false)
+                    sequences.append(.init(id: sequenceID, videoID: videoID, videoPath: videoPath, trackID: trackID, trackIndex: trackIndex,
+                                           faces: [], geometry: geometry))
                 }
-                sequences[sequences.count - 1].faces.append((faceID, resolve(crop)))
+                sequences[sequences.count - 1].faces.append((faceID, resolve(crop), frame))
             }
             return TrainingCandidates(identities: identities, sequences: sequences)
         }
+    }
+
+    /// The geometry of a crop from the options its ingest run recorded (`ingest_runs.parameters_json`,
+    /// the JSON of `IngestOptions` or `IdentityImportOptions`):
+    /// - cut by seqcurate (`ingest`, `import-identities` without `--aligned`): `align` (default
+    ///   seqface) at `cropSize` (default 144 for seqface, 112 for similarity);
+    /// - taken as they are (`--aligned`; also a RecordIO import, which records similarity/112):
+    ///   the run's stated geometry when it states an `align` other than the default seqface
+    ///   (at `cropSize`, default 112 for similarity), otherwise `as-is` with `cropSize` if any;
+    /// - nil when there is no run (deleted, or rows written without one) or its JSON is unreadable:
+    ///   such crops never count as a mix.
+    static func cropGeometry(parametersJSON: String?, aligned: Bool) -> TrainingCandidates.CropGeometry? {
+        guard let parametersJSON, let p = try? JSONValue.parse(parametersJSON), case .object = p else {
+            return aligned ? .init(method: TrainingCandidates.CropGeometry.asIs, size: nil) : nil
+        }
+        let align = p["align"]?.string
+        let size = p["cropSize"]?.int
+        func defaultSize(_ method: String) -> Int? { method == "seqface" ? 144 : method == "similarity" ? 112 : nil }
+        if aligned || p["aligned"]?.bool == true {
+            if let align, align != "seqface" { return .init(method: align, size: size ?? defaultSize(align)) }
+            return .init(method: TrainingCandidates.CropGeometry.asIs, size: size)
+        }
+        let method = align ?? "seqface"
+        return .init(method: method, size: size ?? defaultSize(method))
     }
 
     /// Runs several reads on one snapshot (a deferred transaction), so that a concurrent

@@ -60,6 +60,13 @@ public struct TrainingListExporter {
         var trackID: Int64?
         var videoID: Int64?
         var source: String
+        /// The identity's or the sequence's catalog id.
+        var ownerID: Int64
+        /// The identity's name (identity images).
+        var name: String?
+        /// The frame of a sequence face.
+        var frame: Int?
+        var geometry: CropGeometry?
         var label: Int { faceID ?? seqID! }
     }
 
@@ -67,12 +74,18 @@ public struct TrainingListExporter {
         var label: Int
         var identity: TrainingCandidates.Identity
         var images: [URL]
+        /// The geometry of each of `images`.
+        var geometries: [CropGeometry?]
     }
+
+    public typealias CropGeometry = ExportManifest.CropGeometry
 
     struct LabelledSequence {
         var label: Int
         var sequence: TrainingCandidates.Sequence
         var faces: [URL]
+        /// The frame of each of `faces`.
+        var frames: [Int]
     }
 
     /// The labelled identities and sequences of an export, after the file checks.
@@ -114,12 +127,15 @@ public struct TrainingListExporter {
         try checkOutputFolder(out, force: options.force)
 
         let labels = Self.label(try catalog.trainingCandidates(), options: options)
+        let geometry = try Self.geometry(of: labels)
         let lists = Self.lists(labels)
         var contents = try render(lists, options: options, root: root)
         let files = contents.map { ExportResult.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: SHA256.hex($0.data)) }
 
         let filters = options.filters(root: root)
-        let manifestData = try manifest(labels, lists, files: files, filters: filters, options: options).serialized()
+        var manifestContent = try manifest(labels, lists, files: files, filters: filters, options: options)
+        manifestContent.cropGeometry = geometry
+        let manifestData = try manifestContent.serialized()
         contents.append(RenderedFile(name: Self.manifestName, role: "manifest", lines: 0, data: manifestData))
 
         let record = ExportRecord(
@@ -170,17 +186,19 @@ public struct TrainingListExporter {
         -> (train: [LabelledIdentity], validation: [LabelledIdentity]) {
         var train: [LabelledIdentity] = []
         var validation: [LabelledIdentity] = []
-        var usable: [(TrainingCandidates.Identity, [URL])] = []
+        var usable: [(TrainingCandidates.Identity, [URL], [CropGeometry?])] = []
         for identity in identities {
-            let images = check.existing(identity.images.map(\.file))
-            if images.count >= options.minImagesPerIdentity { usable.append((identity, images)) }
+            let wanted = identity.images.filter { options.geometry == nil || $0.geometry == options.geometry }
+            let existing = Set(check.existing(wanted.map(\.file)))
+            let kept = wanted.filter { existing.contains($0.file) }
+            if kept.count >= options.minImagesPerIdentity { usable.append((identity, kept.map(\.file), kept.map(\.geometry))) }
         }
         let held = validationSelection(usable.map { ($0.0.dataset, $0.0.name) }, fraction: options.valFraction)
-        for (i, (identity, images)) in usable.enumerated() {
+        for (i, (identity, images, geometries)) in usable.enumerated() {
             if held.contains(i) {
-                validation.append(LabelledIdentity(label: validation.count, identity: identity, images: images))
+                validation.append(LabelledIdentity(label: validation.count, identity: identity, images: images, geometries: geometries))
             } else {
-                train.append(LabelledIdentity(label: train.count, identity: identity, images: images))
+                train.append(LabelledIdentity(label: train.count, identity: identity, images: images, geometries: geometries))
             }
         }
         return (train, validation)
@@ -190,12 +208,19 @@ public struct TrainingListExporter {
     static func labelSequences(_ sequences: [TrainingCandidates.Sequence], options: ExportOptions, check: inout FileCheck)
         -> [LabelledSequence] {
         var usable: [(TrainingCandidates.Sequence, [URL])] = []
-        for sequence in sequences {
-            let faces = check.existing(sequence.faces.map(\.file))
-            if !faces.isEmpty { usable.append((sequence, faces)) }
+        var frames: [Int64: [Int]] = [:]
+        for sequence in sequences where options.geometry == nil || sequence.geometry == options.geometry {
+            let existing = Set(check.existing(sequence.faces.map(\.file)))
+            let kept = sequence.faces.filter { existing.contains($0.file) }
+            if !kept.isEmpty {
+                usable.append((sequence, kept.map(\.file)))
+                frames[sequence.id] = kept.map(\.frame)
+            }
         }
         if let cap = options.maxSequencesPerVideo { usable = capped(usable, perVideo: cap) }
-        return usable.enumerated().map { i, item in LabelledSequence(label: -(i + 1), sequence: item.0, faces: item.1) }
+        return usable.enumerated().map { i, item in
+            LabelledSequence(label: -(i + 1), sequence: item.0, faces: item.1, frames: frames[item.0.id] ?? [])
+        }
     }
 
     /// At most `cap` sequences of each video, those with the most faces (then the lowest id),
@@ -212,18 +237,48 @@ public struct TrainingListExporter {
         return usable.filter { chosen.contains($0.0.id) }
     }
 
+    // MARK: crop geometry
+
+    /// The one crop geometry of the labelled files (nil when none is known).
+    /// - Throws: `SeqError` naming each geometry with its counts when they differ; crops of
+    ///   unknown geometry (no ingest run recorded) never count as a mix.
+    static func geometry(of labels: Labels) throws -> CropGeometry? {
+        var faces: [CropGeometry: Int] = [:]
+        var images: [CropGeometry: Int] = [:]
+        for li in labels.train + labels.validation {
+            for g in li.geometries { if let g { images[g, default: 0] += 1 } }
+        }
+        for ls in labels.sequences { if let g = ls.sequence.geometry { faces[g, default: 0] += ls.faces.count } }
+        let all = Set(faces.keys).union(images.keys).sorted()
+        guard all.count > 1 else { return all.first }
+        let parts = all.map { g -> String in
+            var counts: [String] = []
+            if let n = faces[g] { counts.append("\(n) \(n == 1 ? "face" : "faces")") }
+            if let n = images[g] { counts.append("\(n) \(n == 1 ? "image" : "images")") }
+            return "\(g) (\(counts.joined(separator: ", ")))"
+        }
+        throw SeqError("the export would mix crop geometries: \(parts.joined(separator: ", ")); export one geometry at a time with "
+                       + all.map { "--geometry \($0)" }.joined(separator: " or ")
+                       + " (or re-ingest / re-import so that every crop has one geometry)")
+    }
+
     // MARK: lists and manifest
 
     /// The entries of each list.
     static func lists(_ labels: Labels) -> Lists {
         func entries(_ identities: [LabelledIdentity]) -> [Entry] {
             identities.flatMap { li in
-                li.images.map { Entry(file: $0, faceID: li.label, seqID: nil, trackID: nil, videoID: nil, source: li.identity.dataset) }
+                zip(li.images, li.geometries).map {
+                    Entry(file: $0.0, faceID: li.label, seqID: nil, trackID: nil, videoID: nil, source: li.identity.dataset,
+                          ownerID: li.identity.id, name: li.identity.name, frame: nil, geometry: $0.1)
+                }
             }
         }
         let sequenceEntries = labels.sequences.flatMap { ls in
-            ls.faces.map { Entry(file: $0, faceID: nil, seqID: ls.label, trackID: ls.sequence.trackID, videoID: ls.sequence.videoID,
-                                 source: ls.sequence.videoPath) }
+            zip(ls.faces, ls.frames).map {
+                Entry(file: $0.0, faceID: nil, seqID: ls.label, trackID: ls.sequence.trackID, videoID: ls.sequence.videoID,
+                      source: ls.sequence.videoPath, ownerID: ls.sequence.id, name: nil, frame: $0.1, geometry: ls.sequence.geometry)
+            }
         }
         return Lists(identities: entries(labels.train), sequences: sequenceEntries, validation: entries(labels.validation),
                      hasValidation: !labels.validation.isEmpty)
@@ -245,6 +300,11 @@ public struct TrainingListExporter {
             if lists.hasValidation {
                 contents.append(RenderedFile(name: Self.validationListName, role: "validation", lines: lists.validation.count,
                                              data: try caffeList(lists.validation, options: options, root: root)))
+            }
+        case .webdataset:
+            contents += try shards(lists.identities + lists.sequences, prefix: "shard", role: "shard", options: options, root: root)
+            if lists.hasValidation {
+                contents += try shards(lists.validation, prefix: "val-shard", role: "validation_shard", options: options, root: root)
             }
         case .csv:
             let trainEntries = lists.identities + lists.sequences
@@ -331,6 +391,49 @@ public struct TrainingListExporter {
             text += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }
         return Data(text.utf8)
+    }
+
+    /// WebDataset tar shards `PREFIX-000000.tar`, … of `options.shardSize` samples each: per sample
+    /// `KEY.jpg` (the file's bytes; `.png` etc. keep their extension) and `KEY.json`. KEY is the
+    /// sample's position, 9 digits, so members sort in export order and names stay short.
+    func shards(_ entries: [Entry], prefix: String, role: String, options: ExportOptions, root: URL) throws -> [RenderedFile] {
+        var files: [RenderedFile] = []
+        var start = 0
+        repeat {
+            let chunk = entries[start..<min(start + options.shardSize, entries.count)]
+            var tar = TarWriter()
+            for (i, e) in zip(chunk.indices, chunk) {
+                let key = String(format: "%09d", i)
+                var ext = e.file.pathExtension.lowercased()
+                if ext.isEmpty || ext == "jpeg" { ext = "jpg" }
+                if !ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { ext = "bin" }
+                let image: Data
+                do { image = try Data(contentsOf: e.file) } catch {
+                    throw SeqError("cannot read a file of the export: \(IOFailure.reason(of: error))", file: e.file.path)
+                }
+                try tar.append(name: "\(key).\(ext)", contents: image)
+                try tar.append(name: "\(key).json", contents: try sampleJSON(e, options: options, root: root))
+            }
+            files.append(RenderedFile(name: prefix + "-" + String(format: "%06d", files.count) + ".tar", role: role, lines: chunk.count,
+                                      data: tar.finished()))
+            start += options.shardSize
+        } while start < entries.count
+        return files
+    }
+
+    /// The `.json` of one sample: label (negative for sequences), the identity or the sequence,
+    /// the list path, the crop geometry.
+    func sampleJSON(_ e: Entry, options: ExportOptions, root: URL) throws -> Data {
+        var members: [(String, JSONValue)] = [("label", .int(e.label))]
+        if e.seqID != nil {
+            members += [("sequence_id", .int(Int(e.ownerID))), ("video_id", .int(Int(e.videoID ?? 0))), ("video", .string(e.source)),
+                        ("track_id", .int(Int(e.trackID ?? 0))), ("frame", e.frame.map { .int($0) } ?? .null)]
+        } else {
+            members += [("identity_id", .int(Int(e.ownerID))), ("dataset", .string(e.source)), ("name", .string(e.name ?? ""))]
+        }
+        members.append(("path", .string(try listPath(e.file, options: options, root: root))))
+        members.append(("crop_geometry", e.geometry.map { .object([("method", .string($0.method)), ("size", $0.size.map { .int($0) } ?? .null)]) } ?? .null))
+        return Data((JSONValue.object(members).serialized(.condensed) + "\n").utf8)
     }
 
     static func csvField(_ s: String) -> String {

@@ -240,3 +240,178 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(TrainingListExporter.relativePath(URL(fileURLWithPath: "/a/./b/../c.jpg"), to: URL(fileURLWithPath: "/a/")), "c.jpg")
     }
 }
+
+/// Crop geometry: read from each crop's ingest run; an export never mixes geometries.
+final class ExportGeometryTests: XCTestCase {
+    typealias Geometry = ExportManifest.CropGeometry
+
+    /// The fixture catalog with its videos cut by a seqface/144 ingest run and its identity images
+    /// by a similarity/112 import.
+    private func mixedCatalog() throws -> (Catalog, URL) {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        let ingest = try catalog.beginIngestRun(IngestRunRecord(detector: "mtcnn", weightsSHA256: nil,
+                                                                parametersJSON: #"{"align":"seqface","detectEvery":1}"#, seqcurateVersion: "t"))
+        let import_ = try catalog.beginIngestRun(IngestRunRecord(command: "import-identities", detector: "mtcnn", weightsSHA256: nil,
+                                                                 parametersJSON: #"{"align":"similarity","aligned":false}"#, seqcurateVersion: "t"))
+        try catalog.db.execute("UPDATE videos SET ingest_run_id = \(ingest)")
+        try catalog.db.execute("UPDATE identity_images SET ingest_run_id = \(import_), aligned = 0")
+        return (catalog, dir)
+    }
+
+    func testGeometryRule() {
+        func g(_ json: String?, aligned: Bool = false) -> String? { Catalog.cropGeometry(parametersJSON: json, aligned: aligned)?.description }
+        XCTAssertEqual(g(#"{"align":"seqface"}"#), "seqface/144")
+        XCTAssertEqual(g(#"{"align":"similarity"}"#), "similarity/112")
+        XCTAssertEqual(g(#"{"align":"seqface","cropSize":160}"#), "seqface/160")
+        XCTAssertEqual(g("{}"), "seqface/144", "IngestOptions' default")
+        // Images taken as they are: the run's stated geometry (a RecordIO import states similarity/112) …
+        XCTAssertEqual(g(#"{"aligned":true,"align":"similarity","cropSize":112}"#, aligned: true), "similarity/112")
+        XCTAssertEqual(g(#"{"aligned":true,"align":"similarity"}"#, aligned: true), "similarity/112")
+        // … else as-is, with the size when stated.
+        XCTAssertEqual(g(#"{"aligned":true,"align":"seqface"}"#, aligned: true), "as-is")
+        XCTAssertEqual(g(#"{"aligned":true,"align":"seqface","cropSize":96}"#, aligned: true), "as-is/96")
+        XCTAssertEqual(g(nil, aligned: true), "as-is")
+        XCTAssertNil(g(nil), "no run: unknown")
+        XCTAssertNil(g("not json"))
+        XCTAssertEqual(Geometry(parsing: "seqface/144"), Geometry(method: "seqface", size: 144))
+        XCTAssertEqual(Geometry(parsing: "as-is"), Geometry(method: "as-is", size: nil))
+        XCTAssertNil(Geometry(parsing: "seqface/0"))
+        XCTAssertNil(Geometry(parsing: "a/b/c"))
+        XCTAssertNil(Geometry(parsing: ""))
+    }
+
+    func testMixedGeometriesAreRefusedWithTheirCounts() throws {
+        let (catalog, dir) = try mixedCatalog()
+        let out = dir.appendingPathComponent("lists")
+        XCTAssertThrowsError(try TrainingListExporter(catalog: catalog).export(ExportOptions(outDir: out))) { e in
+            XCTAssertEqual((e as? SeqError)?.reason, "the export would mix crop geometries: seqface/144 (23 faces), similarity/112 (8 images); "
+                           + "export one geometry at a time with --geometry seqface/144 or --geometry similarity/112 "
+                           + "(or re-ingest / re-import so that every crop has one geometry)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "nothing written")
+    }
+
+    func testOneGeometryAtATimeIsRecordedInTheManifest() throws {
+        let (catalog, dir) = try mixedCatalog()
+        let exporter = TrainingListExporter(catalog: catalog)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("sim"))
+        options.geometry = Geometry(method: "similarity", size: 112)
+        let sim = try exporter.export(options)
+        XCTAssertEqual(sim.faceidNum, 4)
+        XCTAssertEqual(sim.seqidNum, 0)
+        let data = try Data(contentsOf: sim.outDir.appendingPathComponent("manifest.json"))
+        let m = try ExportManifest.read(data, file: "manifest.json")
+        XCTAssertEqual(m.cropGeometry, Geometry(method: "similarity", size: 112))
+        XCTAssertEqual(m.filters.geometry, "similarity/112")
+        XCTAssertEqual(try m.serialized(), data, "round trip")
+        let schema = try JSONValue.parse(try Data(contentsOf: TestFiles.repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
+        XCTAssertEqual(MiniJSONSchema(root: schema).validate(try JSONValue.parse(data), schema), [])
+
+        options.outDir = dir.appendingPathComponent("sim2")
+        let again = try exporter.export(options)
+        XCTAssertEqual(try Data(contentsOf: again.outDir.appendingPathComponent("manifest.json")), data, "byte-identical")
+
+        var seq = ExportOptions(outDir: dir.appendingPathComponent("seq"))
+        seq.sequencesOnly = true
+        let s = try exporter.export(seq)
+        XCTAssertEqual(s.seqidNum, 4)
+        let sm = try JSONValue.parse(try Data(contentsOf: s.outDir.appendingPathComponent("manifest.json")))
+        XCTAssertEqual(sm["crop_geometry"]?["method"]?.string, "seqface")
+        XCTAssertEqual(sm["crop_geometry"]?["size"]?.int, 144)
+        XCTAssertEqual(sm["filters"]?["geometry"], .null)
+    }
+
+    func testUnknownGeometryIsNull() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("lists"))
+        options.sequencesOnly = true
+        let result = try TrainingListExporter(catalog: catalog).export(options)
+        let m = try JSONValue.parse(try Data(contentsOf: result.outDir.appendingPathComponent("manifest.json")))
+        XCTAssertEqual(m["crop_geometry"], .null, "faces without an ingest run: not known")
+    }
+}
+
+/// `--format webdataset`: deterministic ustar shards of KEY.jpg + KEY.json.
+final class WebDatasetExportTests: XCTestCase {
+    func testTarWriterHeaders() throws {
+        var tar = TarWriter()
+        try tar.append(name: "000000000.jpg", contents: Data("abc".utf8))
+        try tar.append(name: "000000000.json", contents: Data())
+        let data = tar.finished()
+        XCTAssertEqual(data.count, 512 + 512 + 512 + 1024)
+        XCTAssertEqual(String(decoding: data[124..<135], as: UTF8.self), "00000000003", "octal size")
+        XCTAssertEqual(String(decoding: data[257..<263], as: UTF8.self), "ustar\0")
+        let members = try XCTUnwrap(TarReader.members(data))
+        XCTAssertEqual(members.map(\.name), ["000000000.jpg", "000000000.json"])
+        XCTAssertEqual(members.first?.contents, Data("abc".utf8))
+        XCTAssertThrowsError(try tar.append(name: String(repeating: "a", count: 101), contents: Data()))
+        var corrupt = data
+        corrupt[0] = UInt8(ascii: "x")
+        XCTAssertNil(TarReader.members(corrupt), "the checksum catches a changed header")
+    }
+
+    func testShardsHoldEverySampleWithItsLabelAndAreByteIdentical() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("wds"))
+        options.format = .webdataset
+        options.shardSize = 10
+        let exporter = TrainingListExporter(catalog: catalog)
+        let result = try exporter.export(options)
+        // 8 identity images + 23 sequence faces = 31 samples.
+        XCTAssertEqual(result.files.map(\.name), ["shard-000000.tar", "shard-000001.tar", "shard-000002.tar", "shard-000003.tar"])
+        XCTAssertEqual(result.files.map(\.lines), [10, 10, 10, 1])
+        var samples: [JSONValue] = []
+        for f in result.files {
+            let data = try Data(contentsOf: result.outDir.appendingPathComponent(f.name))
+            XCTAssertEqual(SHA256.hex(data), f.sha256)
+            let members = try XCTUnwrap(TarReader.members(data), f.name)
+            XCTAssertEqual(members.count, 2 * f.lines)
+            for i in stride(from: 0, to: members.count, by: 2) {
+                let key = String(members[i].name.prefix { $0 != "." })
+                XCTAssertEqual(members[i].name, key + ".jpg")
+                XCTAssertEqual(members[i + 1].name, key + ".json")
+                let json = try JSONValue.parse(members[i + 1].contents)
+                let path = try XCTUnwrap(json["path"]?.string)
+                XCTAssertEqual(members[i].contents, try Data(contentsOf: dir.appendingPathComponent(path)), "the image's bytes")
+                samples.append(json)
+            }
+        }
+        XCTAssertEqual(samples.map { $0["label"]?.int }, [0, 0, 0, 1, 1, 2, 3, 3]
+                       + Array(repeating: -1, count: 6) + Array(repeating: -2, count: 5) + Array(repeating: -3, count: 7) + Array(repeating: -4, count: 5))
+        XCTAssertEqual(samples[0]["dataset"]?.string, "casia")
+        XCTAssertEqual(samples[0]["name"]?.string, "Alice_Smith")
+        XCTAssertNotNil(samples[0]["identity_id"]?.int)
+        XCTAssertEqual(samples[8]["video"]?.string, "/data/videos/George_W_Bush_speech.mp4")
+        XCTAssertNotNil(samples[8]["sequence_id"]?.int)
+        XCTAssertEqual(samples[8]["frame"]?.int, 0)
+        XCTAssertEqual(samples[8]["crop_geometry"], .null, "no ingest run in the fixture")
+
+        let m = try JSONValue.parse(try Data(contentsOf: result.outDir.appendingPathComponent("manifest.json")))
+        XCTAssertEqual(m["filters"]?["format"]?.string, "webdataset")
+        XCTAssertEqual(m["filters"]?["shard_size"]?.int, 10)
+        XCTAssertEqual(m["files"]?.array?.map { $0["role"]?.string }, Array(repeating: "shard", count: 4))
+        let schema = try JSONValue.parse(try Data(contentsOf: TestFiles.repoRoot.appendingPathComponent("schemas/export-manifest.schema.json")))
+        XCTAssertEqual(MiniJSONSchema(root: schema).validate(m, schema), [])
+
+        options.outDir = dir.appendingPathComponent("wds2")
+        let again = try exporter.export(options)
+        for f in result.files + [ExportResult.File(name: "manifest.json", role: "", lines: 0, sha256: "")] {
+            XCTAssertEqual(try Data(contentsOf: again.outDir.appendingPathComponent(f.name)),
+                           try Data(contentsOf: result.outDir.appendingPathComponent(f.name)), "\(f.name) byte-identical")
+        }
+    }
+
+    func testValidationGoesToItsOwnShards() throws {
+        let (catalog, dir) = try makeFixtureCatalog(self)
+        var options = ExportOptions(outDir: dir.appendingPathComponent("wds"))
+        options.format = .webdataset
+        options.valFraction = 0.25
+        options.identitiesOnly = true
+        let result = try TrainingListExporter(catalog: catalog).export(options)
+        XCTAssertEqual(result.files.map(\.name), ["shard-000000.tar", "val-shard-000000.tar"])
+        XCTAssertEqual(result.files.map(\.role), ["shard", "validation_shard"])
+        XCTAssertEqual(result.files[1].lines, result.validationImages)
+        options.shardSize = 0
+        XCTAssertThrowsError(try options.validate())
+    }
+}

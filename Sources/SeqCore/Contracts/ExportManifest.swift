@@ -18,11 +18,15 @@ public struct ExportManifest: Codable, Equatable, Sendable {
     public var seqidNum: Int
     public var counts: Counts
     public var filters: Filters
+    /// The geometry of every crop the export lists (an export never mixes geometries); nil
+    /// (written as null) when the catalog does not say how any of them was cut.
+    public var cropGeometry: CropGeometry?
     public var files: [File]
     public var labels: Labels
 
     public init(formatVersion: Int = ExportManifest.currentFormatVersion, seqcurateVersion: String, catalogSchemaVersion: Int,
-                faceidNum: Int, seqidNum: Int, counts: Counts, filters: Filters, files: [File], labels: Labels) {
+                faceidNum: Int, seqidNum: Int, counts: Counts, filters: Filters, cropGeometry: CropGeometry? = nil,
+                files: [File], labels: Labels) {
         self.formatVersion = formatVersion
         self.seqcurateVersion = seqcurateVersion
         self.catalogSchemaVersion = catalogSchemaVersion
@@ -30,13 +34,48 @@ public struct ExportManifest: Codable, Equatable, Sendable {
         self.seqidNum = seqidNum
         self.counts = counts
         self.filters = filters
+        self.cropGeometry = cropGeometry
         self.files = files
         self.labels = labels
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case formatVersion = "format_version", seqcurateVersion = "seqcurate_version", catalogSchemaVersion = "catalog_schema_version"
-        case faceidNum = "faceid_num", seqidNum = "seqid_num", counts, filters, files, labels
+        case faceidNum = "faceid_num", seqidNum = "seqid_num", counts, filters, cropGeometry = "crop_geometry", files, labels
+    }
+
+    /// How a crop was cut: `seqface` or `similarity` (aligned by seqcurate at `size` pixels),
+    /// `as-is` (identity images imported with `--aligned` and no stated geometry; `size` when
+    /// known). Written as `method/size` (or `method`) in messages and in `--geometry`.
+    public struct CropGeometry: Codable, Hashable, Comparable, Sendable, CustomStringConvertible {
+        public static let asIs = "as-is"
+        public var method: String
+        /// Crop side in pixels; nil when not known.
+        public var size: Int?
+
+        public init(method: String, size: Int?) {
+            self.method = method
+            self.size = size
+        }
+
+        /// `seqface/144`, `similarity/112`, `as-is`.
+        public var description: String { size.map { "\(method)/\($0)" } ?? method }
+
+        /// Parses `method/size` or `method`; nil when malformed.
+        public init?(parsing text: String) {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            guard let first = parts.first, !first.isEmpty, parts.count <= 2 else { return nil }
+            if parts.count == 2 {
+                guard let n = Int(parts[1]), n > 0 else { return nil }
+                self.init(method: String(first), size: n)
+            } else {
+                self.init(method: String(first), size: nil)
+            }
+        }
+
+        public static func < (a: CropGeometry, b: CropGeometry) -> Bool {
+            a.method != b.method ? a.method < b.method : (a.size ?? 0) < (b.size ?? 0)
+        }
     }
 
     public struct Counts: Codable, Equatable, Sendable {
@@ -84,9 +123,14 @@ public struct ExportManifest: Codable, Equatable, Sendable {
         /// `caffe` or `csv`.
         public var format: String
         public var exclusionsApplied: Bool
+        /// `--geometry`: only crops of this geometry (`method/size`); nil (null): no such filter.
+        public var geometry: String?
+        /// `--shard-size` of a webdataset export; nil (null) for the other formats.
+        public var shardSize: Int?
 
         public init(minImagesPerIdentity: Int, maxSequencesPerVideo: Int?, identitiesOnly: Bool, sequencesOnly: Bool,
-                    valFraction: Double, paths: String, root: String, format: String, exclusionsApplied: Bool) {
+                    valFraction: Double, paths: String, root: String, format: String, exclusionsApplied: Bool,
+                    geometry: String? = nil, shardSize: Int? = nil) {
             self.minImagesPerIdentity = minImagesPerIdentity
             self.maxSequencesPerVideo = maxSequencesPerVideo
             self.identitiesOnly = identitiesOnly
@@ -96,6 +140,8 @@ public struct ExportManifest: Codable, Equatable, Sendable {
             self.root = root
             self.format = format
             self.exclusionsApplied = exclusionsApplied
+            self.geometry = geometry
+            self.shardSize = shardSize
         }
 
         public static let relativePaths = "relative"
@@ -103,16 +149,17 @@ public struct ExportManifest: Codable, Equatable, Sendable {
         public enum CodingKeys: String, CodingKey {
             case minImagesPerIdentity = "min_images_per_identity", maxSequencesPerVideo = "max_sequences_per_video"
             case identitiesOnly = "identities_only", sequencesOnly = "sequences_only", valFraction = "val_fraction"
-            case paths, root, format, exclusionsApplied = "exclusions_applied"
+            case paths, root, format, exclusionsApplied = "exclusions_applied", geometry
+            case shardSize = "shard_size"
         }
     }
 
     /// One file of the export with its checksum.
     public struct File: Codable, Equatable, Sendable {
         public var name: String
-        /// `identities`, `sequences`, `validation` or `train`.
+        /// `identities`, `sequences`, `validation` or `train`; `shard` or `validation_shard` (webdataset).
         public var role: String
-        /// Data lines (a CSV header is not counted).
+        /// Data lines (a CSV header is not counted); samples of a shard.
         public var lines: Int
         public var sha256: String
 

@@ -17,7 +17,15 @@ struct ExportCommand: ParsableCommand {
           image_val.txt              held-out identities (--val-fraction)
           manifest.json              F, S, counts, filters, checksums, labels
         --format csv writes train.csv (and val.csv) instead, with the columns
-        path, face_id, seq_id, track, video, source.
+        path, face_id, seq_id, track, video, source. --format webdataset writes
+        tar shards shard-000000.tar, … (--shard-size samples each; held-out
+        identities in val-shard-*.tar) of KEY.jpg + KEY.json (label, identity or
+        sequence, video and frame, crop geometry) and manifest.json.
+
+        An export never mixes crop geometries (e.g. 144px seqface crops with
+        112px similarity crops, or images imported --aligned): such an export is
+        refused with the counts of each; pick one with --geometry METHOD/SIZE.
+        manifest.json records the geometry (crop_geometry).
 
         Excluded identities, videos and faces never appear; missing files are
         left out and counted. A failed export leaves nothing behind. --out is
@@ -34,6 +42,7 @@ struct ExportCommand: ParsableCommand {
                            --max-sequences-per-video 20
           seqcurate export --out lists/ --val-fraction 0.05 --paths absolute --force
           seqcurate export --out lists-csv/ --format csv --sequences-only
+          seqcurate export --out shards/ --format webdataset --shard-size 5000
         """)
 
     @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
@@ -45,7 +54,9 @@ struct ExportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Fraction of identities held out for validation, in [0, 1).") var valFraction = 0.0
     @Option(help: "relative (to --root) or absolute paths.") var paths: ExportOptions.PathStyle = .relative
     @Option(help: "The folder relative paths start from (default: the catalog folder).") var root: String?
-    @Option(help: "caffe (two `path label` lists) or csv.") var format: ExportOptions.Format = .caffe
+    @Option(help: "caffe (two `path label` lists), csv, or webdataset (tar shards).") var format: ExportOptions.Format = .caffe
+    @Option(parsing: .unconditional, help: "Samples per tar shard of --format webdataset.") var shardSize = 1000
+    @Option(help: "Export only crops of this geometry, METHOD/SIZE (seqface/144, similarity/112) or as-is[/SIZE].") var geometry: String?
     @Flag(help: "Replace a non-empty output folder.") var force = false
 
     /// The export the flags ask for.
@@ -59,6 +70,8 @@ struct ExportCommand: ParsableCommand {
         options.paths = paths
         options.root = root.map { URL(fileURLWithPath: $0) }
         options.format = format
+        options.shardSize = shardSize
+        options.geometry = geometry.flatMap { ExportManifest.CropGeometry(parsing: $0) }
         options.force = force
         options.toolVersion = Seqcurate.version
         return options
@@ -66,6 +79,9 @@ struct ExportCommand: ParsableCommand {
 
     /// The ranges and combinations `ExportOptions` checks, before the catalog is opened.
     func validate() throws {
+        if let geometry, ExportManifest.CropGeometry(parsing: geometry) == nil {
+            throw ValidationError("--geometry must be METHOD/SIZE (e.g. seqface/144, similarity/112) or as-is; got '\(geometry)'")
+        }
         do {
             try options.validate()
         } catch let error as SeqError {
@@ -84,7 +100,7 @@ struct ExportCommand: ParsableCommand {
             for path in result.missingFiles.prefix(5) { printError("  \(path)") }
         }
         for f in result.files {
-            print("wrote \(result.outDir.appendingPathComponent(f.name).path) (\(f.lines) lines)")
+            print("wrote \(result.outDir.appendingPathComponent(f.name).path) (\(f.lines) \(f.role.hasSuffix("shard") ? "samples" : "lines"))")
         }
         print("wrote \(result.outDir.appendingPathComponent(TrainingListExporter.manifestName).path)")
         print("faceid_num (F) = \(result.faceidNum) identities, \(result.identityImages) images")
