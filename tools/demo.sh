@@ -33,7 +33,7 @@ say "4. Identity data (labels 0..F-1)"
 # one (tools/make_demo_faces.py: colour-layout 'faces', 144x144). A real run imports e.g.
 # CASIA-WebFace with: seqcurate import-identities CASIA-WebFace/ --name casia
 python3 tools/make_demo_faces.py "$OUT/synthetic" --identities 20 --sequences 1 --per-class 8 --size 144 >/dev/null
-"$BIN" import-identities "$OUT/synthetic/id" --aligned --name synthetic --catalog "$DB" --quiet
+"$BIN" import-identities "$OUT/synthetic/id" --aligned --size 144 --name synthetic --catalog "$DB" --quiet
 # The leakage guard: LFW's test people (its pairs.txt ships with the repository's test fixtures).
 "$BIN" exclude --protocol lfw Tests/Fixtures/protocols/lfw_pairs.txt --catalog "$DB"
 

@@ -107,7 +107,11 @@ extension Catalog {
         let size = p["cropSize"]?.int
         func defaultSize(_ method: String) -> Int? { method == "seqface" ? 144 : method == "similarity" ? 112 : nil }
         if aligned || p["aligned"]?.bool == true {
+            // Images taken as they are have the geometry their import declared: a method other
+            // than the default, or a --size given with it (`--aligned --size 144` says "these are
+            // SeqFace 144 crops"). Without either nothing is known about them: `as-is`.
             if let align, align != "seqface" { return .init(method: align, size: size ?? defaultSize(align)) }
+            if let size, let align { return .init(method: align, size: size) }
             return .init(method: TrainingCandidates.CropGeometry.asIs, size: size)
         }
         let method = align ?? "seqface"

@@ -267,9 +267,10 @@ final class ExportGeometryTests: XCTestCase {
         // Images taken as they are: the run's stated geometry (a RecordIO import states similarity/112) …
         XCTAssertEqual(g(#"{"aligned":true,"align":"similarity","cropSize":112}"#, aligned: true), "similarity/112")
         XCTAssertEqual(g(#"{"aligned":true,"align":"similarity"}"#, aligned: true), "similarity/112")
-        // … else as-is, with the size when stated.
+        // … else as-is, unless a size declares the geometry.
         XCTAssertEqual(g(#"{"aligned":true,"align":"seqface"}"#, aligned: true), "as-is")
-        XCTAssertEqual(g(#"{"aligned":true,"align":"seqface","cropSize":96}"#, aligned: true), "as-is/96")
+        // A size given with --aligned declares the geometry of the images as they are.
+        XCTAssertEqual(g(#"{"aligned":true,"align":"seqface","cropSize":144}"#, aligned: true), "seqface/144")
         XCTAssertEqual(g(nil, aligned: true), "as-is")
         XCTAssertNil(g(nil), "no run: unknown")
         XCTAssertNil(g("not json"))

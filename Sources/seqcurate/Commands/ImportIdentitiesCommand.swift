@@ -35,7 +35,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
     @Option(help: "Crop geometry: seqface or similarity.") var align: AlignMethod = .seqface
-    @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
+    @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity). With --aligned: the side of the images as they are, declaring them --align crops of that size for export.") var size: Int?
     @Option(parsing: .unconditional, help: "Images per transaction (a crash loses at most this many).") var commitEvery = IdentityImportOptions().batchSize
     @Option(name: .customLong("batch"), parsing: .unconditional, help: .init("Old name of --commit-every.", visibility: .hidden)) var oldBatch: Int?
     @Flag(help: "No progress output.") var quiet = false
