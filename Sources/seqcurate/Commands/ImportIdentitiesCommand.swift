@@ -8,7 +8,7 @@ import SeqNN
 struct ImportIdentitiesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-identities",
-        abstract: "Import an identity dataset laid out as ROOT/<identity>/<image> into the catalog.",
+        abstract: "Import an identity dataset (ROOT/<identity>/<image>, or an insightface train.rec) into the catalog.",
         discussion: """
         Without --aligned every image is searched with MTCNN; the largest face nearest the \
         image centre is aligned like video faces and its crop written under \
@@ -20,17 +20,30 @@ struct ImportIdentitiesCommand: ParsableCommand {
         An image already imported under another --name stays there and is counted ("already \
         in the catalog under dataset X"). Folders whose names start with "." are skipped and \
         named. An image whose path holds a line break is refused (no training list can hold \
-        it) and recorded as failed (line_break_in_name); tabs and spaces are fine. Ctrl-C ends \
+        it) and recorded as failed (line_break_in_name); tabs and spaces are fine. Images in \
+        subfolders of an identity folder (ROOT/<identity>/<sub>/<image>) are imported with \
+        --recursive, under the top folder's identity; without it they are counted and skipped. Ctrl-C ends \
         the run as interrupted; a re-run resumes.
+
+        ROOT may also be an insightface RecordIO pack, train.rec with its train.idx and \
+        property file (MS1M-ArcFace, MS1MV2/V3, Glint360K, faces_webface_112x112): every \
+        image record becomes an image of the identity named by its integer label, imported \
+        as aligned (geometry similarity, 112 or the property file's size; no detection) with \
+        its JPEG written as is under crops/identities/. Each record's source path is \
+        train.rec#<key>, so a re-run resumes; a truncated or corrupt record stops the import \
+        with an error naming the file and the record. The dataset name defaults to the \
+        pack's folder name. See docs/datasets.md.
 
         Examples:
           seqcurate import-identities CASIA-WebFace/ --name casia
+          seqcurate import-identities faces_emore/train.rec --name ms1mv2
           seqcurate import-identities aligned_faces/ --aligned --catalog work/seqcurate.db
         """)
 
-    @Argument(help: "The dataset root: one folder per identity.") var root: String
+    @Argument(help: "The dataset root: one folder per identity, or an insightface train.rec.") var root: String
     @Option(help: "Dataset name recorded with each identity (default: the root folder's name).") var name: String?
     @Flag(help: "Use the images as they are (already aligned face crops).") var aligned = false
+    @Flag(help: "Also import images in subfolders of the identity folders (ROOT/<identity>/<sub>/<image>).") var recursive = false
     @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
@@ -57,8 +70,20 @@ struct ImportIdentitiesCommand: ParsableCommand {
         options.cropSize = size
         options.maxPixels = limits.maxPixels
         options.batchSize = batchSize
+        options.recursive = recursive
         let rootURL = URL(fileURLWithPath: root)
-        _ = try IdentityImporter.scan(rootURL)  // a missing or empty ROOT fails before the catalog is touched
+        let isRecordIO = IdentityImporter.isRecordIO(root)
+        if isRecordIO {
+            // insightface packs hold aligned 112x112 crops (similarity transform): no detection.
+            guard FileManager.default.fileExists(atPath: rootURL.path) else { throw SeqError("no such file", file: rootURL.path) }
+            let property = try IdentityImporter.recordIOProperty(for: rootURL)
+            options.aligned = true
+            options.align = .similarity
+            options.cropSize = property?.width ?? 112
+        } else {
+            _ = try IdentityImporter.scan(rootURL, recursive: recursive)  // a missing or empty ROOT fails before the catalog is touched
+        }
+        let aligned = options.aligned
         RunInterruption.install()
         let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
         let mtcnn = aligned ? nil : try detector.makeDetector(parallelPyramid: false)
@@ -75,14 +100,15 @@ struct ImportIdentitiesCommand: ParsableCommand {
                                         options: options, runID: runID)
         let summary: IdentityImportSummary
         do {
-            summary = try importer.run(root: rootURL, quiet: quiet)
+            summary = isRecordIO ? try importer.runRecordIO(rec: rootURL, quiet: quiet) : try importer.run(root: rootURL, quiet: quiet)
         } catch {
             try? db.finishIngestRun(id: runID, status: .failed)
             throw error
         }
         try db.finishIngestRun(id: runID, status: .finished)
         Self.printNotes(summary, root: rootURL)
-        print(Self.summaryLine(summary, dataset: options.dataset ?? rootURL.standardizedFileURL.lastPathComponent))
+        let dataset = options.dataset ?? (isRecordIO ? IdentityImporter.recordIODatasetName(rootURL) : rootURL.standardizedFileURL.lastPathComponent)
+        print(Self.summaryLine(summary, dataset: dataset))
     }
 
     /// What was skipped or refused, on standard error, one plain line each.
@@ -97,6 +123,11 @@ struct ImportIdentitiesCommand: ParsableCommand {
                 + (n > 10 ? ", and \(n - 10) more" : "")
             printError("seqcurate: \(rootPath): skipped \(n) hidden folder\(n == 1 ? "" : "s") (name starts with '.'): \(names)")
         }
+        if summary.skippedInSubfolders > 0 {
+            let n = summary.skippedInSubfolders
+            printError("seqcurate: \(rootPath): skipped \(n) image\(n == 1 ? "" : "s") in subfolders of the identity folders (give --recursive to import them)")
+        }
+        for note in summary.notes { printError("seqcurate: \(rootPath): \(note)") }
         for name in summary.refusedNames.prefix(20) {
             printError("seqcurate: \(name): refused: the file name holds a line break, which no training list can hold; recorded as failed (\(IdentityImporter.lineBreakReason))")
         }
