@@ -78,3 +78,29 @@ final class ImportNestedFoldersTests: XCTestCase {
         XCTAssertFalse(deep.err.contains("subfolders"), deep.err)
     }
 }
+
+/// `import-failures.tsv` and `--strict`.
+final class ImportFailuresTests: XCTestCase {
+    func testFailuresAreListedNextToTheCatalogAndStrictExitsNonZeroAfterCommitting() throws {
+        let dir = try TestFiles.tempDirectory("seqcurate-cli-fail")
+        let root = dir.appendingPathComponent("celebs")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("messi"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: try TestFiles.asset("messi5.jpg"), to: root.appendingPathComponent("messi/a.jpg"))
+        try Data("not an image".utf8).write(to: root.appendingPathComponent("messi/broken\tname.jpg"))
+        let db = dir.appendingPathComponent("work/seqcurate.db")
+        let list = dir.appendingPathComponent("work/import-failures.tsv")
+
+        let strict = try TestCLI.run(["import-identities", root.path, "--aligned", "--strict", "--catalog", db.path, "--quiet"])
+        XCTAssertTrue(strict.exited)
+        XCTAssertEqual(strict.status, 1, strict.err)
+        XCTAssertTrue(strict.out.contains("imported 1 new images of 1 identities"), strict.out)
+        XCTAssertTrue(strict.err.contains("1 image failed in this run") && strict.err.contains(list.path), strict.err)
+        let want = "path\treason\tdataset\n\(root.path)/messi/broken\\tname.jpg\tunreadable\tcelebs\n"
+        XCTAssertEqual(try String(contentsOf: list, encoding: .utf8), want)
+
+        // A re-run fails nothing new: exit 0 even with --strict, and the list is rewritten with the catalog's failures.
+        let again = try TestCLI.run(["import-identities", root.path, "--aligned", "--strict", "--catalog", db.path, "--quiet"])
+        XCTAssertTrue(again.succeeded, again.err)
+        XCTAssertEqual(try String(contentsOf: list, encoding: .utf8), want)
+    }
+}

@@ -25,6 +25,11 @@ struct ImportIdentitiesCommand: ParsableCommand {
         --recursive, under the top folder's identity; without it they are counted and skipped. Ctrl-C ends \
         the run as interrupted; a re-run resumes.
 
+        Every run rewrites import-failures.tsv next to the catalog: every identity image the \
+        catalog holds as failed (all datasets, all runs), one "path<TAB>reason<TAB>dataset" \
+        line each. --strict exits 1 when this run recorded a failure, after the import \
+        finished and committed what it could.
+
         ROOT may also be an insightface RecordIO pack, train.rec with its train.idx and \
         property file (MS1M-ArcFace, MS1MV2/V3, Glint360K, faces_webface_112x112): every \
         image record becomes an image of the identity named by its integer label, imported \
@@ -51,6 +56,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @Option(parsing: .unconditional, help: "Images per transaction (a crash loses at most this many).") var commitEvery = IdentityImportOptions().batchSize
     @Option(name: .customLong("batch"), parsing: .unconditional, help: .init("Old name of --commit-every.", visibility: .hidden)) var oldBatch: Int?
+    @Flag(help: "Exit non-zero when any image failed (after the import finished and committed what it could).") var strict = false
     @Flag(help: "No progress output.") var quiet = false
 
     /// Images per transaction, given as --commit-every or by its old name --batch.
@@ -103,12 +109,19 @@ struct ImportIdentitiesCommand: ParsableCommand {
             summary = isRecordIO ? try importer.runRecordIO(rec: rootURL, quiet: quiet) : try importer.run(root: rootURL, quiet: quiet)
         } catch {
             try? db.finishIngestRun(id: runID, status: .failed)
+            _ = try? IdentityImporter.writeFailureList(catalog: db)
             throw error
         }
         try db.finishIngestRun(id: runID, status: .finished)
+        let failureList = try IdentityImporter.writeFailureList(catalog: db)
         Self.printNotes(summary, root: rootURL)
         let dataset = options.dataset ?? (isRecordIO ? IdentityImporter.recordIODatasetName(rootURL) : rootURL.standardizedFileURL.lastPathComponent)
         print(Self.summaryLine(summary, dataset: dataset))
+        let failedNow = summary.failed.values.reduce(0, +)
+        if failedNow > 0 {
+            printError("seqcurate: \(failedNow) image\(failedNow == 1 ? "" : "s") failed in this run; every failed image of the catalog (\(failureList.count)) is listed in \(PrintableName.escaped(failureList.url.path))")
+            if strict { throw ExitCode(1) }
+        }
     }
 
     /// What was skipped or refused, on standard error, one plain line each.
