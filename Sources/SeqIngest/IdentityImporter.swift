@@ -145,7 +145,10 @@ public final class IdentityImporter {
             out.append((name, images))
         }
         guard !out.isEmpty else {
-            let note = hidden.isEmpty ? "" : "; only hidden folders, which are skipped: " + hidden.map(PrintableName.escaped).joined(separator: ", ")
+            var note = hidden.isEmpty ? "" : "; only hidden folders, which are skipped: " + hidden.map(PrintableName.escaped).joined(separator: ", ")
+            if let pack = all.first(where: { $0.lowercased().hasSuffix(".rec") }) {
+                note += "; it holds \(PrintableName.escaped(pack)): give that file to import an insightface RecordIO pack"
+            }
             throw SeqError("no identity folders inside (expected ROOT/<identity>/<image>)\(note)", file: root.path)
         }
         return Tree(identities: out, hiddenFolders: hidden, skippedInSubfolders: skipped)

@@ -143,3 +143,13 @@ final class RecordIOImportTests: XCTestCase {
         XCTAssertEqual(bytes, image)
     }
 }
+
+final class RecordIOFolderHintTests: XCTestCase {
+    func testAFolderHoldingAPackPointsAtTheRecFile() throws {
+        let dir = try TestFiles.tempDirectory("seqcurate-rec")
+        try RecordIOTestWriter.insightface([(0, Data("x".utf8))]).write(to: dir.appendingPathComponent("faces_emore"))
+        XCTAssertThrowsError(try IdentityImporter.scan(dir.appendingPathComponent("faces_emore"))) {
+            XCTAssertTrue("\($0)".contains("it holds train.rec: give that file to import an insightface RecordIO pack"), "\($0)")
+        }
+    }
+}
