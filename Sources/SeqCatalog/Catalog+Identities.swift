@@ -115,6 +115,18 @@ extension Catalog {
         try setCropHashes(table: "identity_images", hashes.map { ($0.imageID, $0.hash) })
     }
 
+    /// Every identity image recorded as failed, with its dataset and reason, by dataset and path.
+    public func failedIdentityImages() throws -> [(dataset: String, sourcePath: String, reason: String)] {
+        try query("""
+            SELECT i.dataset AS dataset, m.source_path AS source_path, m.reason AS reason
+            FROM identity_images m JOIN identities i ON i.id = m.identity_id
+            WHERE m.status = 'failed' ORDER BY i.dataset, m.source_path
+            """) { r in
+            let reason: String? = try r["reason"]
+            return (try r["dataset"], try r["source_path"], reason ?? "failed")
+        }
+    }
+
     /// The file an identity image is trained from: its aligned crop when there is one
     /// (relative to the catalog folder), otherwise the source image.
     public func trainingFile(of image: IdentityImageRecord) -> URL {

@@ -19,6 +19,9 @@ public struct IdentityImportOptions: Sendable, Codable, Equatable {
     public var cropSize: Int?
     /// Images with more pixels are recorded as failed (`too_large`) without being decoded.
     public var maxPixels = ImageIO.defaultMaxPixels
+    /// Also import images in folders below the identity folders (`ROOT/<identity>/<sub>/<image>`);
+    /// the identity is the top folder under ROOT.
+    public var recursive = false
     public init() {}
 }
 
@@ -39,6 +42,10 @@ public struct IdentityImportSummary: Sendable, Equatable {
     /// Images refused because their path holds a line break (no line-based list can hold it),
     /// escaped for printing; they are recorded as failed with reason `line_break_in_name`.
     public var refusedNames: [String] = []
+    /// Other findings worth a line on standard error (RecordIO packs: labels beyond the property file).
+    public var notes: [String] = []
+    /// Images in folders below the identity folders, left alone because the import was not recursive.
+    public var skippedInSubfolders = 0
 }
 
 /// Imports an identity dataset laid out as `ROOT/<identity>/<image>`.
@@ -68,15 +75,53 @@ public final class IdentityImporter {
         public var identities: [(identity: String, images: [URL])]
         /// Folders whose names start with "." (hidden by convention, like `.git`), skipped.
         public var hiddenFolders: [String]
+        /// Images in folders below the identity folders that a non-recursive scan left out.
+        public var skippedInSubfolders = 0
     }
 
     /// Lists `root`'s identity folders and their images, sorted, so that every run sees the same order.
-    public static func scan(_ root: URL) throws -> [(identity: String, images: [URL])] {
-        try scanTree(root).identities
+    public static func scan(_ root: URL, recursive: Bool = false) throws -> [(identity: String, images: [URL])] {
+        try scanTree(root, recursive: recursive).identities
+    }
+
+    /// The images under `dir`, sorted by path: those directly inside it and, with `recursive`,
+    /// those in its subfolders at any depth (hidden folders, whose names start with ".", are
+    /// skipped). Without `recursive`, also the number of images in subfolders left out.
+    static func images(in dir: URL, recursive: Bool) -> (images: [URL], inSubfolders: Int) {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        var images: [URL] = []
+        var inSubfolders = 0
+        func walk(_ folder: URL, depth: Int) {
+            let names = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+            for name in names {
+                let url = folder.appendingPathComponent(name)
+                if fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+                    if name.hasPrefix(".") || depth > 32 { continue }
+                    if recursive { walk(url, depth: depth + 1) } else { inSubfolders += countImages(url, depth: depth + 1) }
+                } else if ImageIO.isImageFile(path: name), depth == 0 || recursive {
+                    images.append(url)
+                }
+            }
+        }
+        func countImages(_ folder: URL, depth: Int) -> Int {
+            var n = 0
+            for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] {
+                let url = folder.appendingPathComponent(name)
+                if fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+                    if !name.hasPrefix(".") && depth <= 32 { n += countImages(url, depth: depth + 1) }
+                } else if ImageIO.isImageFile(path: name) {
+                    n += 1
+                }
+            }
+            return n
+        }
+        walk(dir, depth: 0)
+        return (images, inSubfolders)
     }
 
     /// Lists `root`'s identity folders and their images, sorted, and the hidden folders it skips.
-    public static func scanTree(_ root: URL) throws -> Tree {
+    public static func scanTree(_ root: URL, recursive: Bool = false) throws -> Tree {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root.path, isDirectory: &isDir) else { throw SeqError("no such folder", file: root.path) }
@@ -91,19 +136,22 @@ public final class IdentityImporter {
         let hidden = all.filter { $0.hasPrefix(".") && fm.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &isDir) && isDir.boolValue }
         let names = all.filter { !$0.hasPrefix(".") }
         var out: [(String, [URL])] = []
+        var skipped = 0
         for name in names {
             let dir = root.appendingPathComponent(name)
             guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else { continue }
-            let files = (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
-            let images = files.filter { ImageIO.isImageFile(path: $0) }.sorted()
-                .map { dir.appendingPathComponent($0) }
+            let (images, inSubfolders) = Self.images(in: dir, recursive: recursive)
+            skipped += inSubfolders
             out.append((name, images))
         }
         guard !out.isEmpty else {
-            let note = hidden.isEmpty ? "" : "; only hidden folders, which are skipped: " + hidden.map(PrintableName.escaped).joined(separator: ", ")
+            var note = hidden.isEmpty ? "" : "; only hidden folders, which are skipped: " + hidden.map(PrintableName.escaped).joined(separator: ", ")
+            if let pack = all.first(where: { $0.lowercased().hasSuffix(".rec") }) {
+                note += "; it holds \(PrintableName.escaped(pack)): give that file to import an insightface RecordIO pack"
+            }
             throw SeqError("no identity folders inside (expected ROOT/<identity>/<image>)\(note)", file: root.path)
         }
-        return Tree(identities: out, hiddenFolders: hidden)
+        return Tree(identities: out, hiddenFolders: hidden, skippedInSubfolders: skipped)
     }
 
     /// Imports the tree under `root` (see the type's description). Images the catalog already
@@ -113,9 +161,10 @@ public final class IdentityImporter {
     public func run(root: URL, quiet: Bool = false) throws -> IdentityImportSummary {
         let root = root.standardizedFileURL
         let dataset = options.dataset ?? root.lastPathComponent
-        let tree = try Self.scanTree(root)
+        let tree = try Self.scanTree(root, recursive: options.recursive)
         var summary = IdentityImportSummary()
         summary.hiddenFolders = tree.hiddenFolders
+        summary.skippedInSubfolders = tree.skippedInSubfolders
         // Every imported path with its dataset: source paths are unique in the catalog, so an
         // image imported under another --name would be written (crop) and then not inserted.
         let done = try catalog.importedImageDatasets()
@@ -160,7 +209,7 @@ public final class IdentityImporter {
                 let buffer = out
                 DispatchQueue.concurrentPerform(iterations: slice.count) { i in
                     buffer[i] = importOne(slice[i].url, identityID: slice[i].identityID,
-                                          cropPath: "\(cropRoot)/\(Self.safe(slice[i].identity))/\(Self.safe(slice[i].url.deletingPathExtension().lastPathComponent)).jpg")
+                                          cropPath: "\(cropRoot)/\(Self.safe(slice[i].identity))/\(Self.cropName(slice[i].url, identityFolder: root.appendingPathComponent(slice[i].identity))).jpg")
                 }
             }
             let rows = outcomes.compactMap { $0?.record }
@@ -228,6 +277,17 @@ public final class IdentityImporter {
             return (record, error as? SeqError ?? SeqError("cannot write: \(IOFailure.reason(of: error))", file: target.path))
         }
         return (record, nil)
+    }
+
+    /// The crop's name below its identity folder, without extension: the image's name, and for
+    /// images in subfolders (`--recursive`) its folders too, so that `a/1.jpg` and `b/1.jpg` differ.
+    static func cropName(_ url: URL, identityFolder: URL) -> String {
+        let image = url.deletingPathExtension().pathComponents
+        let folder = identityFolder.pathComponents
+        guard image.count > folder.count + 1, Array(image.prefix(folder.count)) == folder else {
+            return safe(url.deletingPathExtension().lastPathComponent)
+        }
+        return image.dropFirst(folder.count).map(safe).joined(separator: "/")
     }
 
     static func safe(_ name: String) -> String {
