@@ -24,7 +24,7 @@ final class CLITests: XCTestCase {
         let text = dir.appendingPathComponent("notes.mp4")
         try "hello".write(to: text, atomically: true, encoding: .utf8)
         let empty = dir.appendingPathComponent("empty.mp4")
-        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty.path, contents: Data())
         let r = try run(["probe", "--json", text.path, try TestFiles.asset("carphone_pristine.mp4").path, empty.path])
         XCTAssertEqual(r.status, 1)
         let lines = r.out.split(separator: "\n")
