@@ -24,8 +24,14 @@ mkdir -p "$PREFIX"
 PREFIX=$(cd "$PREFIX" && pwd)
 log() { echo "install: $*" >&2; }
 
-log "building seqcurate (release)"
-swift build -c release --product seqcurate
+log "building seqcurate (release; full output in .build/install-build.log)"
+mkdir -p .build
+if ! swift build -c release --product seqcurate > .build/install-build.log 2>&1; then
+    grep -E "error:" .build/install-build.log >&2 || tail -20 .build/install-build.log >&2
+    log "build failed (see .build/install-build.log)"
+    exit 1
+fi
+grep -E "^Build .*complete" .build/install-build.log >&2 || true
 BIN=$(swift build -c release --show-bin-path)/seqcurate
 [[ -x "$BIN" ]] || { log "build failed: no $BIN"; exit 1; }
 
