@@ -17,10 +17,14 @@ public struct CLIResult {
 
 /// Runs the built `seqcurate` as a user would, capturing both streams.
 public enum TestCLI {
-    /// Runs `seqcurate ARGS` (in `directory`, when given) to the end.
-    public static func run(_ args: [String], in directory: URL? = nil,
+    /// Runs `seqcurate ARGS` (in `directory`, when given) to the end. `environment` is the
+    /// child's whole environment (default: this process's); `executable` another copy of the
+    /// binary to run (default: the one built beside the tests).
+    public static func run(_ args: [String], in directory: URL? = nil, environment: [String: String]? = nil,
+                           executable: URL? = nil,
                            file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
-        let (p, out, err) = try launch(args, in: directory, file: file, line: line)
+        let (p, out, err) = try launch(args, in: directory, environment: environment, executable: executable,
+                                       file: file, line: line)
         // Both pipes are read on threads of their own: a child that fills one while we wait on
         // the other would stall.
         let o = PipeReader(out.fileHandleForReading), e = PipeReader(err.fileHandleForReading)
@@ -30,11 +34,13 @@ public enum TestCLI {
 
     /// Starts `seqcurate ARGS` and returns it with its standard output and error pipes.
     public static func launch(_ args: [String], in directory: URL? = nil, stdout: Any? = nil,
+                              environment: [String: String]? = nil, executable: URL? = nil,
                               file: StaticString = #filePath, line: UInt = #line) throws -> (Process, Pipe, Pipe) {
         let p = Process()
-        p.executableURL = try TestFiles.executable(file: file, line: line)
+        p.executableURL = try executable ?? TestFiles.executable(file: file, line: line)
         p.arguments = args
         if let directory { p.currentDirectoryURL = directory }
+        if let environment { p.environment = environment }
         let out = Pipe(), err = Pipe()
         p.standardOutput = stdout ?? out
         p.standardError = err

@@ -5,7 +5,7 @@ import SeqDetect
 
 /// Detector options shared by detect, align, ingest, import-identities and eval.
 struct DetectorOptions: ParsableArguments {
-    @Option(help: "MTCNN weights (default: assets/mtcnn.safetensors, made by tools/setup.sh).") var weights: String?
+    @Option(help: "MTCNN weights file (default: $SEQCURATE_MTCNN_WEIGHTS, else mtcnn.safetensors in $SEQCURATE_HOME, <prefix>/share/seqcurate, ./assets or the build tree's assets; see docs/install.md).") var weights: String?
     @Option(parsing: .unconditional, help: "Smallest face to find, in pixels.") var minFaceSize: Float = 20
     @Option(name: .customLong("min-face"), parsing: .unconditional, help: .init("Old name of --min-face-size.", visibility: .hidden)) var oldMinFace: Float?
     @Option(help: "MTCNN thresholds of P-Net, R-Net and O-Net.") var thresholds = "0.6,0.7,0.7"

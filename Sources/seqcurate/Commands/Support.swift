@@ -6,22 +6,67 @@ import SeqCore
 import SeqDetect
 import SeqEval
 
+/// Where the MTCNN weights are found; docs/install.md documents the order:
+///
+/// 1. `--weights FILE`, used as given;
+/// 2. `$SEQCURATE_MTCNN_WEIGHTS`, the file itself, used as given;
+/// 3. `$SEQCURATE_HOME/mtcnn.safetensors` (SEQCURATE_HOME is the folder holding the models);
+/// 4. `<exe>/../share/seqcurate/mtcnn.safetensors`, beside an installed binary (tools/install.sh);
+/// 5. `assets/mtcnn.safetensors` in the current folder;
+/// 6. `assets/mtcnn.safetensors` of the repository the executable was built in
+///    (`<repo>/.build/…/seqcurate`).
+///
+/// 1 and 2 are not searched past: a file named there that is missing is an error naming it.
+/// 3 to 6 are searched in order; when none holds the file, the error lists them all.
 enum WeightsLocator {
-    /// The MTCNN weights: the given path, else `assets/mtcnn.safetensors` in the current folder,
-    /// else beside the repository the executable was built in (`.build/<config>/seqcurate`).
-    static func mtcnn(_ explicit: String?) -> URL {
+    static let fileName = "mtcnn.safetensors"
+
+    static func mtcnn(_ explicit: String?) throws -> URL {
         if let explicit { return URL(fileURLWithPath: explicit) }
-        if let env = ProcessInfo.processInfo.environment["SEQCURATE_MTCNN_WEIGHTS"] { return URL(fileURLWithPath: env) }
-        let local = URL(fileURLWithPath: MTCNN.defaultWeightsPath)
-        if FileManager.default.fileExists(atPath: local.path) { return local }
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = dir.appendingPathComponent(MTCNN.defaultWeightsPath)
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
+        let env = ProcessInfo.processInfo.environment
+        if let path = env["SEQCURATE_MTCNN_WEIGHTS"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        let places = searchPath(home: env["SEQCURATE_HOME"], executable: executableURL(),
+                                currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        if let found = places.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
+        throw SeqError("MTCNN weights not found; looked in: \(places.map(\.path).joined(separator: ", ")); "
+            + "run tools/setup.sh or tools/install.sh, or set SEQCURATE_HOME to a folder holding \(fileName) "
+            + "(or SEQCURATE_MTCNN_WEIGHTS to the file)")
+    }
+
+    /// Places 3 to 6 of the order above, without duplicates.
+    static func searchPath(home: String?, executable: URL?, currentDirectory: URL) -> [URL] {
+        var places: [URL] = []
+        if let home, !home.isEmpty { places.append(URL(fileURLWithPath: home).appendingPathComponent(fileName)) }
+        if let executable {
+            let bin = executable.deletingLastPathComponent()
+            places.append(bin.deletingLastPathComponent().appendingPathComponent("share/seqcurate/\(fileName)"))
         }
-        return local
+        places.append(currentDirectory.appendingPathComponent(MTCNN.defaultWeightsPath))
+        if let executable {
+            // The build tree: <repo>/.build/<config>/seqcurate or <repo>/.build/<triple>/<config>/seqcurate.
+            var dir = executable.deletingLastPathComponent()
+            while dir.path != "/" && !dir.path.isEmpty {
+                if dir.lastPathComponent == ".build" {
+                    places.append(dir.deletingLastPathComponent().appendingPathComponent(MTCNN.defaultWeightsPath))
+                    break
+                }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        var seen = Set<String>()
+        return places.map { $0.standardizedFileURL }.filter { seen.insert($0.path).inserted }
+    }
+
+    /// The running executable, symbolic links resolved: /proc/self/exe, since argv[0] is only
+    /// `seqcurate` when the binary was found through PATH.
+    static func executableURL() -> URL? {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: path).resolvingSymlinksInPath()
+        }
+        if let url = Bundle.main.executableURL { return url.resolvingSymlinksInPath() }
+        let arg0 = CommandLine.arguments.first ?? ""
+        guard arg0.contains("/") else { return nil }
+        return URL(fileURLWithPath: arg0).resolvingSymlinksInPath()
     }
 }
 
