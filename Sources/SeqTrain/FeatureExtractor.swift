@@ -47,43 +47,11 @@ public final class FeatureExtractor {
     /// Features `[urls.count, featureDim]`, row-major. With `flip`, the mirrored image's
     /// feature is added to each row.
     public func extract(_ urls: [URL], flip: Bool = false, progress: ProgressReporter? = nil) throws -> [Float] {
-        let d = network.config.featureDim
-        var out = [Float](repeating: 0, count: urls.count * d)
         let p = preprocessor
-        let sample = p.channels * p.cropSize * p.cropSize
-        var start = 0
-        while start < urls.count {
-            let chunk = Array(urls[start..<min(start + batchSize, urls.count)])
-            let copies = flip ? 2 : 1
-            var data = [Float](repeating: 0, count: chunk.count * copies * sample)
-            let errors = ErrorBox()
-            data.withUnsafeMutableBufferPointer { buf in
-                let base = SendablePointer(buf.baseAddress!)
-                let workers = min(threads, chunk.count)
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    for i in stride(from: w, to: chunk.count, by: workers) {
-                        do {
-                            let image = try ImageIO.read(chunk[i])
-                            p.fill(image, offset: nil, mirror: false, into: base.pointer + i * sample)
-                            if flip { p.fill(image, offset: nil, mirror: true, into: base.pointer + (chunk.count + i) * sample) }
-                        } catch let e as SeqError {
-                            errors.set(e)
-                        } catch {
-                            errors.set(SeqError("cannot read image: \(error)", file: chunk[i].path))
-                        }
-                    }
-                }
-            }
-            if let e = errors.error { throw e }
-            let f = network.forward(Tensor(shape: [chunk.count * copies, p.channels, p.cropSize, p.cropSize], data: data))
-            for i in 0..<chunk.count {
-                for k in 0..<d {
-                    out[(start + i) * d + k] = f.data[i * d + k] + (flip ? f.data[(chunk.count + i) * d + k] : 0)
-                }
-            }
-            start += chunk.count
-            progress?.advance(by: chunk.count)
-        }
-        return out
+        let batches = BatchedFeatures(sampleShape: (p.channels, p.cropSize, p.cropSize), featureDim: network.config.featureDim,
+                                      batchSize: batchSize, threads: threads)
+        return try batches.extract(urls, flip: flip, progress: progress,
+                                   fill: { image, mirror, at in p.fill(image, offset: nil, mirror: mirror, into: at) },
+                                   forward: { network.forward($0) })
     }
 }
