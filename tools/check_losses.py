@@ -11,20 +11,12 @@ Exit status 0 when every comparison is within --tol (relative to the reference's
 """
 import argparse, json, math, os, subprocess, sys, tempfile
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import find_binary, rel_err  # noqa: E402
 import torch
 
 FLT_MIN = float(np.finfo(np.float32).tiny)
-
-
-def find_binary(explicit):
-    if explicit:
-        return explicit
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for cfg in ("release", "debug"):
-        p = os.path.join(root, ".build", cfg, "seqcurate")
-        if os.path.exists(p):
-            return p
-    sys.exit("check_losses: no seqcurate binary found; build it or pass --seqcurate")
 
 
 def run(binary, args):
@@ -32,10 +24,6 @@ def run(binary, args):
     if out.returncode != 0:
         sys.exit(f"check_losses: {' '.join(args[:2])} failed: {out.stderr.strip()}")
     return json.loads(out.stdout.strip().splitlines()[-1])["loss"]
-
-
-def rel_err(a, b):
-    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12))
 
 
 def lsro_reference(logits, labels):
@@ -91,7 +79,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tol", type=float, default=1e-4)
     args = ap.parse_args()
-    binary = find_binary(args.seqcurate)
+    binary = find_binary(args.seqcurate, "check_losses")
     rng = np.random.default_rng(args.seed)
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:

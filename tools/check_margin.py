@@ -17,22 +17,8 @@ import argparse, json, os, subprocess, sys, tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import find_binary, rel_err  # noqa: E402
 import caffe_margin_reference as ref  # noqa: E402
-
-
-def find_binary(explicit):
-    if explicit:
-        return explicit
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for cfg in ("release", "debug"):
-        p = os.path.join(root, ".build", cfg, "seqcurate")
-        if os.path.exists(p):
-            return p
-    sys.exit("check_margin: no seqcurate binary found; build it or pass --seqcurate")
-
-
-def rel_err(a, b):
-    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12))
 
 
 def run_seqcurate(binary, folder, args):
@@ -55,7 +41,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tol", type=float, default=1e-4)
     a = ap.parse_args()
-    binary = find_binary(a.seqcurate)
+    binary = find_binary(a.seqcurate, "check_margin")
     rng = np.random.default_rng(a.seed)
     worst, worst_where, ratios = 0.0, "", []
     with tempfile.TemporaryDirectory() as folder:
