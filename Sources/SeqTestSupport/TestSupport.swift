@@ -51,6 +51,17 @@ public enum TestFiles {
         try tempDirectory(prefix)
     }
 
+    /// The regular files below `dir`, as paths relative to it, sorted; none when it is missing.
+    public static func files(under dir: URL) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: dir.path) else { return [] }
+        var out: [String] = []
+        while let p = e.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent(p).path, isDirectory: &isDir), !isDir.boolValue { out.append(p) }
+        }
+        return out.sorted()
+    }
+
     /// The `seqcurate` executable built beside the test bundle (or in `.build/debug`). `swift test`
     /// builds it with the tests, so its absence fails the test rather than skipping it.
     public static func executable(file: StaticString = #filePath, line: UInt = #line) throws -> URL {

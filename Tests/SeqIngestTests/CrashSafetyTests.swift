@@ -53,7 +53,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(try catalog.tracks().filter { $0.videoID != firstID }.count, 0)
         XCTAssertEqual(try catalog.sequences().filter { $0.videoID != firstID }.count, 0)
         // Crops are only written at commit time: every crop file belongs to the first video.
-        let leftovers = Set(IngestTestSupport.files(under: dir.appendingPathComponent("crops")).map { "crops/" + $0 })
+        let leftovers = Set(TestFiles.files(under: dir.appendingPathComponent("crops")).map { "crops/" + $0 })
             .subtracting(try catalog.cropPaths(videoID: firstID))
         XCTAssertEqual(leftovers.sorted(), [], "orphan crops")
 

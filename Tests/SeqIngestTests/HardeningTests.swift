@@ -34,7 +34,7 @@ final class IngestHardeningTests: XCTestCase {
         XCTAssertEqual(result.outcome, .skippedConcurrent)
         XCTAssertEqual(try catalog.videos().map(\.path), ["/elsewhere/copy.mp4"], "the video is in the catalog once, the winner's")
         XCTAssertEqual(try catalog.tracks().count, 0, "nothing of the loser's work was kept")
-        XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops")), [], "the loser's staged crops are gone")
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")), [], "the loser's staged crops are gone")
     }
 
     // MARK: disk full
@@ -51,7 +51,7 @@ final class IngestHardeningTests: XCTestCase {
             XCTAssertTrue((error as? SeqError)?.file?.contains("/crops/.staging/") == true, "names the crop: \(error)")
         }
         XCTAssertEqual(try catalog.videos().count, 0, "a full disk is not the video's fault: no failed row")
-        XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops")), [])
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")), [])
     }
 
     func testFullTmpfsWhileStagingCropsSaysNoSpaceLeft() throws {
@@ -73,7 +73,7 @@ final class IngestHardeningTests: XCTestCase {
             XCTAssertTrue("\(error)".hasSuffix("no space left on the device"), "\(error)")
             XCTAssertTrue("\(error)".contains("/crops/"), "names the crop: \(error)")
         }
-        XCTAssertEqual(IngestTestSupport.files(under: mount.appendingPathComponent("crops")), [], "staging removed")
+        XCTAssertEqual(TestFiles.files(under: mount.appendingPathComponent("crops")), [], "staging removed")
         // With room again, the same run goes on.
         try FileManager.default.removeItem(at: filler)
         XCTAssertEqual(try ingestor.ingest(try TestFiles.asset("carphone_pristine.mp4"), quiet: true).outcome, .ingested)
@@ -115,7 +115,7 @@ final class IngestHardeningTests: XCTestCase {
         XCTAssertEqual(second.inOtherDatasets, ["first": 1])
         XCTAssertEqual(second.identities, 0)
         XCTAssertEqual(try catalog.identities(dataset: "second").count, 0, "no empty identity is left under the second name")
-        XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops")), ["identities/first/messi/a.jpg"])
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")), ["identities/first/messi/a.jpg"])
         XCTAssertEqual(try catalog.identityImages().count, 1)
     }
 
@@ -171,7 +171,7 @@ final class IngestHardeningTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("no space left on the device"), "\($0)")
         }
         XCTAssertEqual(try catalog.identityImages().count, 0, "nothing recorded as failed: a re-run must retry them")
-        XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops")), [], "no orphan crop")
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")), [], "no orphan crop")
         CropStore.writeCrop = saved
         XCTAssertEqual(try importer(catalog, name: nil).run(root: root, quiet: true).imported, 2)
     }

@@ -42,13 +42,4 @@ enum IngestTestSupport {
     }
 
     /// Every file below `dir`, relative.
-    static func files(under dir: URL) -> [String] {
-        guard let e = FileManager.default.enumerator(atPath: dir.path) else { return [] }
-        var out: [String] = []
-        while let p = e.nextObject() as? String {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent(p).path, isDirectory: &isDir), !isDir.boolValue { out.append(p) }
-        }
-        return out.sorted()
-    }
 }

@@ -43,7 +43,7 @@ final class RecursiveImportTests: XCTestCase {
         XCTAssertEqual(summary.identities, 1)
         XCTAssertEqual(summary.skippedInSubfolders, 0)
         XCTAssertEqual(try catalog.identities(dataset: "celebs").map(\.name), ["messi"])
-        XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops")),
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")),
                        ["identities/celebs/messi/a.jpg", "identities/celebs/messi/x/a.jpg", "identities/celebs/messi/y/z/b.jpg"])
         // A re-run resumes by source path.
         XCTAssertEqual(try importer(catalog, recursive: true).run(root: root, quiet: true).alreadyThere, 3)

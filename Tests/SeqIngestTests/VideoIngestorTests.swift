@@ -34,7 +34,7 @@ final class VideoIngestorTests: XCTestCase {
         XCTAssertTrue(faces.allSatisfy { !$0.reason.rawValue.isEmpty && $0.eyeDistance > 10 })
         XCTAssertTrue(kept.allSatisfy { ($0.sharpness ?? 0) > 0 && $0.cropHash != nil })
         // No staging left behind.
-        XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops/.staging")), [])
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops/.staging")), [])
     }
 
     func testMegamindGivesSeveralTracksThatNeverJumpOrCrossACut() throws {
@@ -64,13 +64,13 @@ final class VideoIngestorTests: XCTestCase {
         let (catalog, first) = try IngestTestSupport.ingest([video], into: dir)
         XCTAssertEqual(first[0].outcome, .ingested)
         let before = try catalog.stats()
-        let crops = IngestTestSupport.files(under: dir.appendingPathComponent("crops"))
+        let crops = TestFiles.files(under: dir.appendingPathComponent("crops"))
         let second = try IngestTestSupport.ingest([video], catalog: catalog)
         XCTAssertEqual(second[0].outcome, .skipped)
         let again = try catalog.stats()
         XCTAssertEqual([again.videos, again.shots, again.tracks, again.sequences, again.faces, again.facesKept],
                        [before.videos, before.shots, before.tracks, before.sequences, before.faces, before.facesKept])
-        XCTAssertEqual(IngestTestSupport.files(under: dir.appendingPathComponent("crops")), crops)
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")), crops)
 
         var force = IngestOptions()
         force.force = true
@@ -79,7 +79,7 @@ final class VideoIngestorTests: XCTestCase {
         XCTAssertEqual(try catalog.videos().count, 1)
         XCTAssertEqual(try catalog.sequences().count, 1)
         // The old run's crops are gone, the new run's are in place.
-        let after = IngestTestSupport.files(under: dir.appendingPathComponent("crops"))
+        let after = TestFiles.files(under: dir.appendingPathComponent("crops"))
         XCTAssertEqual(after.count, crops.count)
         XCTAssertNotEqual(after, crops)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SeqCatalog
+import SeqTestSupport
 import XCTest
 @testable import SeqReport
 
@@ -11,14 +12,10 @@ final class ReportHardeningTests: XCTestCase {
         return fx
     }
 
-    private func files(under dir: URL) -> [String] {
-        (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).sorted()
-    }
-
     func testForceNeverReplacesTheCropsFolderOrAnythingAroundTheCatalog() throws {
         let fx = try fixture()
         let crops = fx.folder.appendingPathComponent("crops")
-        let before = files(under: crops)
+        let before = TestFiles.files(under: crops)
         XCTAssertFalse(before.isEmpty)
         let inside = crops.appendingPathComponent(before[0].split(separator: "/")[0].description)
         for out in [crops, inside, fx.folder, fx.folder.deletingLastPathComponent()] {
@@ -26,7 +23,7 @@ final class ReportHardeningTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains("Choose another --out"), "\(error)")
             }
         }
-        XCTAssertEqual(files(under: crops), before, "every crop is still there")
+        XCTAssertEqual(TestFiles.files(under: crops), before, "every crop is still there")
         XCTAssertTrue(FileManager.default.fileExists(atPath: fx.catalog.url.path))
     }
 

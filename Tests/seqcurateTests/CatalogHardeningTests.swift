@@ -24,16 +24,6 @@ final class CatalogHardeningTests: XCTestCase {
         for w in Self.sqlWords { XCTAssertFalse(text.contains(w), "raw SQL text '\(w)' reached the user:\n\(text)", file: file, line: line) }
     }
 
-    private func files(under dir: URL) -> [String] {
-        guard let e = FileManager.default.enumerator(atPath: dir.path) else { return [] }
-        var out: [String] = []
-        while let p = e.nextObject() as? String {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: dir.appendingPathComponent(p).path, isDirectory: &isDir), !isDir.boolValue { out.append(p) }
-        }
-        return out.sorted()
-    }
-
     /// A catalog with the carphone sample ingested (about a second).
     private func ingestedCatalog() throws -> URL {
         let dir = try TestFiles.tempDirectory("seqcurate-cli", removedAfter: self)
@@ -48,7 +38,7 @@ final class CatalogHardeningTests: XCTestCase {
     func testReportAndExportRefuseFoldersHoldingCatalogCropsEvenWithForce() throws {
         let db = try ingestedCatalog()
         let folder = db.deletingLastPathComponent()
-        let crops = files(under: folder.appendingPathComponent("crops"))
+        let crops = TestFiles.files(under: folder.appendingPathComponent("crops"))
         XCTAssertFalse(crops.isEmpty)
         let targets = [folder.appendingPathComponent("crops"), folder.appendingPathComponent("crops/\(crops[0].split(separator: "/")[0])"),
                        folder, folder.deletingLastPathComponent()]
@@ -61,7 +51,7 @@ final class CatalogHardeningTests: XCTestCase {
                 XCTAssertTrue(r.err.contains(out.path), r.err)
             }
         }
-        XCTAssertEqual(files(under: folder.appendingPathComponent("crops")), crops, "every crop is still there")
+        XCTAssertEqual(TestFiles.files(under: folder.appendingPathComponent("crops")), crops, "every crop is still there")
         XCTAssertTrue(FileManager.default.fileExists(atPath: db.path))
         // A folder beside the catalog is fine.
         XCTAssertEqual(try run(["report", "--catalog", db.path, "--out", folder.appendingPathComponent("report").path, "--quiet"]).status, 0)
@@ -104,11 +94,11 @@ final class CatalogHardeningTests: XCTestCase {
         XCTAssertEqual(Set(try catalog.videos().map(\.status)), [.ok])
         XCTAssertEqual(Set(try catalog.ingestRuns().map(\.status)), [.finished])
         // Crops: one folder per video, nothing left in staging.
-        let cropFolders = files(under: dir.appendingPathComponent("crops")).map { $0.split(separator: "/").prefix(2).joined(separator: "/") }
+        let cropFolders = TestFiles.files(under: dir.appendingPathComponent("crops")).map { $0.split(separator: "/").prefix(2).joined(separator: "/") }
         XCTAssertEqual(Set(cropFolders).count, 2, "\(Set(cropFolders))")
         XCTAssertFalse(cropFolders.contains { $0.hasPrefix(".staging") })
         let referenced = Set(try catalog.videos().flatMap { try catalog.cropPaths(videoID: $0.id!) }.map { String($0.dropFirst("crops/".count)) })
-        XCTAssertEqual(Set(files(under: dir.appendingPathComponent("crops"))), referenced, "no orphan and no missing crop")
+        XCTAssertEqual(Set(TestFiles.files(under: dir.appendingPathComponent("crops"))), referenced, "no orphan and no missing crop")
         catalog.close()
     }
 
@@ -253,7 +243,7 @@ final class CatalogHardeningTests: XCTestCase {
         XCTAssertTrue(r.err.contains("no space left on the device"), r.err)
         XCTAssertTrue(r.err.contains("/crops/"), "names the crop file: \(r.err)")
         assertNoSQL(r.all)
-        XCTAssertEqual(files(under: dir.appendingPathComponent("crops")), [])
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")), [])
         try FileManager.default.removeItem(at: dir.appendingPathComponent("filler"))
         let catalog = try Catalog.openForReading(at: db)
         XCTAssertEqual(try catalog.ingestRuns().map(\.status), [.failed, .failed])
@@ -282,7 +272,7 @@ final class CatalogHardeningTests: XCTestCase {
         XCTAssertEqual(second.status, 0, second.err)
         XCTAssertTrue(second.out.contains("imported 0 new images"), second.out)
         XCTAssertTrue(second.out.contains("2 already in the catalog under dataset casia"), second.out)
-        XCTAssertEqual(files(under: dir.appendingPathComponent("crops")), ["identities/casia/messi/a.jpg"], "no orphan crop")
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("crops")), ["identities/casia/messi/a.jpg"], "no orphan crop")
 
         let export = try run(["export", "--catalog", db, "--out", dir.appendingPathComponent("lists").path])
         XCTAssertEqual(export.status, 0, export.err)
