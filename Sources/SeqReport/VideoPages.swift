@@ -130,17 +130,21 @@ struct VideoPages {
         if let fps = video.fps, fps > 0 { heading += String(format: " (%.2f s)", Double(q.lastFrame - q.firstFrame + 1) / fps) }
         heading += " · \(kept.count) kept, \(dropped.count) dropped"
         var out = "<section class=\"sequence\" id=\"seq-\(q.id!)\"><h3>\(HTML.escape(heading))</h3>"
+        // Ingest keeps thumbnails for a bounded sample of each track's dropped faces
+        // (docs/ingest.md): the tiles are chosen among those, so that none is blank.
+        let pictured = dropped.filter { $0.cropPath != nil }
+        let shownDropped = Self.spread(pictured, limit: options.droppedTilesPerSequence)
         if !dropped.isEmpty {
             var byReason: [String: Int] = [:]
             for f in dropped { byReason[f.reason.rawValue, default: 0] += 1 }
             let parts = byReason.keys.sorted().map { "\(HTML.escape($0)) \(byReason[$0]!)" }
             out += "<p class=\"muted\">Dropped: \(parts.joined(separator: ", "))"
-            if dropped.count > options.droppedTilesPerSequence {
-                out += " (showing \(options.droppedTilesPerSequence) of \(dropped.count), spread over the track)"
+            if shownDropped.count < dropped.count {
+                out += " (showing \(shownDropped.count) of \(dropped.count)"
+                    + (pictured.count > shownDropped.count ? ", spread over the track" : ": those ingest kept a thumbnail of") + ")"
             }
             out += "</p>"
         }
-        let shownDropped = Self.spread(dropped, limit: options.droppedTilesPerSequence)
         let shown = (kept + shownDropped).sorted { ($0.frameIndex, $0.id ?? 0) < ($1.frameIndex, $1.id ?? 0) }
         out += "<div class=\"sheet\">"
         for f in shown { out += tile(f, linker: &linker) }

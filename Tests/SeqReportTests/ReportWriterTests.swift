@@ -69,8 +69,11 @@ final class ReportWriterTests: XCTestCase {
         XCTAssertEqual(HTMLInspector.count("<section class=\"sequence\"", in: page), 3, "tracks 0-2 give sequences, track 3 does not")
         // Kept crops are linked relative to the page: report/videos -> ../../crops/...
         XCTAssertTrue(page.contains("<a href=\"../../crops/v1/t0/f0.png\"><img src=\"../../crops/v1/t0/f0.png\""))
-        XCTAssertEqual(HTMLInspector.count("<img", in: page), 3 * 8)
-        XCTAssertEqual(HTMLInspector.count("class=\"tile dropped\"", in: page), 3 * 12)
+        // Each sequence: its 8 kept crops and the 6 of its 12 dropped faces ingest kept a
+        // thumbnail of (a dropped face without one is not shown as a blank tile).
+        XCTAssertEqual(HTMLInspector.count("<img", in: page), 3 * (8 + 6))
+        XCTAssertEqual(HTMLInspector.count("class=\"tile dropped\"", in: page), 3 * 6)
+        XCTAssertTrue(page.contains("showing 6 of 12: those ingest kept a thumbnail of"))
         XCTAssertTrue(page.contains("<div class=\"why\">blurry</div>"))
         XCTAssertTrue(page.contains("Tracks without a sequence (1)"))
         XCTAssertTrue(page.contains("too_few 20"))
@@ -108,6 +111,8 @@ final class ReportWriterTests: XCTestCase {
         let first = try read(out.appendingPathComponent("videos/video-1.html"))
         XCTAssertTrue(first.contains("href=\"video-1-p3.html#seq-9\""))
         XCTAssertTrue(first.contains("showing 1 of"))
+        // Dropped tiles are chosen among the faces ingest kept a thumbnail of: none is blank.
+        XCTAssertEqual(HTMLInspector.count("<div class=\"ph\">f", in: first), 0)
         let last = try read(out.appendingPathComponent("videos/video-1-p3.html"))
         XCTAssertEqual(HTMLInspector.count("<section class=\"sequence\"", in: last), 1)
         XCTAssertTrue(last.contains("Tracks without a sequence (3)"))

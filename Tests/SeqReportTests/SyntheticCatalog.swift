@@ -53,8 +53,9 @@ struct SyntheticCatalog {
                         let reason: FaceReason = keep ? .kept : (givesSequence ? dropReasons[dropped % dropReasons.count] : .tooFew)
                         if !keep { dropped += 1 }
                         var crop: String? = nil
-                        if keep {
-                            kept += 1
+                        // Kept faces have a crop; ingest keeps thumbnails of some dropped ones.
+                        if keep || (givesSequence && dropped % 2 == 1) {
+                            if keep { kept += 1 }
                             crop = "crops/v\(videoID)/t\(t)/f\(frame).png"
                             if writeCrops {
                                 let url = folder.appendingPathComponent(crop!)
