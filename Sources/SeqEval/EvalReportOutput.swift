@@ -27,7 +27,7 @@ extension EvalReport {
             negatives: negatives, skippedPairs: skippedPairs, similarity: "cosine", bestThresholdCorrect: best.correct,
             folds: kfold.map { k in k.folds.map { .init(fold: $0.fold, pairs: $0.pairs, threshold: $0.threshold, accuracy: $0.accuracy) } },
             worstFalseAccepts: pairList(worstFalseAccepts), worstFalseRejects: pairList(worstFalseRejects),
-            comparedROCs: compared.map(\.result))
+            comparedROCs: compared)
     }
 
     /// `results.json` of `--out` as JSON.

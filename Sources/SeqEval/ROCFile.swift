@@ -8,29 +8,13 @@ import SeqCore
 /// in order of ascending threshold, `"%.6f %.6f\n" % (tpr, fpr)` — true accept rate, one
 /// space, false accept rate, each a plain decimal in 0…1. A CR before the newline and a
 /// missing final newline are accepted; anything else is an error naming the file and line.
-public struct ComparedROC: Equatable, Sendable {
+public typealias ComparedROC = EvaluationResults.ComparedROC
+
+/// Reading, measuring and naming compared curves. The curve itself is the `results.json`
+/// contract type, so what is read here is what the report draws.
+extension EvaluationResults.ComparedROC {
     /// The largest file read.
     public static let maxFileBytes = 64 << 20
-
-    /// The curve's name in plots and results.json.
-    public var label: String
-    /// The file it was read from.
-    public var file: String
-    /// SHA-256 of the file's bytes, so a results.json says exactly which curve it drew.
-    public var sha256: String
-    /// True accept rates, in file order.
-    public var tpr: [Double]
-    /// False accept rates, in file order.
-    public var fpr: [Double]
-
-    public init(label: String, file: String, sha256: String, tpr: [Double], fpr: [Double]) {
-        precondition(tpr.count == fpr.count)
-        self.label = label
-        self.file = file
-        self.sha256 = sha256
-        self.tpr = tpr
-        self.fpr = fpr
-    }
 
     /// `label=path` or `path`; without a label the file's name less its extension (`roc_27`).
     /// Text before the first `=` is a label only when it holds no `/`, so a path with `=`
@@ -119,10 +103,5 @@ public struct ComparedROC: Equatable, Sendable {
         let p = Double(positives), n = Double(negatives)
         let correct = zip(tpr, fpr).map { (t, f) in (t * p).rounded() + ((1 - f) * n).rounded() }.max() ?? 0
         return correct / (p + n)
-    }
-
-    /// The entry of `results.json`.
-    public var result: EvaluationResults.ComparedROC {
-        .init(label: label, file: file, sha256: sha256, tpr: tpr, fpr: fpr)
     }
 }

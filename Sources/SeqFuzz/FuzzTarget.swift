@@ -150,7 +150,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let roc = try ComparedROC.parse(data, label: "fuzz", file: inputName)
             _ = roc.auc
             _ = roc.bestAccuracy(positives: roc.tpr.count / 2, negatives: roc.tpr.count - roc.tpr.count / 2)
-            _ = try JSONValue(encoding: roc.result)
+            _ = try JSONValue(encoding: roc)
 
         case .trainlist:
             let url = try write(data, in: scratch)
