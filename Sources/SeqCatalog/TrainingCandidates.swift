@@ -54,13 +54,22 @@ extension Catalog {
             let runParameters = Dictionary(uniqueKeysWithValues: try query("SELECT id, parameters_json FROM ingest_runs") {
                 (try $0["id"] as Int64, try $0["parameters_json"] as String)
             })
+            // Parsed once per run: a catalog has few runs and may have millions of images.
+            struct RunKey: Hashable { var run: Int64?; var aligned: Bool }
+            var geometries: [RunKey: TrainingCandidates.CropGeometry?] = [:]
+            func geometry(run: Int64?, aligned: Bool) -> TrainingCandidates.CropGeometry? {
+                let key = RunKey(run: run, aligned: aligned)
+                if let known = geometries[key] { return known }
+                let g = Self.cropGeometry(parametersJSON: run.flatMap { runParameters[$0] }, aligned: aligned)
+                geometries[key] = .some(g)
+                return g
+            }
             for (identityID, dataset, name, imageID, source, crop, aligned, runID) in imageRows {
                 let file = crop.map { resolve($0) } ?? URL(fileURLWithPath: source)
                 if identities.last?.id != identityID {
                     identities.append(.init(id: identityID, dataset: dataset, name: name, images: []))
                 }
-                let geometry = Self.cropGeometry(parametersJSON: runID.flatMap { runParameters[$0] }, aligned: aligned == 1)
-                identities[identities.count - 1].images.append((imageID, file, geometry))
+                identities[identities.count - 1].images.append((imageID, file, geometry(run: runID, aligned: aligned == 1)))
             }
 
             var sequences: [TrainingCandidates.Sequence] = []
@@ -80,9 +89,8 @@ extension Catalog {
             }
             for (sequenceID, videoID, videoPath, runID, trackID, trackIndex, faceID, crop, frame) in faceRows {
                 if sequences.last?.id != sequenceID {
-                    let geometry = Self.cropGeometry(parametersJSON: runID.flatMap { runParameters[$0] }, aligned: false)
                     sequences.append(.init(id: sequenceID, videoID: videoID, videoPath: videoPath, trackID: trackID, trackIndex: trackIndex,
-                                           faces: [], geometry: geometry))
+                                           faces: [], geometry: geometry(run: runID, aligned: false)))
                 }
                 sequences[sequences.count - 1].faces.append((faceID, resolve(crop), frame))
             }
