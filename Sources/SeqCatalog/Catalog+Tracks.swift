@@ -1,34 +1,45 @@
 import Foundation
 
 extension Catalog {
-    static let trackColumns = """
+    static let trackColumnsV1 = """
         id, video_id, shot_id, track_index, first_frame, last_frame, face_count, mean_box_width, mean_box_height, \
         mean_score, min_score, max_center_step
         """
+    static let trackColumns = trackColumnsV1 + ", end_reason"
 
+    /// The schema version that added `tracks.end_reason`, found by its migration's file name so
+    /// that renumbering the migrations cannot make it wrong.
+    static let trackEndReasonVersion = CatalogSchemaSQL.migrations.first { $0.fileName.hasSuffix("_track_end_reason.sql") }!.version
+
+    /// The track columns this catalog has: an older catalog opened for reading has no `end_reason`.
+    var readableTrackColumns: String { openedSchemaVersion >= Self.trackEndReasonVersion ? Self.trackColumns : Self.trackColumnsV1 }
+
+    /// `end_reason` is read when the query has it; a value this version does not know reads as nil.
     static func track(_ r: SQLiteRow) throws -> TrackRecord {
         try TrackRecord(id: r["id"], videoID: r["video_id"], shotID: r["shot_id"], index: r["track_index"], firstFrame: r["first_frame"],
                         lastFrame: r["last_frame"], faceCount: r["face_count"], meanBoxWidth: r["mean_box_width"],
                         meanBoxHeight: r["mean_box_height"], meanScore: r["mean_score"], minScore: r["min_score"],
-                        maxCenterStep: r["max_center_step"])
+                        maxCenterStep: r["max_center_step"],
+                        endReason: r.has("end_reason") ? (r["end_reason"] as String?).flatMap(TrackEnd.init(rawValue:)) : nil)
     }
 
     /// Inserts a track; returns its id.
     public func insertTrack(_ t: TrackRecord) throws -> Int64 {
         try insert("""
             INSERT INTO tracks (video_id, shot_id, track_index, first_frame, last_frame, face_count, mean_box_width, mean_box_height,
-                                mean_score, min_score, max_center_step)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                mean_score, min_score, max_center_step, end_reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.integer(t.videoID), .int64(t.shotID), .int(t.index), .int(t.firstFrame), .int(t.lastFrame), .int(t.faceCount),
-                  .float(t.meanBoxWidth), .float(t.meanBoxHeight), .float(t.meanScore), .float(t.minScore), .float(t.maxCenterStep)])
+                  .float(t.meanBoxWidth), .float(t.meanBoxHeight), .float(t.meanScore), .float(t.minScore), .float(t.maxCenterStep),
+                  .string(t.endReason?.rawValue)])
     }
 
     /// Tracks of one video, or of all videos, by video and index.
     public func tracks(videoID: Int64? = nil) throws -> [TrackRecord] {
         if let videoID {
-            return try query("SELECT \(Self.trackColumns) FROM tracks WHERE video_id = ? ORDER BY track_index", [.integer(videoID)], Self.track)
+            return try query("SELECT \(readableTrackColumns) FROM tracks WHERE video_id = ? ORDER BY track_index", [.integer(videoID)], Self.track)
         }
-        return try query("SELECT \(Self.trackColumns) FROM tracks ORDER BY video_id, track_index", [], Self.track)
+        return try query("SELECT \(readableTrackColumns) FROM tracks ORDER BY video_id, track_index", [], Self.track)
     }
 
     // MARK: faces

@@ -209,5 +209,19 @@ ALTER TABLE ingest_runs_v2 RENAME TO ingest_runs;
 CREATE INDEX ingest_runs_running ON ingest_runs (status) WHERE status = 'running';
 
 """#),
+        CatalogMigration(version: 3, fileName: "003_track_end_reason.sql", sql: #"""
+-- seqcurate catalog, schema version 3: why each track ended.
+--
+-- tracks.end_reason is one of
+--   cut       a shot cut started a new shot
+--   lost      no detection matched for more than the tracker's gap
+--   split     the box jumped or changed size abruptly (likely another person)
+--   identity  the face stopped matching the track's person (identity-aware tracking)
+--   end       the video ended
+-- Tracks ingested before version 3 keep NULL: the reason is not known.
+ALTER TABLE tracks ADD COLUMN end_reason TEXT
+    CHECK (end_reason IS NULL OR end_reason IN ('cut', 'lost', 'split', 'identity', 'end'));
+
+"""#),
     ]
 }

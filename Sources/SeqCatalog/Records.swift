@@ -71,6 +71,32 @@ public struct ShotRecord: Sendable, Equatable {
     }
 }
 
+/// Why a track ended (`tracks.end_reason`), as the tracker gives it (SeqTrack's `TrackEndReason`,
+/// whose raw values these are).
+public enum TrackEnd: String, Sendable, Equatable, CaseIterable {
+    /// A shot cut started a new shot.
+    case cut
+    /// No detection matched for longer than the tracker's gap.
+    case lost
+    /// The box jumped or changed size abruptly (likely another person).
+    case split
+    /// The face stopped matching the track's person; set by identity-aware tracking.
+    case identity
+    /// The video ended.
+    case end
+
+    /// Words for pages and tables.
+    public var summary: String {
+        switch self {
+        case .cut: return "shot cut"
+        case .lost: return "lost"
+        case .split: return "split (box jump)"
+        case .identity: return "split by identity"
+        case .end: return "end of video"
+        }
+    }
+}
+
 /// A face track within one shot, with statistics of its boxes.
 public struct TrackRecord: Sendable, Equatable {
     public var id: Int64?
@@ -87,9 +113,13 @@ public struct TrackRecord: Sendable, Equatable {
     public var minScore: Float
     /// The largest move of the box centre between consecutive faces, in pixels.
     public var maxCenterStep: Float
+    /// Why the track ended; nil when not known (tracks ingested before schema version 3).
+    public var endReason: TrackEnd?
 
     public init(id: Int64? = nil, videoID: Int64, shotID: Int64?, index: Int, firstFrame: Int, lastFrame: Int, faceCount: Int,
-                meanBoxWidth: Float, meanBoxHeight: Float, meanScore: Float, minScore: Float, maxCenterStep: Float) {
+                meanBoxWidth: Float, meanBoxHeight: Float, meanScore: Float, minScore: Float, maxCenterStep: Float,
+                endReason: TrackEnd? = nil) {
+        self.endReason = endReason
         self.id = id; self.videoID = videoID; self.shotID = shotID; self.index = index
         self.firstFrame = firstFrame; self.lastFrame = lastFrame; self.faceCount = faceCount
         self.meanBoxWidth = meanBoxWidth; self.meanBoxHeight = meanBoxHeight

@@ -51,7 +51,9 @@ struct VideoRows {
                     firstFrame: t.firstFrame, lastFrame: t.lastFrame, faceCount: t.observations.count,
                     meanBoxWidth: t.meanBoxWidth, meanBoxHeight: t.meanBoxHeight, meanScore: t.meanScore,
                     minScore: t.observations.map(\.detection.score).min() ?? 0,
-                    maxCenterStep: maxCenterStep(t))
+                    maxCenterStep: maxCenterStep(t),
+                    // The catalog's TrackEnd mirrors the tracker's reasons by raw value.
+                    endReason: TrackEnd(rawValue: t.endReason.rawValue))
     }
 
     /// The largest move of the box centre between consecutive faces, in pixels.

@@ -21,13 +21,19 @@ struct CropLinker {
     /// The URL-encoded, attribute-escaped reference to a stored path, or nil when the file
     /// does not exist (counted in `missing`).
     mutating func href(for stored: String) -> String? {
+        reference(for: stored).map(HTML.escape)
+    }
+
+    /// The URL-encoded reference to a stored path, not escaped for an attribute (for data a
+    /// page's script turns into elements), or nil when the file does not exist (counted in `missing`).
+    mutating func reference(for stored: String) -> String? {
         let file = stored.hasPrefix("/") ? URL(fileURLWithPath: stored) : catalogFolder.appendingPathComponent(stored)
         guard FileManager.default.fileExists(atPath: file.path) else {
             missing += 1
             return nil
         }
         let relative = stored.hasPrefix("/") ? RelativePath.from(directory: pageFolder, to: file) : prefix + stored
-        return HTML.href(path: relative)
+        return HTML.percentEncodePath(relative)
     }
 
     /// A reference to any file (evaluation images), or nil when it does not exist.

@@ -30,6 +30,27 @@ public struct EvaluationResult: Sendable {
     /// results.json): label, file, SHA-256 and points ordered by false positive rate.
     public var compared: [ComparedCurve] = []
     public var problems: [String]
+    /// Members of the first results JSON read, by key, for the formatted figures table.
+    public var values: [String: JSONValue] = [:]
+    /// TAR at each FAR of the first results JSON (`tar_at_far`), in file order.
+    public var tarAtFAR: [(far: String, tar: Double?)] = []
+
+    /// 10/FAR, the negative pairs a TAR at `far` needs, as a whole number (the tolerance keeps
+    /// 10/0.01 at 1000, not 1001).
+    public static func negativesNeeded(far: Double) -> Double { (10 / far * (1 - 1e-9)).rounded(.up) }
+
+    /// Negative (different-person) pairs, when the results say.
+    public var negatives: Int? { values[Key.negatives.stringValue]?.number.map { Int($0) } }
+
+    /// The lowest false accept rate the pairs can measure: one false accept among the negatives.
+    public var lowestMeasurableFAR: Double? { negatives.flatMap { $0 > 0 ? 1 / Double($0) : nil } }
+
+    /// A TAR at `far` rests on `far * negatives` false accepts; with fewer than 10 (fewer than
+    /// 10/FAR negative pairs) it is too noisy to compare. Nil when the negatives are not known.
+    public func isReliable(far: Double) -> Bool? {
+        guard let n = negatives, far > 0 else { return nil }
+        return Double(n) >= Self.negativesNeeded(far: far)
+    }
 
     /// A ROC curve drawn beside the evaluation's own.
     public struct ComparedCurve: Sendable {
@@ -81,6 +102,11 @@ public struct EvaluationResult: Sendable {
 
     private mutating func read(_ json: JSONValue, file: String, roots: [URL]) {
         if benchmark == nil { benchmark = json[Key.benchmark.stringValue]?.string }
+        if values.isEmpty {
+            for m in json.sortedMembers { values[m.key] = m.value }
+            tarAtFAR = (json[Key.tarAtFAR.stringValue]?.members ?? []).map { ($0.key, $0.value.number) }
+                .sorted { (Double($0.far) ?? .infinity) > (Double($1.far) ?? .infinity) }
+        }
         let prefix = figures.isEmpty ? "" : "\(file): "
         for key in Self.figureKeys { if let v = json[key], v != .null { figures.append((prefix + key, v.display)) } }
         let tar = Key.tarAtFAR.stringValue

@@ -62,6 +62,7 @@ struct IndexPage {
 
     func render() -> String {
         var nav: [(href: String, label: String)] = [("#overview", "Overview"), ("#histograms", "Histograms"), ("#videos", "Videos"),
+                                                    ("sequences.html", "Sequence browser"), ("identities.html", "Identity datasets"),
                                                     ("#runs", "Ingest runs"), ("#exclusions", "Exclusions")]
         if !runs.isEmpty { nav.append(("training.html", "Training")) }
         if !evaluations.isEmpty { nav.append(("evaluation.html", "Evaluation")) }
@@ -227,6 +228,7 @@ struct IndexPage {
     private func identitySection() -> String {
         guard !identitiesByDataset.isEmpty else { return "" }
         return "<section id=\"identities\"><h2>Identity datasets</h2>"
+            + "<p><a href=\"identities.html\">Sample images per identity, and the images that failed to import with their reasons</a></p>"
             + PageTemplate.table(header: ["dataset", "identities"], rows: identitiesByDataset.map { [HTML.escape($0.dataset), HTML.count($0.count)] })
             + "</section>\n"
     }
@@ -256,7 +258,9 @@ struct IndexPage {
             out += "<section id=\"evaluations\"><h2>Evaluations</h2><ul>"
             for (i, e) in evaluations.enumerated() {
                 out += "<li><a href=\"evaluation.html#eval-\(i + 1)\">\(HTML.escape(e.name))</a>"
-                if let acc = e.figures.first(where: { $0.key == "best_threshold_accuracy" }) { out += " – best-threshold accuracy \(HTML.escape(acc.value))" }
+                if let acc = e.values[EvaluationResults.CodingKeys.bestThresholdAccuracy.stringValue]?.number {
+                    out += " – accuracy at the best threshold \(EvaluationPage.percent(acc))"
+                }
                 out += "</li>"
             }
             out += "</ul></section>\n"

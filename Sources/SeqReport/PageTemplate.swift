@@ -52,6 +52,10 @@ enum PageTemplate {
     .filters label{margin-right:10px;white-space:nowrap}input[type=search]{padding:3px 6px;width:18em}
     .pager a,.pager strong{margin-right:6px}pre{background:#fff;border:1px solid #ddd;padding:6px;overflow:auto}
     .pair{display:inline-block;margin:4px 10px 4px 0;vertical-align:top}.pair img{width:96px;height:auto;margin-right:2px}
+    .legend{font-size:12px}.legend-item{margin-right:12px;white-space:nowrap}
+    .swatch{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle;border:1px solid #999}
+    .badge.status-identity{background:#bbdefb}.badge.status-excluded{background:#ffcdd2}.badge.status-sequence{background:#c8e6c9}
+    img.thumb{width:72px;height:auto}td.unreliable{color:#b71c1c}
     """
 
     /// Filtering (a search box over table rows, reason check boxes over face tiles) and the

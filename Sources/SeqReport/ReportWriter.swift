@@ -89,14 +89,25 @@ public enum ReportWriter {
         var dist = ReportDistributions()
         var linker = CropLinker(catalogFolder: catalog.folder, pageFolder: out.appendingPathComponent("videos"))
         var faceCount = 0
+        // The sequence browser sits in the report folder itself, so its crop references differ
+        // from the video pages'; its missing crops are the video pages' too, counted once there.
+        var browserLinker = CropLinker(catalogFolder: catalog.folder, pageFolder: out)
+        var browserEntries: [SequenceBrowserPage.Entry] = []
         for video in videos {
             var row = VideoRow(video: video, excluded: videoExclusions[video.id!] ?? [])
             if video.status == .ok {
                 let faces = try catalog.faces(videoID: video.id!)
+                let listings = try catalog.sequenceListing(videoID: video.id!)
                 let builder = VideoPages(video: video, shots: try catalog.shots(videoID: video.id!), tracks: try catalog.tracks(videoID: video.id!),
                                          sequences: try catalog.sequences(videoID: video.id!),
                                          facesByTrack: Dictionary(grouping: faces, by: \.trackID), videoExclusions: row.excluded,
-                                         faceExclusions: faceExclusions, options: options, reportTitle: options.title)
+                                         faceExclusions: faceExclusions, listings: listings, options: options, reportTitle: options.title)
+                let position = Dictionary(builder.sequences.enumerated().map { ($0.element.id!, $0.offset) }, uniquingKeysWith: { a, _ in a })
+                for q in listings {
+                    let page = (position[q.id] ?? 0) / max(1, options.sequencesPerPage)
+                    browserEntries.append(.init(listing: q, videoPage: "videos/\(VideoPages.fileName(videoID: video.id!, page: page))#seq-\(q.id)",
+                                                crops: q.faces.map { f in f.cropPath.flatMap { browserLinker.reference(for: $0) } }))
+                }
                 for page in builder.render(linker: &linker) {
                     try write(page.html, to: staging.appendingPathComponent("videos").appendingPathComponent(page.name))
                     pages.append(out.appendingPathComponent("videos").appendingPathComponent(page.name))
@@ -132,6 +143,15 @@ public enum ReportWriter {
                       to: staging.appendingPathComponent("evaluation.html"))
             pages.append(out.appendingPathComponent("evaluation.html"))
         }
+        try write(SequenceBrowserPage(title: options.title, entries: browserEntries,
+                                      videoNames: Dictionary(videos.filter { $0.status == .ok }.map { ($0.id!, URL(fileURLWithPath: $0.path).lastPathComponent) },
+                                                             uniquingKeysWith: { a, _ in a })).render(),
+                  to: staging.appendingPathComponent(SequenceBrowserPage.fileName))
+        pages.append(out.appendingPathComponent(SequenceBrowserPage.fileName))
+        for page in try identitiesPage(catalog: catalog, exclusions: exclusions, title: options.title).render(out: out) {
+            try write(page.html, to: staging.appendingPathComponent(page.name))
+            pages.append(out.appendingPathComponent(page.name))
+        }
         var byDataset: [String: Int] = [:]
         for i in try catalog.identities() { byDataset[i.dataset, default: 0] += 1 }
         let index = IndexPage(title: options.title, catalogPath: catalog.url.path, stats: stats, videos: rows, distributions: dist,
@@ -147,8 +167,29 @@ public enum ReportWriter {
         }
         try write("seqcurate report of \(catalog.url.path)\n", to: staging.appendingPathComponent(markerName))
         if linker.missing > 0 { warnings.append("\(linker.missing) kept faces have no crop file") }
-        return ReportSummary(index: pages[0], pages: pages, videoPages: pages.count - 1 - lists.count - (runs.isEmpty ? 0 : 1) - (evaluations.isEmpty ? 0 : 1),
+        let videoPages = pages.filter { $0.deletingLastPathComponent().lastPathComponent == "videos" && $0.lastPathComponent.hasPrefix("video-") }
+        return ReportSummary(index: pages[0], pages: pages, videoPages: videoPages.count,
                              faces: faceCount, missingCrops: linker.missing, warnings: warnings)
+    }
+
+    /// The identity datasets page: every identity with its usable images, failed and excluded counts.
+    private static func identitiesPage(catalog: Catalog, exclusions: [ExclusionRecord], title: String) throws -> IdentitiesPage {
+        var identityExclusions: [Int64: [String]] = [:]
+        var excludedImages = Set<Int64>()
+        for e in exclusions {
+            switch e.target {
+            case .identity(let id): identityExclusions[id, default: []].append(e.reason)
+            case .identityImage(let id): excludedImages.insert(id)
+            default: break
+            }
+        }
+        let images = Dictionary(grouping: try catalog.identityImages(), by: \.identityID)
+        let people = try catalog.identities().map { i -> IdentitiesPage.Person in
+            let all = images[i.id!] ?? []
+            return .init(identity: i, okImages: all.filter { $0.status == .ok }, failed: all.filter { $0.status == .failed }.count,
+                         exclusions: identityExclusions[i.id!] ?? [], excludedImages: all.filter { excludedImages.contains($0.id!) }.count)
+        }
+        return IdentitiesPage(title: title, people: people, failures: try catalog.failedIdentityImages(), catalog: catalog)
     }
 
     /// Writes a page into the staging folder (this process's own); a full disk says so.

@@ -12,8 +12,17 @@ public struct Timeline: Sendable {
         public var color: String
         /// A link target (`#seq-12`, `video-3-p2.html#seq-40`).
         public var link: String?
-        public init(start: Double, end: Double, label: String, text: String? = nil, color: String = "#1f77b4", link: String? = nil) {
+        /// A mark drawn at the span's right end (why a track ended): its colour and tooltip.
+        public var endMark: (color: String, label: String)?
+        public init(start: Double, end: Double, label: String, text: String? = nil, color: String = "#1f77b4", link: String? = nil,
+                    endMark: (color: String, label: String)? = nil) {
             self.start = start; self.end = end; self.label = label; self.text = text; self.color = color; self.link = link
+            self.endMark = endMark
+        }
+
+        public static func == (a: Span, b: Span) -> Bool {
+            a.start == b.start && a.end == b.end && a.label == b.label && a.text == b.text && a.color == b.color && a.link == b.link
+                && a.endMark?.color == b.endMark?.color && a.endMark?.label == b.endMark?.label
         }
     }
 
@@ -77,6 +86,11 @@ public struct Timeline: Sendable {
                     canvas.append("<a href=\"\(HTML.escape(link))\">\(bar)</a>")
                 } else {
                     canvas.append(bar)
+                }
+                if let mark = s.endMark {
+                    // A notch taller than the bar at its last frame, in the reason's colour.
+                    canvas.append("<rect class=\"end-mark\" x=\"\(SVGCanvas.f(x1 - 3))\" y=\"\(SVGCanvas.f(top - 1.5))\" width=\"3\" "
+                                  + "height=\"\(SVGCanvas.f(laneHeight + 3))\" fill=\"\(mark.color)\"><title>\(HTML.escape(mark.label))</title></rect>")
                 }
             }
         }

@@ -15,6 +15,8 @@ struct VideoPages {
     /// Exclusion reasons of the video itself and of single faces.
     let videoExclusions: [String]
     let faceExclusions: [Int64: [String]]
+    /// The video's sequences as `Catalog.sequenceListing` gives them (status, identity, exclusions).
+    let listings: [SequenceListing]
     let options: ReportOptions
     let reportTitle: String
 
@@ -39,6 +41,12 @@ struct VideoPages {
             let chunk = sequences.enumerated().filter { page(ofSequenceAt: $0.offset) == p }.map(\.element)
             var body = header(page: p)
             body += "<section id=\"timeline\"><h2>Timeline</h2>\(timeline)</section>\n"
+            if p == 0 {
+                body += identitySection { q in
+                    let target = seqIndex[q.trackID].map { Self.fileName(videoID: video.id!, page: page(ofSequenceAt: $0)) } ?? ""
+                    return target + "#seq-\(q.id)"
+                }
+            }
             body += reasonFilters(for: chunk)
             body += "<section id=\"sequences\"><h2>Sequences\(pageCount > 1 ? " (page \(p + 1) of \(pageCount))" : "")</h2>\n"
             if chunk.isEmpty { body += "<p class=\"muted\">No sequence in this video.</p>" }
@@ -98,8 +106,10 @@ struct VideoPages {
             } else {
                 label += ", no sequence"
             }
+            label += ", ended: " + (t.endReason?.summary ?? "not recorded")
             return Timeline.Span(start: Double(t.firstFrame), end: Double(t.lastFrame + 1), label: label, text: "t\(t.index)",
-                                 color: link == nil ? "#bdbdbd" : "#2e7d32", link: link)
+                                 color: link == nil ? "#bdbdbd" : "#2e7d32", link: link,
+                                 endMark: t.endReason.map { (Self.endColor($0), "track \(t.index) ended: \($0.summary)") })
         }
         var lanes = [Timeline.Lane(label: "shots", spans: shotSpans)]
         for (i, row) in Timeline.pack(trackSpans).enumerated() {
@@ -107,7 +117,31 @@ struct VideoPages {
         }
         let chart = Timeline(title: "Shots and tracks (green: gave a sequence; click to jump)", xLabel: "frame",
                              domain: 0...Double(lastFrame + 1), lanes: lanes)
-        return chart.svg()
+        return chart.svg() + endLegend()
+    }
+
+    /// The colour of the mark at the end of a track, by why it ended.
+    static func endColor(_ reason: TrackEnd) -> String {
+        switch reason {
+        case .cut: return "#1565c0"
+        case .lost: return "#ef6c00"
+        case .split: return "#8e24aa"
+        case .identity: return "#d81b60"
+        case .end: return "#212121"
+        }
+    }
+
+    /// The legend of the end marks, with how many tracks ended each way.
+    private func endLegend() -> String {
+        var counts: [TrackEnd: Int] = [:]
+        for t in tracks { if let r = t.endReason { counts[r, default: 0] += 1 } }
+        let unknown = tracks.filter { $0.endReason == nil }.count
+        var items = TrackEnd.allCases.map { r in
+            "<span class=\"legend-item\" data-end=\"\(r.rawValue)\"><span class=\"swatch\" style=\"background:\(Self.endColor(r))\"></span>"
+                + "\(HTML.escape(r.summary)) (\(counts[r] ?? 0))</span>"
+        }
+        if unknown > 0 { items.append("<span class=\"legend-item\">not recorded (\(unknown); ingested before the catalog kept it)</span>") }
+        return "<p class=\"legend\" id=\"track-ends\">Track ended (mark at its last frame): \(items.joined(separator: " "))</p>"
     }
 
     private func reasonFilters(for chunk: [SequenceRecord]) -> String {
@@ -129,7 +163,13 @@ struct VideoPages {
         heading += " · frames \(q.firstFrame)–\(q.lastFrame)"
         if let fps = video.fps, fps > 0 { heading += String(format: " (%.2f s)", Double(q.lastFrame - q.firstFrame + 1) / fps) }
         heading += " · \(kept.count) kept, \(dropped.count) dropped"
-        var out = "<section class=\"sequence\" id=\"seq-\(q.id!)\"><h3>\(HTML.escape(heading))</h3>"
+        var out = "<section class=\"sequence\" id=\"seq-\(q.id!)\"><h3>\(HTML.escape(heading))"
+        if let status = listings.first(where: { $0.id == q.id })?.status {
+            let kind: String
+            switch status { case .sequence: kind = "sequence"; case .identity: kind = "identity"; case .excluded: kind = "excluded" }
+            out += " <span class=\"badge status-\(kind)\">\(HTML.escape(status.text))</span>"
+        }
+        out += "</h3>"
         // Ingest keeps thumbnails for a bounded sample of each track's dropped faces
         // (docs/ingest.md): the tiles are chosen among those, so that none is blank.
         let pictured = dropped.filter { $0.cropPath != nil }

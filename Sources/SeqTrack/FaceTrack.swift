@@ -19,14 +19,18 @@ public struct TrackObservation: Sendable, Equatable, Codable {
     }
 }
 
-/// Why a track stopped growing.
-public enum TrackEndReason: String, Sendable, Equatable, Codable {
+/// Why a track stopped growing. Every track ends with one of these; ingest stores it per track
+/// in the catalog (`tracks.end_reason`) and the report draws it on each video's timeline.
+public enum TrackEndReason: String, Sendable, Equatable, Codable, CaseIterable {
     /// A shot cut started a new shot.
     case cut
     /// No detection matched for more than `maxGap` frames.
     case lost
     /// The box jumped or changed size abruptly (likely another person): split here.
     case split
+    /// The face stopped matching the person the track follows (set by identity-aware tracking,
+    /// which compares face embeddings along the track): split here.
+    case identity
     /// The video ended (`finish()`).
     case end
 }

@@ -35,7 +35,7 @@ struct Seqcurate: ParsableCommand {
             ImportIdentitiesCommand.self,
             LossCommand.self, TrainCommand.self, FeaturesCommand.self, ImportCaffeCommand.self,
             EvalCommand.self,
-            StatsCommand.self, TracksCommand.self, ExportCommand.self, ExcludeCommand.self, ReportCommand.self,
+            StatsCommand.self, TracksCommand.self, SequencesCommand.self, ExportCommand.self, ExcludeCommand.self, ReportCommand.self,
             BenchCommand.self,
         ]
     )

@@ -217,8 +217,8 @@ final class ReportWriterTests: XCTestCase {
 
         let evaluation = try read(out.appendingPathComponent("evaluation.html"))
         XCTAssertTrue(evaluation.contains("<title>ROC</title>"))
-        XCTAssertTrue(evaluation.contains("0.9812"))
-        XCTAssertTrue(evaluation.contains("tar_at_far 0.001"))
+        XCTAssertTrue(evaluation.contains("<td>98.12 % (threshold 0.4100)</td>"), "percentages, not raw keys")
+        XCTAssertTrue(evaluation.contains("<td>1e-3</td><td>90.00 %</td>"), "TAR at FAR 0.001")
         XCTAssertEqual(HTMLInspector.count("<img", in: evaluation), 2, "only the pair images that exist")
         XCTAssertTrue(evaluation.contains("&lt;x&gt;.png"))
         XCTAssertTrue(evaluation.contains("no results JSON"))

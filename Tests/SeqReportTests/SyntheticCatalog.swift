@@ -45,7 +45,7 @@ struct SyntheticCatalog {
                     let trackID = try catalog.insertTrack(TrackRecord(videoID: videoID, shotID: shotIDs[first < half ? 0 : 1], index: t,
                                                                       firstFrame: first, lastFrame: last, faceCount: facesPerTrack,
                                                                       meanBoxWidth: 80, meanBoxHeight: 96, meanScore: 0.98, minScore: 0.9,
-                                                                      maxCenterStep: 4))
+                                                                      maxCenterStep: 4, endReason: TrackEnd.allCases[t % TrackEnd.allCases.count]))
                     var kept = 0, dropped = 0
                     for k in 0..<facesPerTrack {
                         let frame = first + k

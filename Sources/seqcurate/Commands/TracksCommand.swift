@@ -10,7 +10,9 @@ struct TracksCommand: ParsableCommand {
         discussion: """
         One line per track: video, track, shot, frames, faces, mean box size
         (pixels) and score, the largest jump of the box centre between
-        consecutive faces (jump px, in pixels; max_center_step in --json), and
+        consecutive faces (jump px, in pixels; max_center_step in --json), why
+        the track ended (end: cut, lost, split, identity or end of video; `-`,
+        null in --json, for tracks ingested before the catalog recorded it), and
         the track's sequence (kept faces) if it gave one.
 
         Examples:
@@ -48,6 +50,7 @@ struct TracksCommand: ParsableCommand {
                     ("mean_box_width", .double(Double(t.meanBoxWidth))), ("mean_box_height", .double(Double(t.meanBoxHeight))),
                     ("mean_score", .double(Double(t.meanScore))), ("min_score", .double(Double(t.minScore))),
                     ("max_center_step", .double(Double(t.maxCenterStep))),
+                    ("end_reason", .optional(t.endReason?.rawValue)),
                     ("sequence_id", .optional(s.map { Int($0.id!) })), ("sequence_faces", .optional(s?.faceCount)),
                 ])
             }
@@ -58,7 +61,7 @@ struct TracksCommand: ParsableCommand {
             print(video == nil ? "no tracks in the catalog" : "no tracks in video \(video!)")
             return
         }
-        print("video  track  idx  shot  frames         faces  box(w x h)   score  jump px  sequence")
+        print("video  track  idx  shot  frames         faces  box(w x h)   score  jump px  end       sequence")
         for t in tracks {
             let s = sequenceByTrack[t.id!]
             let shot = t.shotID.flatMap { shotIndex[$0] }.map(String.init) ?? "-"
@@ -70,7 +73,8 @@ struct TracksCommand: ParsableCommand {
             let box = String(format: "%4.0f x %-4.0f", Double(t.meanBoxWidth), Double(t.meanBoxHeight))
             print("\(pad(String(t.videoID), 5))  \(pad(String(t.id!), 5))  \(pad(String(t.index), 3))  \(pad(shot, 4))  "
                   + frames.padding(toLength: max(13, frames.count), withPad: " ", startingAt: 0)
-                  + "  \(pad(String(t.faceCount), 5))  \(box)  " + String(format: "%.3f  %7.1f  ", Double(t.meanScore), Double(t.maxCenterStep)) + seq)
+                  + "  \(pad(String(t.faceCount), 5))  \(box)  " + String(format: "%.3f  %7.1f  ", Double(t.meanScore), Double(t.maxCenterStep))
+                  + (t.endReason?.rawValue ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + seq)
         }
         let withSequence = tracks.filter { sequenceByTrack[$0.id!] != nil }.count
         print("\(tracks.count) tracks, \(withSequence) with a sequence")
