@@ -5,7 +5,8 @@
 #
 #   tools/render_report.sh REPORT_DIR [SCREENSHOT_DIR]
 #
-# Checks index.html, the first video page, and training.html / evaluation.html when present.
+# Checks index.html, the first video page, the sequence browser (sequences.html), the identity
+# datasets page (identities.html), and training.html / evaluation.html when present.
 # Each page is loaded twice:
 #   1. as page.html?selfcheck with --dump-dom: the report's own script then loads every image
 #      eagerly (lazy thumbnails included), records load failures, script errors and
@@ -50,7 +51,7 @@ file_url() {
 pages=("index.html")
 first_video=$(cd "$REPORT" && ls videos/video-*.html 2>/dev/null | sort -V | head -1 || true)
 [[ -n "$first_video" ]] && pages+=("$first_video")
-for extra in training.html evaluation.html; do [[ -f "$REPORT/$extra" ]] && pages+=("$extra"); done
+for extra in sequences.html identities.html training.html evaluation.html; do [[ -f "$REPORT/$extra" ]] && pages+=("$extra"); done
 
 failed=0
 for page in "${pages[@]}"; do

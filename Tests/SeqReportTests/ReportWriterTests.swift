@@ -107,7 +107,7 @@ final class ReportWriterTests: XCTestCase {
         // 12 tracks, every fourth without a sequence: 9 sequences, 4 per page.
         XCTAssertEqual(summary.videoPages, 3)
         let names = summary.pages.map(\.lastPathComponent)
-        XCTAssertEqual(Array(names.dropFirst()), ["video-1.html", "video-1-p2.html", "video-1-p3.html"])
+        XCTAssertEqual(Array(names.dropFirst()), ["video-1.html", "video-1-p2.html", "video-1-p3.html", "sequences.html", "identities.html"])
         let first = try read(out.appendingPathComponent("videos/video-1.html"))
         XCTAssertTrue(first.contains("href=\"video-1-p3.html#seq-9\""))
         XCTAssertTrue(first.contains("showing 1 of"))
@@ -218,7 +218,7 @@ final class ReportWriterTests: XCTestCase {
         let evaluation = try read(out.appendingPathComponent("evaluation.html"))
         XCTAssertTrue(evaluation.contains("<title>ROC</title>"))
         XCTAssertTrue(evaluation.contains("<td>98.12 % (threshold 0.4100)</td>"), "percentages, not raw keys")
-        XCTAssertTrue(evaluation.contains("<td>1e-3</td><td>90.00 %</td>"), "TAR at FAR 0.001")
+        XCTAssertTrue(evaluation.contains("<td>0.001</td><td>90.00 %</td>"), "TAR at FAR 0.001")
         XCTAssertEqual(HTMLInspector.count("<img", in: evaluation), 2, "only the pair images that exist")
         XCTAssertTrue(evaluation.contains("&lt;x&gt;.png"))
         XCTAssertTrue(evaluation.contains("no results JSON"))
