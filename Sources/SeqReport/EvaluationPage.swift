@@ -89,10 +89,8 @@ struct EvaluationPage {
         return String(format: "%.3g %%", p)
     }
 
-    /// A FAR as text: `1e-3` style below 1 %, else a percentage.
-    static func rate(_ v: Double) -> String {
-        v >= 0.01 ? percent(v) : String(format: "%.3g", v).replacingOccurrences(of: "e-0", with: "e-")
-    }
+    /// A FAR as the plain number it is given as (`0.001`, `0.0333`), as `eval` prints it.
+    static func rate(_ v: Double) -> String { String(format: "%.3g", v) }
 
     /// The headline figures with labels and percentages, then the other scalar members of the file.
     private func figuresTable(_ e: EvaluationResult) -> String {

@@ -11,8 +11,9 @@ struct IdentitiesPage {
         var okImages: [IdentityImageRecord]
         var failed: Int
         var exclusions: [String]
-        /// Images of this identity kept out of training by `exclude --images`.
-        var excludedImages: Int
+        /// Images of this identity kept out of training by `exclude --images` (outlined red).
+        var excludedImageIDs: Set<Int64>
+        var excludedImages: Int { excludedImageIDs.count }
     }
 
     var title: String
@@ -90,7 +91,8 @@ struct IdentitiesPage {
         for image in VideoPages.spread(p.okImages, limit: samplesPerIdentity) {
             let file = catalog.trainingFile(of: image)
             let name = URL(fileURLWithPath: image.sourcePath).lastPathComponent
-            out += "<div class=\"tile\" title=\"\(HTML.escape(image.sourcePath))\">"
+            let excluded = p.excludedImageIDs.contains(image.id ?? -1)
+            out += "<div class=\"tile\(excluded ? " excluded" : "")\" title=\"\(HTML.escape(image.sourcePath + (excluded ? " (excluded)" : "")))\">"
             let stored = image.cropPath ?? image.sourcePath
             if ImageIO.isImageFile(file), let href = linker.href(for: stored) {
                 out += "<a href=\"\(href)\"><img src=\"\(href)\" loading=\"lazy\" width=\"72\" height=\"72\" alt=\"\(HTML.escape(name))\"></a>"

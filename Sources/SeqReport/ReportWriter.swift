@@ -187,7 +187,7 @@ public enum ReportWriter {
         let people = try catalog.identities().map { i -> IdentitiesPage.Person in
             let all = images[i.id!] ?? []
             return .init(identity: i, okImages: all.filter { $0.status == .ok }, failed: all.filter { $0.status == .failed }.count,
-                         exclusions: identityExclusions[i.id!] ?? [], excludedImages: all.filter { excludedImages.contains($0.id!) }.count)
+                         exclusions: identityExclusions[i.id!] ?? [], excludedImageIDs: Set(all.compactMap(\.id).filter(excludedImages.contains)))
         }
         return IdentitiesPage(title: title, people: people, failures: try catalog.failedIdentityImages(), catalog: catalog)
     }

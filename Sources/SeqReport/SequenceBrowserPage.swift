@@ -142,7 +142,7 @@ struct SequenceBrowserPage {
     var sec=el('section','sequence');sec.id='s'+q.id;
     var h=el('h3');var a=el('a','','Sequence '+q.id);a.href=q.page;h.appendChild(a);
     var shot=q.shot===null?'':' · shot '+q.shot;
-    h.appendChild(document.createTextNode(' · video '+q.v+shot+' · track '+q.track+' · frames '+q.f0+'–'+q.f1+' · '+q.faces.length+' kept, '+q.dropped+' dropped'+(q.dup>0?' ('+q.dup+' duplicates)':'')+' '));
+    h.appendChild(document.createTextNode(' · video '+q.v+shot+' · track '+q.track+' · frames '+q.f0+'–'+q.f1+' · '+q.faces.length+' kept, '+q.dropped+' dropped'+(q.dup>0?' ('+q.dup+(q.dup===1?' duplicate)':' duplicates)'):'')+' '));
     h.appendChild(el('span','badge status-'+q.kind,q.status));
     sec.appendChild(h);
     var info='mean score '+q.score.toFixed(3)+' · eye distance '+q.eye.toFixed(1)+' px'+(q.sharp===null?'':' · sharpness '+q.sharp.toFixed(1))+(q.seconds===null?'':' · '+q.seconds.toFixed(2)+' s')+(q.person===null?'':' · person '+q.person);

@@ -168,10 +168,46 @@ final class BrowsingPagesTests: XCTestCase {
         XCTAssertTrue(page.contains("<td>600 (300 same person, 300 different)</td>"))
         XCTAssertFalse(page.contains(">best_threshold_accuracy<"), "no raw JSON keys")
         // 300 negatives: FAR 0.1 needs 100 (reliable), 0.01 needs 1000 and 0.001 needs 10000 (unreliable).
-        XCTAssertTrue(page.contains("<tr><td>10.00 %</td><td>99.00 %</td><td>100</td><td>yes</td></tr>"), page)
+        XCTAssertTrue(page.contains("<tr><td>0.1</td><td>99.00 %</td><td>100</td><td>yes</td></tr>"), page)
         XCTAssertTrue(page.contains("<b>unreliable</b>: 300 negative pairs, fewer than 10/FAR = 1000"))
         XCTAssertTrue(page.contains("<b>unreliable</b>: 300 negative pairs, fewer than 10/FAR = 10000"))
         // The log axis reaches 1/300 (its decade, 1e-3) and the FAR = 0 point is drawn there.
         XCTAssertTrue(page.contains("one false accept among the negative pairs (0.00333)"), page)
+    }
+}
+
+/// What the pages show once identity matching records matches and person groups: the listing
+/// hook (`Catalog.sequenceIdentities`) is empty until then, so these tests fill the listings in.
+final class IdentityDataPagesTests: XCTestCase {
+    func testSamePersonGroupsAndRelabellingsAreShownWhenIdentityDataExists() throws {
+        let fx = try SyntheticCatalog.make(videos: 1, tracksPerVideo: 3, facesPerTrack: 20, failedVideo: false)
+        defer { fx.remove() }
+        var listings = try fx.catalog.sequenceListing()
+        XCTAssertEqual(listings.count, 3)
+        let match = SequenceListing.IdentityMatch(identityID: 7, dataset: "casia", name: "Ada <L>", distance: 0.412)
+        listings[0].identity = .init(match: match, person: listings[0].id)
+        listings[0].status = .identity(name: match.name)
+        listings[1].identity = .init(match: nil, person: listings[0].id)
+        let video = try XCTUnwrap(fx.catalog.videos().first)
+        let pages = VideoPages(video: video, shots: try fx.catalog.shots(videoID: video.id!), tracks: try fx.catalog.tracks(videoID: video.id!),
+                               sequences: try fx.catalog.sequences(videoID: video.id!),
+                               facesByTrack: Dictionary(grouping: try fx.catalog.faces(videoID: video.id!), by: \.trackID),
+                               videoExclusions: [], faceExclusions: [:], listings: listings,
+                               options: ReportOptions(outDirectory: fx.folder.appendingPathComponent("r")), reportTitle: "t")
+        var linker = CropLinker(catalogFolder: fx.folder, pageFolder: fx.folder.appendingPathComponent("r/videos"))
+        let html = try XCTUnwrap(pages.render(linker: &linker).first?.html)
+        XCTAssertEqual(HTMLInspector.balanceProblems(html), [])
+        XCTAssertFalse(html.contains("no-identity-data"))
+        let a = listings[0].id, b = listings[1].id
+        XCTAssertTrue(html.contains("<tr><td>person \(a)</td><td><a href=\"video-1.html#seq-\(a)\">\(a)</a>, <a href=\"video-1.html#seq-\(b)\">\(b)</a></td><td>casia/Ada &lt;L&gt;</td></tr>"), html)
+        XCTAssertTrue(html.contains("1 other sequences have no identity data."))
+        XCTAssertTrue(html.contains("faces match the imported identity Ada &lt;L&gt; (casia), distance 0.412"))
+        XCTAssertTrue(html.contains("<span class=\"badge status-identity\">identity:Ada &lt;L&gt;</span>"))
+
+        let browser = SequenceBrowserPage(title: "t", entries: listings.map { .init(listing: $0, videoPage: "videos/video-1.html#seq-\($0.id)", crops: $0.faces.map { _ in nil }) },
+                                          videoNames: [video.id!: "v.mp4"])
+        let rows = try XCTUnwrap(browser.data().array)
+        XCTAssertEqual(rows.map { $0["kind"]?.string }, ["identity", "sequence", "sequence"])
+        XCTAssertEqual(rows.map { $0["person"]?.int }, [Int(a), Int(a), nil])
     }
 }
