@@ -132,7 +132,10 @@ struct SequenceBrowserPage {
     function pager(target,count,pages){
     target.textContent='';if(pages<=1){return;}
     target.appendChild(document.createTextNode('Pages: '));
+    var gap=false;
     for(var p=0;p<pages;p++){
+    if(p>1&&p<pages-2&&Math.abs(p-page)>4){if(!gap){target.appendChild(document.createTextNode('… '));gap=true;}continue;}
+    gap=false;
     if(p===page){target.appendChild(el('strong','',String(p+1)));}
     else{var a=el('a','',String(p+1));a.href='#';a.setAttribute('data-page',String(p));
     a.addEventListener('click',function(ev){ev.preventDefault();page=parseInt(this.getAttribute('data-page'),10);draw();window.scrollTo(0,list.offsetTop-80);});
