@@ -30,15 +30,15 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         cfg, net = checkpoint.model_from(checkpoint.load(args.checkpoint))
-        items = read_list(args.list, args.root)
-        feats = features.extract(net, cfg, [p for p, _ in items], args.batch_size, args.flip, args.device)
+        items = read_list(args.list, args.root, keys=True)
+        feats = features.extract(net, cfg, [p for _, p, _ in items], args.batch_size, args.flip, args.device)
     except (ValueError, OSError, RuntimeError) as e:
         sys.exit(f"features.py: error: {e}")
     np.save(args.out, feats)
     stem = args.out[:-4] if args.out.endswith(".npy") else args.out
     with open(stem + ".keys.txt", "w") as f:
-        for p, _ in items:
-            f.write(p + "\n")
+        for key, _, _ in items:
+            f.write((key[2:] if key.startswith("./") else key) + "\n")
     print(f"{args.out}: {feats.shape[0]} x {feats.shape[1]}")
 
 

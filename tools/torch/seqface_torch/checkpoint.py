@@ -21,7 +21,7 @@ from .model import FaceResNet
 FORMAT = "seqface-torch"
 
 
-def save(path, cfg, model, head=None, dsa=None, iteration=0, faceid_num=None, seqid_num=None, momentum=None):
+def save(path, cfg, model, head=None, dsa=None, iteration=0, faceid_num=None, seqid_num=None, optimizer=None):
     """Writes a train.py checkpoint atomically."""
     state = {"format": FORMAT, "version": 1, "config": cfg, "iteration": int(iteration),
              "faceid_num": faceid_num, "seqid_num": seqid_num,
@@ -31,15 +31,19 @@ def save(path, cfg, model, head=None, dsa=None, iteration=0, faceid_num=None, se
     if dsa is not None:
         state["dsa"] = {"dsa.agents": dsa.agents.cpu(), "dsa.agents_momentum": dsa.agents_momentum.cpu(),
                         "dsa.iteration": dsa.iteration.cpu()}
-    if momentum is not None:
-        state["momentum"] = momentum
+    if optimizer is not None:
+        state["optimizer"] = optimizer.state_dict()
     tmp = path + ".part"
     torch.save(state, tmp)
     os.replace(tmp, path)
 
 
 def load(path):
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:   # torch raises several kinds (pickle, zip, runtime) for a bad file
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"{path}: not a PyTorch checkpoint ({first})") from None
     if not isinstance(state, dict) or "model" not in state:
         raise ValueError(f"{path}: not a train.py checkpoint (no 'model')")
     if state.get("format") != FORMAT:

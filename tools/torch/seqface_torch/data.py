@@ -70,8 +70,9 @@ def resize_bilinear(arr, height, width):
     sy, sx = np.float32(h) / np.float32(height), np.float32(w) / np.float32(width)
     fy = np.clip((np.arange(height, dtype=np.float32) + 0.5) * sy - 0.5, 0, h - 1)
     fx = np.clip((np.arange(width, dtype=np.float32) + 0.5) * sx - 0.5, 0, w - 1)
-    y0 = fy.astype(np.int64); y1 = np.minimum(y0 + 1, h - 1); wy = (fy - y0)[:, None, None]
-    x0 = fx.astype(np.int64); x1 = np.minimum(x0 + 1, w - 1); wx = (fx - x0)[None, :, None]
+    # Weights in float32 as in Swift (fy - y0 with an integer y0 would promote to float64).
+    y0 = fy.astype(np.int64); y1 = np.minimum(y0 + 1, h - 1); wy = (fy - y0.astype(np.float32))[:, None, None]
+    x0 = fx.astype(np.int64); x1 = np.minimum(x0 + 1, w - 1); wx = (fx - x0.astype(np.float32))[None, :, None]
     a = arr.astype(np.float32)
     top = a[y0][:, x0] * (1 - wx) + a[y0][:, x1] * wx
     bot = a[y1][:, x0] * (1 - wx) + a[y1][:, x1] * wx
@@ -88,8 +89,9 @@ def _manifest_beside(path):
     return None
 
 
-def read_list(path, root=None):
-    """`(absolute path, label)` pairs of an exported list. Relative paths start at `root`, else
+def read_list(path, root=None, keys=False):
+    """`(absolute path, label)` pairs of an exported list (with `keys`, `(path as written,
+    absolute path, label)`). Relative paths start at `root`, else
     the `filters.root` of the export's manifest.json beside the list, else the list's folder
     (as TrainingList.swift). Blank lines and `#` comments are skipped; the label is after the
     last space."""
@@ -110,7 +112,8 @@ def read_list(path, root=None):
                 label = int(label)
             except ValueError:
                 raise ValueError(f"{path}:{number}: label {label!r} is not an integer") from None
-            items.append((rel if os.path.isabs(rel) else os.path.join(root, rel), label))
+            full = rel if os.path.isabs(rel) else os.path.join(root, rel)
+            items.append((rel, full, label) if keys else (full, label))
     if not items:
         raise ValueError(f"{path}: list is empty")
     return items
