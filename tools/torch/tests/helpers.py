@@ -34,11 +34,28 @@ def last_json(text):
     return json.loads(text.strip().splitlines()[-1])
 
 
-def rel_err(a, b):
-    """Largest difference relative to the largest reference value."""
+WORST = {}
+
+
+def rel_err(a, b, what=None):
+    """Largest difference relative to the largest reference value. With SEQFACE_TORCH_REPORT=1
+    the worst value of each `what` is printed at exit (the figures in docs/training.md)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     assert a.shape == b.shape, f"shapes {a.shape} and {b.shape}"
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12)) if a.size else 0.0
+    err = float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12)) if a.size else 0.0
+    if what:
+        WORST[what] = max(WORST.get(what, 0.0), err)
+    return err
+
+
+def _report():
+    if os.environ.get("SEQFACE_TORCH_REPORT") and WORST:
+        for what in sorted(WORST):
+            print(f"worst relative difference, {what}: {WORST[what]:.2e}", file=sys.stderr)
+
+
+import atexit  # noqa: E402
+atexit.register(_report)
 
 
 class TempDirTest(unittest.TestCase):

@@ -69,7 +69,7 @@ class ConvertTests(TempDirTest):
             for flip in (False, True):
                 theirs = self.features_cli(model, listfile, self.path(f"{name}.npy"), *(["--flip"] if flip else []))
                 mine = features.extract(net, cfg, paths, flip=flip)
-                self.assertLess(rel_err(mine, theirs), TOL, f"{name} flip={flip}")
+                self.assertLess(rel_err(mine, theirs, "features: torch checkpoint -> model folder"), TOL, f"{name} flip={flip}")
         # The model folder is accepted by eval --model too.
         pairs = self.path("pairs.txt")
         with open(pairs, "w") as f:
@@ -96,7 +96,7 @@ class ConvertTests(TempDirTest):
         listfile = os.path.join(faces, "heldout.txt")
         theirs = self.features_cli(run, listfile, self.path("run.npy"))
         mine = features.extract(net, cfg, [p for p, _ in read_list(listfile)])
-        self.assertLess(rel_err(mine, theirs), TOL)
+        self.assertLess(rel_err(mine, theirs, "features: seqcurate run -> torch (resized 40 -> 36)"), TOL)
         # The CLI script writes the same rows and keys as seqcurate features.
         import features as features_cli
         features_cli.main([ckpt, "--list", listfile, "--out", self.path("torch.npy")])
@@ -109,7 +109,7 @@ class ConvertTests(TempDirTest):
         list36 = os.path.join(faces36, "heldout.txt")
         convert.main(["to-model", ckpt, "--out", self.path("model")])
         self.assertLess(rel_err(self.features_cli(self.path("model"), list36, self.path("m.npy")),
-                                self.features_cli(run, list36, self.path("r.npy"))), TOL)
+                                self.features_cli(run, list36, self.path("r.npy")), "features: run -> torch -> model folder"), TOL)
 
     def test_bad_inputs_are_one_line_errors(self):
         with open(self.path("junk.pt"), "wb") as f:

@@ -33,7 +33,8 @@ class LossTests(TempDirTest):
             mine = LSROLoss(ignore_label=ignore)(z, torch.tensor(labels))
             mine.backward()
             self.assertLess(abs(mine.item() - loss) / max(abs(loss), 1e-12), TOL)
-            self.assertLess(rel_err(z.grad.numpy(), np.load(self.path("out", "dlogits.npy"))), TOL)
+            rel_err(np.float32(mine.item()), np.float32(loss), "lsro loss")
+            self.assertLess(rel_err(z.grad.numpy(), np.load(self.path("out", "dlogits.npy")), "lsro dlogits"), TOL)
 
     def test_dsa_matches_cli(self):
         rng = np.random.default_rng(2)
@@ -63,9 +64,10 @@ class LossTests(TempDirTest):
             mine.backward()
             update = dsa.agent_update(xt.detach(), y)
             self.assertLess(abs(mine.item() - loss) / max(abs(loss), 1e-12), TOL, c)
-            self.assertLess(rel_err(xt.grad.numpy(), np.load(self.path("out", "dfeatures.npy"))), TOL, c)
-            self.assertLess(rel_err(update.numpy(), np.load(self.path("out", "dcenters.npy"))), TOL, c)
-            self.assertLess(rel_err(dsa.agents.numpy(), np.load(self.path("out", "centers.npy"))), TOL, c)
+            rel_err(np.float32(mine.item()), np.float32(loss), "dsa loss")
+            self.assertLess(rel_err(xt.grad.numpy(), np.load(self.path("out", "dfeatures.npy")), "dsa dfeatures"), TOL, c)
+            self.assertLess(rel_err(update.numpy(), np.load(self.path("out", "dcenters.npy")), "dsa dcenters"), TOL, c)
+            self.assertLess(rel_err(dsa.agents.numpy(), np.load(self.path("out", "centers.npy")), "dsa centers"), TOL, c)
 
     def test_dsa_statistics_sum_across_shards_to_the_whole_batch_update(self):
         # What train.py all-reduces: the per-agent sums and counts of two halves of a batch give
@@ -107,10 +109,10 @@ class LossTests(TempDirTest):
             what = f"{kind} {backward or 'default'} iteration {iteration}"
             if kind == "sphereface":
                 self.assertAlmostEqual(sphere_lambda(head.head, iteration), lam, places=5, msg=what)
-            self.assertLess(rel_err(logits.detach().numpy(), np.load(self.path("out", "logits.npy"))), TOL, what)
-            self.assertLess(rel_err(xt.grad.numpy(), np.load(self.path("out", "dfeatures.npy"))), TOL, what)
-            self.assertLess(rel_err(head.weight.grad.numpy(), np.load(self.path("out", "dweight.npy"))), TOL, what)
-            self.assertLess(rel_err(head.weight.detach().numpy(), np.load(self.path("out", "weight.npy"))), TOL, what)
+            self.assertLess(rel_err(logits.detach().numpy(), np.load(self.path("out", "logits.npy")), f"{kind} logits"), TOL, what)
+            self.assertLess(rel_err(xt.grad.numpy(), np.load(self.path("out", "dfeatures.npy")), f"{kind} dfeatures"), TOL, what)
+            self.assertLess(rel_err(head.weight.grad.numpy(), np.load(self.path("out", "dweight.npy")), f"{kind} dweight"), TOL, what)
+            self.assertLess(rel_err(head.weight.detach().numpy(), np.load(self.path("out", "weight.npy")), f"{kind} weight"), TOL, what)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,9 @@ class TrainTests(TempDirTest):
         seqcurate("features", "--model", self.path("model"), "--list", listfile, "--out", self.path("s.npy"), "--quiet")
         cfg, net = checkpoint.model_from(checkpoint.load(final))
         mine = features.extract(net, cfg, [p for p, _ in read_list(listfile)])
-        self.assertLess(rel_err(mine, np.load(self.path("s.npy"))), 1e-4)
+        self.assertLess(rel_err(mine, np.load(self.path("s.npy")), "features: torchrun checkpoint -> model folder"), 1e-4)
+        if os.environ.get("SEQFACE_TORCH_REPORT"):
+            print(f"\nlsro {lsro.round(2).tolist()}\ndsa {dsa.round(2).tolist()}", file=sys.stderr)
 
 
 if __name__ == "__main__":
