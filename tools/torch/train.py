@@ -64,8 +64,11 @@ def parse(argv):
     src.add_argument("--shards", help="a `seqcurate export --format webdataset` folder")
     ap.add_argument("--root", help="folder relative list paths start from (default: the export manifest's root)")
     ap.add_argument("--out", required=True, help="run folder")
-    ap.add_argument("--config", help="seqcurate training config JSON")
+    ap.add_argument("--config", help="seqcurate training config JSON (default: --init's config, else the defaults)")
     ap.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    ap.add_argument("--init", help="start from the weights of a checkpoint (train.py's, or a seqcurate run "
+                                   "converted with convert.py from-run): the network, and the head and agents "
+                                   "when their shapes match; iteration and momentum start afresh")
     ap.add_argument("--network", choices=["face_res20net", "tiny"], help="network preset (as seqcurate train)")
     ap.add_argument("--margin", choices=["sphereface", "cosface", "arcface", "none"])
     ap.add_argument("--identity-batch", type=int, help="identity samples per rank and iteration")
@@ -88,6 +91,8 @@ def build_config(args):
         cfg = cfgmod.load(os.path.join(args.out, "config.json"))
     elif args.config:
         cfg = cfgmod.load(args.config)
+    elif args.init:
+        cfg = cfgmod.merge(checkpoint.load(args.init)["config"], args.init)
     else:
         cfg = cfgmod.default_config()
     if args.network == "tiny":
@@ -184,7 +189,10 @@ def main(argv=None):
                 dsa.iteration.copy_(state["dsa"]["dsa.iteration"])
         optimizer.load_state_dict(state["optimizer"])
         start = int(state["iteration"])
-    elif rank == 0:
+    else:
+        if args.init:
+            init_from(checkpoint.load(args.init), body, head, dsa, say)
+    if not args.resume and rank == 0:
         os.makedirs(os.path.join(args.out, "checkpoints"), exist_ok=True)
         if os.path.exists(os.path.join(args.out, "checkpoint.json")):
             sys.exit(f"train.py: error: {args.out} already holds a run; use --resume or another --out")
@@ -266,6 +274,24 @@ def main(argv=None):
         dist.destroy_process_group()
 
 
+def init_from(state, body, head, dsa, say):
+    """Loads a checkpoint's network (which must have this network's shape), and its head and
+    agents when they have the shapes of this run's (same F and S)."""
+    body.load_state_dict(state["model"])
+    with torch.no_grad():
+        w = (state.get("head") or {}).get("fc6.weight")
+        if w is not None and w.shape == head.weight.shape:
+            head.weight.copy_(w)
+        else:
+            say("train.py: --init: the head is initialised afresh (no fc6.weight of this run's shape)")
+        a = (state.get("dsa") or {}).get("dsa.agents")
+        if dsa is not None:
+            if a is not None and a.shape == dsa.agents.shape:
+                dsa.agents.copy_(a)
+            else:
+                say("train.py: --init: the DSA agents are initialised afresh (none of this run's shape)")
+
+
 def agent_update(dsa, features, labels, distributed, mode, world):
     """The DSA agent update of the global batch, identical on every rank (see the module doc)."""
     if not distributed:
@@ -300,5 +326,13 @@ def save(out, cfg, body, head, dsa, optimizer, it, F, S, rank, distributed):
         dist.barrier()
 
 
+def run(argv=None):
+    """main, with bad input (a list, a shard, a config, a checkpoint) as a one-line error."""
+    try:
+        main(argv)
+    except (ValueError, OSError, KeyError, RuntimeError) as e:
+        sys.exit(f"train.py: error: {(str(e).strip().splitlines() or [type(e).__name__])[0]}")
+
+
 if __name__ == "__main__":
-    main()
+    run()
