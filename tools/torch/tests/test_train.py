@@ -54,9 +54,10 @@ class TrainTests(TempDirTest):
         # (train.py checks at every checkpoint that both ranks hold rank 0's agents.)
 
         # Resumed from iteration 20 by a second torchrun: the same losses as without the stop.
+        # The second half syncs the agents by all-reduce instead of all-gather: the same updates.
         resumed = self.path("resumed")
         torchrun(*common, "--out", resumed, "--max-iter", 20, "--snapshot", 20)
-        torchrun("--out", resumed, "--resume", "--max-iter", 40, "--workers", 0, "--quiet")
+        torchrun("--out", resumed, "--resume", "--max-iter", 40, "--workers", 0, "--quiet", "--agent-sync", "allreduce")
         again = metrics(resumed)
         self.assertEqual([r["iter"] for r in again], list(range(1, 41)))
         np.testing.assert_allclose([r["lsro"] for r in again], lsro, rtol=1e-5)
