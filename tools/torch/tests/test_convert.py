@@ -7,7 +7,7 @@ import unittest
 import numpy as np
 import torch
 
-from tests.helpers import TempDirTest, seqcurate, last_json, rel_err, make_faces, TORCH_DIR
+from tests.helpers import TempDirTest, seqcurate, rel_err, make_faces
 from seqface_torch import checkpoint, config as cfgmod, features
 from seqface_torch.data import read_list
 from seqface_torch.model import FaceResNet

@@ -1,6 +1,5 @@
 """The torch loss modules against `seqcurate loss lsro|dsa|margin` on random inputs: loss and
 every gradient the CLI writes, within 1e-5 (largest difference relative to the largest value)."""
-import os
 import unittest
 
 import numpy as np
