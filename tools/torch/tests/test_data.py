@@ -1,5 +1,6 @@
 """Datasets over a real `seqcurate export` (lists and webdataset shards of one catalog) and the
 batch sampler's split between ranks."""
+import json
 import os
 import unittest
 
@@ -34,6 +35,14 @@ class DataTests(TempDirTest):
             self.assertTrue(torch.equal(x, x2), meta["path"])
             # Training samples (random crop and flip from a seed) agree too.
             self.assertTrue(torch.equal(shards[(i, (1, 2, 3))][0], lists[(j, (1, 2, 3))][0]))
+        # train.py reads the shards (one process; F from the export's manifest).
+        import train
+        train.run(["--shards", self.path("shards"), "--out", self.path("run"), "--network", "tiny", "--margin", "cosface",
+                   "--identity-batch", "4", "--max-iter", "3", "--workers", "0", "--quiet"])
+        with open(self.path("run", "metrics.jsonl")) as f:
+            self.assertEqual([json.loads(line)["iter"] for line in f], [1, 2, 3])
+        with open(self.path("run", "run.json")) as f:
+            self.assertEqual(json.load(f)["faceid_num"], 4)
 
     def test_preprocessing(self):
         from PIL import Image
