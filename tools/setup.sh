@@ -41,6 +41,14 @@ for mod in numpy:numpy PIL:pillow; do
         || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${mod##*:}"
 done
 
+# PyTorch for tools/torch (the pinned CPU build; pip finds it through its configured index or
+# find-links). GPU machines install the CUDA build of the same version (tools/torch/requirements.txt).
+if ! python3 -c "import torch" 2>/dev/null; then
+    log "installing torch==2.13.0+cpu"
+    python3 -m pip install -q --disable-pip-version-check torch==2.13.0+cpu 2>/dev/null \
+        || python3 -m pip install -q --disable-pip-version-check --break-system-packages torch==2.13.0+cpu
+fi
+
 # --- Assets ----------------------------------------------------------------------------
 check_sha() { # file sha256
     [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]
