@@ -3,13 +3,13 @@ import PackageDescription
 
 // Dependencies point one way: C libraries and SeqCore at the bottom, the CLI on top.
 //
-//   CFFmpeg, CTurboJPEG, COpenBLAS, CSQLite (system libraries)
+//   CFFmpeg, CTurboJPEG, COpenBLAS, CSQLite, CLibPQ (system libraries)
 //   SeqCore   errors, .npy, progress, atomic files
 //   SeqMedia  FFmpeg decode, image I/O              -> SeqCore, CFFmpeg, CTurboJPEG
 //   SeqNN     tensors and layers on BLAS            -> SeqCore, COpenBLAS
 //   SeqDetect MTCNN, alignment                      -> SeqNN, SeqMedia
 //   SeqTrack  shots, tracks, quality, sequences     -> SeqDetect
-//   SeqCatalog SQLite catalog                       -> SeqCore, CSQLite
+//   SeqCatalog SQLite or PostgreSQL catalog         -> SeqCore, CSQLite, CLibPQ
 //   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
 //   SeqEval   protocols, metrics                    -> SeqCore
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
@@ -41,6 +41,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .target(name: "SeqCore", exclude: ["README.md"]),
@@ -48,7 +50,7 @@ let package = Package(
         .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"], exclude: ["README.md"], swiftSettings: optimised),
-        .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite"], exclude: ["README.md"]),
+        .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite", "CLibPQ"], exclude: ["README.md"]),
         .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqEval", dependencies: ["SeqCore"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], exclude: ["README.md"], swiftSettings: optimised),

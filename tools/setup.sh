@@ -15,7 +15,8 @@ log() { echo "setup: $*" >&2; }
 
 # --- System packages -------------------------------------------------------------------
 APT_PACKAGES=(pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-              libopenblas-dev libsqlite3-dev libturbojpeg0-dev ffmpeg sqlite3 python3 python3-pip)
+              libopenblas-dev libsqlite3-dev libturbojpeg0-dev ffmpeg sqlite3 python3 python3-pip
+              libpq-dev postgresql)
 if [[ "${1:-}" != "--assets" ]]; then
     missing=()
     for p in "${APT_PACKAGES[@]}"; do

@@ -2,23 +2,32 @@ import CSQLite
 import Foundation
 import SeqCore
 
-/// The seqcurate catalog: one SQLite file holding videos, tracks, faces, sequences,
-/// identities, exclusions, ingest runs and exports.
+/// The seqcurate catalog: one SQLite file, or one PostgreSQL database, holding videos,
+/// tracks, faces, sequences, identities, exclusions, ingest runs and exports.
 ///
 /// Open one `Catalog` per process (or per thread that writes a lot); several processes may
 /// write the same file at once (WAL, busy timeout and retry). A `Catalog` may also be shared
 /// between threads: every call holds its lock, and a `transaction` holds it throughout.
 public final class Catalog: @unchecked Sendable {
-    /// The catalog file.
+    /// The catalog file, or the `postgresql://` URL of a PostgreSQL catalog.
     public let url: URL
-    /// The folder that holds the catalog; crop paths in the catalog are relative to it.
-    public var folder: URL { url.deletingLastPathComponent() }
+    /// The folder crop paths in the catalog are relative to: the one that holds a SQLite
+    /// catalog, so the catalog and its crops move together; for a PostgreSQL catalog the crops
+    /// folder given when opening it (`--crops`, `SEQCURATE_CROPS`, else the current folder).
+    public let folder: URL
+    /// True for a PostgreSQL catalog.
+    public var isPostgres: Bool { db is PostgresConnection }
+    /// The catalog for messages: its file path, or its server URL without a password.
+    public var locationDescription: String { db.location }
     /// The schema version this build of seqcurate writes.
     public static var currentSchemaVersion: Int { CatalogSchemaSQL.migrations.count }
-    /// The default catalog path of the command line tools.
-    public static let defaultPath = "seqcurate.db"
+    /// The default catalog of the command line tools: `SEQCURATE_CATALOG` when set (a path or
+    /// a `postgresql://` URL), else seqcurate.db in the current folder.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["SEQCURATE_CATALOG"].flatMap { $0.isEmpty ? nil : $0 } ?? "seqcurate.db"
+    }
 
-    let db: SQLiteConnection
+    let db: any CatalogConnection
     /// True when opened for reading only (`openForReading`): every write fails with "read-only".
     public var isReadOnly: Bool { db.readOnly }
     /// The schema version of the file as opened. A read-only catalog is not migrated, so it may
@@ -30,9 +39,74 @@ public final class Catalog: @unchecked Sendable {
     /// the new row of the same content (see `deleteVideo`).
     var carriedVideoExclusions: [String: [ExclusionRecord]] = [:]
 
-    private init(url: URL, connection: SQLiteConnection) {
+    private init(url: URL, connection: any CatalogConnection, folder: URL? = nil) {
         self.url = url
         self.db = connection
+        self.folder = folder ?? url.deletingLastPathComponent()
+    }
+
+    /// Opens the catalog at `location` (a file path or a `postgresql://` URL), creating and
+    /// migrating it as `open(at:)` does. `crops` is the crops folder of a PostgreSQL catalog.
+    public static func open(location: String, crops: String? = nil) throws -> Catalog {
+        switch CatalogLocation(location) {
+        case .sqlite(let url): return try open(at: url)
+        case .postgres(let url): return try openPostgres(url, crops: crops, mode: .create)
+        }
+    }
+
+    /// Opens an existing catalog at `location` (see `openExisting(at:)`).
+    public static func openExisting(location: String, crops: String? = nil) throws -> Catalog {
+        switch CatalogLocation(location) {
+        case .sqlite(let url): return try openExisting(at: url)
+        case .postgres(let url): return try openPostgres(url, crops: crops, mode: .existing)
+        }
+    }
+
+    /// Opens an existing catalog at `location` for writing where it can (see
+    /// `openExistingPreferringWrite(at:)`); a PostgreSQL catalog is opened read-write.
+    public static func openExistingPreferringWrite(location: String, crops: String? = nil) throws -> Catalog {
+        switch CatalogLocation(location) {
+        case .sqlite(let url): return try openExistingPreferringWrite(at: url)
+        case .postgres(let url): return try openPostgres(url, crops: crops, mode: .existing)
+        }
+    }
+
+    /// Opens an existing catalog at `location` for reading only (see `openForReading(at:)`).
+    public static func openForReading(location: String, crops: String? = nil) throws -> Catalog {
+        switch CatalogLocation(location) {
+        case .sqlite(let url): return try openForReading(at: url)
+        case .postgres(let url): return try openPostgres(url, crops: crops, mode: .reading)
+        }
+    }
+
+    private enum PostgresOpenMode { case create, existing, reading }
+
+    /// The crops folder of a PostgreSQL catalog: `crops`, else `SEQCURATE_CROPS`, else the
+    /// current folder.
+    static func postgresCropsFolder(_ crops: String?) -> URL {
+        let env = ProcessInfo.processInfo.environment["SEQCURATE_CROPS"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = crops ?? env ?? FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+    }
+
+    private static func openPostgres(_ urlText: String, crops: String?, mode: PostgresOpenMode) throws -> Catalog {
+        let connection = try PostgresConnection(url: urlText, readOnly: mode == .reading)
+        guard let url = URL(string: urlText) else {
+            throw SeqError("not a valid postgresql:// URL", file: connection.location)
+        }
+        let catalog = Catalog(url: url, connection: connection, folder: postgresCropsFolder(crops))
+        switch mode {
+        case .create:
+            try catalog.migratePostgres()
+        case .existing:
+            if try catalog.schemaVersion() == 0 {
+                throw SeqError("no catalog in this database; create one with `seqcurate ingest` or `seqcurate import-identities`", file: connection.location)
+            }
+            try catalog.migratePostgres()
+        case .reading:
+            try catalog.checkReadableSchema()
+        }
+        return catalog
     }
 
     /// Opens the catalog at `url`, creating the file and its folder when needed and
@@ -41,6 +115,7 @@ public final class Catalog: @unchecked Sendable {
     /// - Throws: `SeqError` when the file cannot be opened, is not a catalog, or was written
     ///   by a newer seqcurate.
     public static func open(at url: URL) throws -> Catalog {
+        if !url.isFileURL { return try open(location: url.absoluteString) }
         let url = url.standardizedFileURL
         let folder = url.deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: url.path), !isWritable(url) {
@@ -61,6 +136,7 @@ public final class Catalog: @unchecked Sendable {
     /// Opens an existing catalog (for commands that add to one).
     /// - Throws: `SeqError` saying how to make one when there is no file at `url`.
     public static func openExisting(at url: URL) throws -> Catalog {
+        if !url.isFileURL { return try openExisting(location: url.absoluteString) }
         try requireFile(url)
         return try open(at: url)
     }
@@ -68,6 +144,7 @@ public final class Catalog: @unchecked Sendable {
     /// Opens an existing catalog read-write when its file and folder can be written, and for
     /// reading otherwise (`export`: it records itself in the catalog when it can).
     public static func openExistingPreferringWrite(at url: URL) throws -> Catalog {
+        if !url.isFileURL { return try openExistingPreferringWrite(location: url.absoluteString) }
         try requireFile(url)
         return isWritable(url) ? try open(at: url) : try openForReading(at: url)
     }
@@ -101,6 +178,7 @@ public final class Catalog: @unchecked Sendable {
     /// created (a read-only folder), the file is opened as immutable, which needs no -shm and no
     /// locks. That fallback is refused when a non-empty -wal file holds changes it would not see.
     public static func openForReading(at url: URL) throws -> Catalog {
+        if !url.isFileURL { return try openForReading(location: url.absoluteString) }
         let url = url.standardizedFileURL
         try requireFile(url)
         // Where the file and folder can be written, a query-only connection reads as well and
@@ -111,6 +189,7 @@ public final class Catalog: @unchecked Sendable {
             return catalog
         }
         var connection = try SQLiteConnection(path: url.path, readOnly: true)
+        let sqlitePath = url.path
         let probe = sqlite3_exec(connection.handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
         if probe != SQLITE_OK {
             let primary = probe & 0xff
@@ -123,7 +202,7 @@ public final class Catalog: @unchecked Sendable {
                 throw SeqError("the catalog cannot be read here: its write-ahead log \(wal) holds changes, and the folder is read-only; "
                                + "open it once with seqcurate where the folder is writable (that folds the log into the file)", file: url.path)
             }
-            connection = try SQLiteConnection(path: url.path, immutable: true)
+            connection = try SQLiteConnection(path: sqlitePath, immutable: true)
         }
         let catalog = Catalog(url: url, connection: connection)
         try catalog.checkReadableSchema()
@@ -156,17 +235,58 @@ public final class Catalog: @unchecked Sendable {
     private func checkReadableSchema() throws {
         let version = try schemaVersion()
         if version > Self.currentSchemaVersion {
-            throw SeqError("the catalog has schema version \(version), newer than this seqcurate understands (\(Self.currentSchemaVersion)); update seqcurate", file: url.path)
+            throw SeqError("the catalog has schema version \(version), newer than this seqcurate understands (\(Self.currentSchemaVersion)); update seqcurate", file: db.location)
         }
         if version == 0 {
-            throw SeqError("not a seqcurate catalog (no schema version)", file: url.path)
+            throw SeqError("not a seqcurate catalog (no schema version)", file: db.location)
         }
         openedSchemaVersion = version
     }
 
-    /// The schema version stored in the file (`PRAGMA user_version`).
+    /// The schema version stored in the file (`PRAGMA user_version`), or in the database's
+    /// `seqcurate_schema` table; 0 for a new, empty one.
     public func schemaVersion() throws -> Int {
-        try withLock { try db.statement("PRAGMA user_version").first { try $0["user_version"] } ?? 0 }
+        try withLock {
+            if isPostgres {
+                let present: Bool = try db.statement("SELECT to_regclass('seqcurate_schema') IS NOT NULL AS present").first { try $0["present"] } ?? false
+                guard present else { return 0 }
+                return try db.statement("SELECT max(version) AS version FROM seqcurate_schema").first { try $0["version"] } ?? 0
+            }
+            return try db.statement("PRAGMA user_version").first { try $0["user_version"] } ?? 0
+        }
+    }
+
+    /// Brings a PostgreSQL catalog to `currentSchemaVersion` with the PostgreSQL migrations
+    /// (`schemas/catalog-postgres`), in one transaction under the write lock: DDL is
+    /// transactional there, so a failed migration leaves the database as it was.
+    private func migratePostgres() throws {
+        if try schemaVersion() == Self.currentSchemaVersion {
+            openedSchemaVersion = Self.currentSchemaVersion
+            return
+        }
+        try transaction {
+            let version = try schemaVersion()
+            if version > Self.currentSchemaVersion {
+                throw SeqError("the catalog has schema version \(version), newer than this seqcurate understands (\(Self.currentSchemaVersion)); update seqcurate", file: db.location)
+            }
+            if version == 0 {
+                let tables: Int = try db.statement("SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema = current_schema()")
+                    .first { try $0["tables"] } ?? 0
+                if tables > 0 {
+                    throw SeqError("not a seqcurate catalog (the database has tables but no schema version)", file: db.location)
+                }
+                try db.execute("CREATE TABLE seqcurate_schema (version INTEGER NOT NULL)")
+            }
+            for migration in CatalogPostgresSchemaSQL.migrations where migration.version > version {
+                do {
+                    try db.execute(migration.sql)
+                } catch let error as SeqError {
+                    throw SeqError("migration \(migration.fileName) failed: \(error.reason)", file: db.location)
+                }
+                try db.execute("DELETE FROM seqcurate_schema; INSERT INTO seqcurate_schema (version) VALUES (\(migration.version))")
+            }
+        }
+        openedSchemaVersion = Self.currentSchemaVersion
     }
 
     private func migrate() throws {

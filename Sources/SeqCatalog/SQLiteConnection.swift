@@ -5,8 +5,9 @@ import SeqCore
 /// One SQLite connection with a statement cache, a busy timeout, and retry on `SQLITE_BUSY`.
 ///
 /// Not thread-safe by itself; `Catalog` serialises all use behind its lock.
-final class SQLiteConnection {
+final class SQLiteConnection: CatalogConnection {
     let path: String
+    var location: String { path }
     private(set) var handle: OpaquePointer?
     private var cache: [String: SQLiteStatement] = [:]
     /// How long a statement keeps retrying on `SQLITE_BUSY` beyond SQLite's own busy wait.
@@ -176,7 +177,7 @@ final class SQLiteConnection {
     }
 
     /// A prepared statement for `sql`, reset and unbound, reused across calls.
-    func statement(_ sql: String) throws -> SQLiteStatement {
+    func statement(_ sql: String) throws -> CatalogStatement {
         if let cached = cache[sql] {
             cached.reset()
             return cached
@@ -219,7 +220,7 @@ final class SQLiteConnection {
 
 /// A prepared statement. Parameters are 1-based, as in SQLite; result columns are read by name
 /// through `SQLiteRow`.
-final class SQLiteStatement {
+final class SQLiteStatement: CatalogStatement {
     private(set) var handle: OpaquePointer?
     unowned let connection: SQLiteConnection
 
@@ -255,17 +256,19 @@ final class SQLiteStatement {
         if let value { sqlite3_bind_text(handle, index, value, -1, seq_sqlite_transient()) } else { sqlite3_bind_null(handle, index) }
     }
 
+    /// Binds one value to parameter `index` (1-based).
+    func bindValue(_ index: Int32, _ value: SQLiteValue) {
+        switch value {
+        case .null: sqlite3_bind_null(handle, index)
+        case .integer(let x): sqlite3_bind_int64(handle, index, x)
+        case .real(let x): sqlite3_bind_double(handle, index, x)
+        case .text(let x): sqlite3_bind_text(handle, index, x, -1, seq_sqlite_transient())
+        }
+    }
+
     /// Binds all values in order, starting at parameter 1.
     func bindAll(_ values: [SQLiteValue]) {
-        for (i, v) in values.enumerated() {
-            let index = Int32(i + 1)
-            switch v {
-            case .null: sqlite3_bind_null(handle, index)
-            case .integer(let x): sqlite3_bind_int64(handle, index, x)
-            case .real(let x): sqlite3_bind_double(handle, index, x)
-            case .text(let x): sqlite3_bind_text(handle, index, x, -1, seq_sqlite_transient())
-            }
-        }
+        for (i, v) in values.enumerated() { bindValue(Int32(i + 1), v) }
     }
 
     // MARK: stepping

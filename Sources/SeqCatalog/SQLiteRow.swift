@@ -14,13 +14,15 @@ final class SQLiteColumns {
     private var plan: [(name: String, index: Int32)] = []
     private var cursor = 0
 
-    init(_ handle: OpaquePointer?) {
+    convenience init(_ handle: OpaquePointer?) {
         let count = Int(sqlite3_column_count(handle))
-        var names: [String] = []
+        self.init(names: (0..<count).map { sqlite3_column_name(handle, Int32($0)).map { String(cString: $0) } ?? "" })
+    }
+
+    /// The columns of a result with these names, in order (any backend).
+    init(names: [String]) {
         var indices: [String: Int32] = [:]
-        for i in 0..<count {
-            let name = sqlite3_column_name(handle, Int32(i)).map { String(cString: $0) } ?? ""
-            names.append(name)
+        for (i, name) in names.enumerated() {
             indices[name] = indices[name] == nil ? Int32(i) : -1
         }
         self.names = names
@@ -45,6 +47,25 @@ final class SQLiteColumns {
     }
 }
 
+/// Where a row's values come from: a stepping SQLite statement or a PostgreSQL result.
+/// Values are read by column index, which `SQLiteColumns` resolves from the name.
+protocol CatalogRowSource: AnyObject {
+    /// The catalog, for messages (a file path or a server URL without password).
+    var location: String { get }
+    func isNull(_ index: Int32) -> Bool
+    func int64(_ index: Int32) -> Int64
+    func double(_ index: Int32) -> Double
+    func text(_ index: Int32) -> String
+}
+
+extension SQLiteStatement: CatalogRowSource {
+    var location: String { connection.path }
+    func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
+    func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
+    func double(_ i: Int32) -> Double { sqlite3_column_double(handle, i) }
+    func text(_ i: Int32) -> String { sqlite3_column_text(handle, i).map { String(cString: $0) } ?? "" }
+}
+
 /// The current row of a stepping statement, read by column name as GRDB does:
 /// `try row["crop_path"] as String?`. A schema change cannot shift one field into another;
 /// a column that is not in the result throws an error naming it.
@@ -52,11 +73,14 @@ final class SQLiteColumns {
 /// Conversions are SQLite's (`sqlite3_column_*`): NULL reads as 0, 0.0, false or "" unless
 /// the wanted type is optional, where it reads as nil. Valid only inside the closure it is
 /// handed to.
+///
+/// The same row type serves both backends (`CatalogRowSource`), so every query's mapping is
+/// written once.
 struct SQLiteRow {
-    fileprivate let statement: SQLiteStatement
+    fileprivate let statement: CatalogRowSource
     fileprivate let columns: SQLiteColumns
 
-    init(_ statement: SQLiteStatement, columns: SQLiteColumns) {
+    init(_ statement: CatalogRowSource, columns: SQLiteColumns) {
         self.statement = statement
         self.columns = columns
     }
@@ -67,8 +91,8 @@ struct SQLiteRow {
     /// The value of column `name`.
     subscript<T: SQLiteColumnValue>(_ name: String) -> T {
         get throws {
-            guard let i = columns.index(of: name) else { throw columns.missing(name, path: statement.connection.path) }
-            return T.read(statement.handle, i)
+            guard let i = columns.index(of: name) else { throw columns.missing(name, path: statement.location) }
+            return T.read(statement, i)
         }
     }
 
@@ -77,48 +101,48 @@ struct SQLiteRow {
     func single<T: SQLiteColumnValue>() throws -> T {
         guard columns.names.count == 1 else {
             throw SeqError("cannot read the catalog: one value expected, got \(columns.names.count) (\(columns.names.joined(separator: ", ")))",
-                           file: statement.connection.path)
+                           file: statement.location)
         }
-        return T.read(statement.handle, 0)
+        return T.read(statement, 0)
     }
 }
 
 /// A Swift type a result column converts to.
 protocol SQLiteColumnValue {
-    static func read(_ statement: OpaquePointer?, _ index: Int32) -> Self
+    static func read(_ source: CatalogRowSource, _ index: Int32) -> Self
 }
 
 extension Int64: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> Int64 { sqlite3_column_int64(s, i) }
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> Int64 { s.int64(i) }
 }
 
 extension Int: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> Int { Int(sqlite3_column_int64(s, i)) }
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> Int { Int(s.int64(i)) }
 }
 
 extension Double: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> Double { sqlite3_column_double(s, i) }
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> Double { s.double(i) }
 }
 
 extension Float: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> Float { Float(sqlite3_column_double(s, i)) }
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> Float { Float(s.double(i)) }
 }
 
 extension Bool: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> Bool { sqlite3_column_int64(s, i) != 0 }
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> Bool { s.int64(i) != 0 }
 }
 
 extension String: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> String { sqlite3_column_text(s, i).map { String(cString: $0) } ?? "" }
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> String { s.text(i) }
 }
 
 /// Hashes are stored as the signed 64-bit integer with the same bits.
 extension UInt64: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> UInt64 { UInt64(bitPattern: sqlite3_column_int64(s, i)) }
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> UInt64 { UInt64(bitPattern: s.int64(i)) }
 }
 
 extension Optional: SQLiteColumnValue where Wrapped: SQLiteColumnValue {
-    static func read(_ s: OpaquePointer?, _ i: Int32) -> Wrapped? {
-        sqlite3_column_type(s, i) == SQLITE_NULL ? nil : Wrapped.read(s, i)
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> Wrapped? {
+        s.isNull(i) ? nil : Wrapped.read(s, i)
     }
 }
