@@ -31,7 +31,7 @@ struct ExcludeCommand: ParsableCommand {
           seqcurate exclude --images lfw_aligned/ --max-distance 6
         """)
 
-    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(help: "The catalog file, or a postgresql:// URL.") var catalog = Catalog.defaultPath
     @Option(name: .customLong("protocol"), help: "The protocol of PAIRS_FILE: lfw or ytf.") var testProtocol: Benchmark?
     @Argument(help: "The protocol's pairs file (with --protocol).") var pairsFile: String?
     @Option(help: "A file of names, one per line (# comments).") var names: String?
@@ -49,7 +49,7 @@ struct ExcludeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let db = try Catalog.openExisting(at: URL(fileURLWithPath: catalog))
+        let db = try Catalog.openExisting(location: catalog)
         if let testProtocol, let pairsFile {
             let url = URL(fileURLWithPath: pairsFile)
             // The reader `eval` uses, so both agree on who is in the test set.

@@ -45,7 +45,8 @@ struct ExportCommand: ParsableCommand {
           seqcurate export --out shards/ --format webdataset --shard-size 5000
         """)
 
-    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(help: "The catalog file, or a postgresql:// URL.") var catalog = Catalog.defaultPath
+    @Option(help: "The crops folder of a PostgreSQL catalog (a SQLite catalog keeps its crops beside it).") var crops: String?
     @Option(help: "The folder to write.") var out: String
     @Option(parsing: .unconditional, help: "Leave out identities with fewer usable images.") var minImagesPerIdentity = 1
     @Option(parsing: .unconditional, help: "Keep at most this many sequences per video (those with the most faces).") var maxSequencesPerVideo: Int?
@@ -92,7 +93,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         // Read-only where it must be (read-only file system, or a catalog the user cannot
         // write): the lists are still written, only the exports row is not.
-        let db = try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: catalog))
+        let db = try Catalog.openExistingPreferringWrite(location: catalog, crops: crops)
         let result = try TrainingListExporter(catalog: db).export(options)
 
         if !result.missingFiles.isEmpty {

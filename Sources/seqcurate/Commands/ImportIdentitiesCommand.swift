@@ -49,7 +49,8 @@ struct ImportIdentitiesCommand: ParsableCommand {
     @Option(help: "Dataset name recorded with each identity (default: the root folder's name).") var name: String?
     @Flag(help: "Use the images as they are (already aligned face crops).") var aligned = false
     @Flag(help: "Also import images in subfolders of the identity folders (ROOT/<identity>/<sub>/<image>).") var recursive = false
-    @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
+    @Option(help: "The catalog file (created if missing), or a postgresql:// URL.") var catalog = Catalog.defaultPath
+    @Option(help: "The crops folder of a PostgreSQL catalog (a SQLite catalog keeps its crops beside it).") var crops: String?
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var limits: ImageLimitOptions
     @Option(help: "Crop geometry: seqface or similarity.") var align: AlignMethod = .seqface
@@ -63,6 +64,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
     var batchSize: Int { oldBatch ?? commitEvery }
 
     func validate() throws {
+        try CatalogArguments.requireCrops(catalog: catalog, crops: crops)
         try Renamed.check(old: oldBatch, new: commitEvery, default: IdentityImportOptions().batchSize, "--batch", "--commit-every")
         if batchSize < 1 { throw ValidationError("--commit-every must be at least 1, got \(batchSize)") }
         if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
@@ -91,7 +93,7 @@ struct ImportIdentitiesCommand: ParsableCommand {
         }
         let aligned = options.aligned
         RunInterruption.install()
-        let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
+        let db = try Catalog.open(location: catalog, crops: crops)
         let mtcnn = aligned ? nil : try detector.makeDetector(parallelPyramid: false)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -23,10 +23,13 @@ struct IngestCommand: ParsableCommand {
           seqcurate ingest assets/carphone_pristine.mp4
           seqcurate ingest videos/ --catalog work/seqcurate.db --detect-every 2
           seqcurate ingest clip.mp4 --align similarity --size 112 --force
+          seqcurate ingest videos/ --catalog postgresql://me@db:5432/faces --crops /nfs/crops
+          seqcurate ingest --from-queue --catalog postgresql://me@db:5432/faces --crops /nfs/crops
         """)
 
-    @Argument(help: "Video files or folders.") var inputs: [String]
-    @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
+    @Argument(help: "Video files or folders (none with --from-queue).") var inputs: [String] = []
+    @Option(help: "The catalog file (created if missing), or a postgresql://USER@HOST:PORT/DB URL (default: $SEQCURATE_CATALOG).") var catalog = Catalog.defaultPath
+    @Option(help: "The crops folder, needed with a PostgreSQL catalog (shared by all workers, e.g. on NFS).") var crops: String?
     @OptionGroup var detector: DetectorOptions
     @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
     @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
@@ -46,6 +49,9 @@ struct IngestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
+    @Flag(help: "Work the catalog's queue (`seqcurate queue add`) instead of the inputs, until it is empty.") var fromQueue = false
+    @Option(parsing: .unconditional, help: "With --from-queue: a video that failed this many times is marked failed.") var maxAttempts = 3
+    @Option(parsing: .unconditional, help: "With --from-queue: seconds a claim lasts unless renewed (renewed every third of it).") var leaseSeconds = 60.0
 
     /// Sequence size bounds, given by their new names or the old --min-faces / --max-faces.
     var minFaces: Int { oldMinFaces ?? minSequenceFaces }
@@ -55,6 +61,11 @@ struct IngestCommand: ParsableCommand {
         let defaults = SequenceSelectionOptions()
         try Renamed.check(old: oldMinFaces, new: minSequenceFaces, default: defaults.minFaces, "--min-faces", "--min-sequence-faces")
         try Renamed.check(old: oldMaxFaces, new: maxSequenceFaces, default: defaults.maxFaces, "--max-faces", "--max-sequence-faces")
+        try CatalogArguments.requireCrops(catalog: catalog, crops: crops)
+        if !fromQueue && inputs.isEmpty { throw ValidationError("give video files or folders to ingest, or --from-queue") }
+        if fromQueue && !inputs.isEmpty { throw ValidationError("--from-queue takes no inputs: the queue gives the videos") }
+        if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts)") }
+        if !(leaseSeconds >= 1) { throw ValidationError("--lease-seconds must be at least 1, got \(leaseSeconds)") }
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
         if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
         if minTrack < 1 { throw ValidationError("--min-track must be at least 1, got \(minTrack)") }
@@ -91,7 +102,7 @@ struct IngestCommand: ParsableCommand {
 
         let videos = try VideoInputs.expand(inputs)
         RunInterruption.install()
-        let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
+        let db = try Catalog.open(location: catalog, crops: crops)
         if !quiet {
             let notice = LockWaitNotice()
             db.observeLockWaits { notice($0) }
@@ -103,7 +114,14 @@ struct IngestCommand: ParsableCommand {
         let runID = try db.beginIngestRun(run)
         RunInterruption.track(catalog: db.url, runID: runID)
         do {
-            try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper)
+            if fromQueue {
+                let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
+                try ingestor.store.recover(catalog: db)
+                try ingestFromQueue(db: db, ingestor: ingestor)
+                try db.finishIngestRun(id: runID, status: .finished)
+            } else {
+                try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper)
+            }
         } catch let failures as InputFailures {
             throw failures  // some videos failed; the run is already marked failed
         } catch {
@@ -160,7 +178,7 @@ struct IngestCommand: ParsableCommand {
         let skipped = results.filter { $0.outcome == .skipped || $0.outcome == .skippedConcurrent }
         print("ingested \(ingested.count), skipped \(skipped.count), failed \(failed.count) of \(results.count) videos; "
               + "\(ingested.reduce(0) { $0 + $1.tracks }) tracks, \(ingested.reduce(0) { $0 + $1.sequences }) sequences, "
-              + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.url.path)")
+              + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.locationDescription)")
         var failures = InputFailures(of: "videos")
         for f in failed { if case .failed(let reason) = f.outcome { failures.record(message: "\(f.path): \(reason)") } }
         try failures.throwIfAny(of: results.count)

@@ -32,7 +32,8 @@ struct ReportCommand: ParsableCommand {
           seqcurate report --out report/ --evals eval/lfw --pairs-root datasets/lfw
         """)
 
-    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(help: "The catalog file, or a postgresql:// URL.") var catalog = Catalog.defaultPath
+    @Option(help: "The crops folder of a PostgreSQL catalog (a SQLite catalog keeps its crops beside it).") var crops: String?
     @Option(help: "The report folder (created; an earlier report there is replaced).") var out: String
     @Option(parsing: .singleValue, help: "A training run folder with metrics.jsonl (repeatable).") var runs: [String] = []
     @Option(parsing: .singleValue, help: "An evaluation folder with roc.txt and results.json (repeatable).") var evals: [String] = []
@@ -50,11 +51,11 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: catalog)
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        guard CatalogLocation(catalog).isPostgres || FileManager.default.fileExists(atPath: url.path) else {
             throw SeqError("no catalog here; run `seqcurate ingest` first or give --catalog", file: url.path)
         }
         // The report only reads: a catalog on a read-only file system works too.
-        let db = try Catalog.openForReading(at: url)
+        let db = try Catalog.openForReading(location: catalog, crops: crops)
         defer { db.close() }
         let options = ReportOptions(outDirectory: URL(fileURLWithPath: out),
                                     runFolders: runs.map { URL(fileURLWithPath: $0) },

@@ -25,12 +25,12 @@ struct SequencesCommand: ParsableCommand {
           seqcurate sequences --catalog data/seqcurate.db --json > sequences.json
         """)
 
-    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(help: "The catalog file, or a postgresql:// URL.") var catalog = Catalog.defaultPath
     @Option(help: "Only the sequences of this video id (see `seqcurate tracks`).") var video: Int64?
     @Flag(help: "Print a JSON array (one object per sequence, with its faces) instead of text.") var json = false
 
     func run() throws {
-        let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
+        let db = try Catalog.openForReading(location: catalog)
         if let video, try db.video(id: video) == nil {
             throw SeqError("no video with id \(video) in the catalog", file: catalog)
         }

@@ -17,11 +17,11 @@ struct StatsCommand: ParsableCommand {
           seqcurate stats --catalog work/seqcurate.db --json
         """)
 
-    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(help: "The catalog file, or a postgresql:// URL.") var catalog = Catalog.defaultPath
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func run() throws {
-        let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
+        let db = try Catalog.openForReading(location: catalog)
         let stats = try db.stats()
         print(json ? stats.json.serialized(.condensed) + "\n" : stats.text, terminator: "")
     }

@@ -21,12 +21,12 @@ struct TracksCommand: ParsableCommand {
           seqcurate tracks --video 3 --json
         """)
 
-    @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
+    @Option(help: "The catalog file, or a postgresql:// URL.") var catalog = Catalog.defaultPath
     @Option(help: "Only the tracks of this video id (see `seqcurate stats` or --json).") var video: Int64?
     @Flag(help: "Print a JSON array instead of a table.") var json = false
 
     func run() throws {
-        let db = try Catalog.openForReading(at: URL(fileURLWithPath: catalog))
+        let db = try Catalog.openForReading(location: catalog)
         if let video, try db.video(id: video) == nil {
             throw SeqError("no video with id \(video) in the catalog", file: catalog)
         }
