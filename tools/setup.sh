@@ -133,6 +133,17 @@ pypi_sdist_member face-recognition-models==0.3.0 b79bd200a88c87c9a9d446c990ae71c
 pypi_sdist_member face-recognition-models==0.3.0 b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf \
     "$FRM/shape_predictor_5_face_landmarks.dat" "$ASSETS/shape_predictor_5_face_landmarks.dat" \
     c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888
+# astronaut.png (scikit-image's sample photo, a real face) for the embedding checks in tools/.
+# scikit-image ships wheels only per platform: the pinned x86-64 CPython 3.11 wheel is fetched
+# whatever this machine is (only a PNG is read from it).
+if ! check_sha "$ASSETS/astronaut.png" 88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5 \
+        && [[ -z "$(find_wheel scikit-image)" ]]; then
+    log "downloading scikit-image==0.25.2 (x86-64 CPython 3.11 wheel) from PyPI"
+    python3 -m pip download -q --no-deps --disable-pip-version-check --only-binary :all: \
+        --platform manylinux_2_17_x86_64 --python-version 311 -d "$CACHE" scikit-image==0.25.2
+fi
+pypi_member scikit-image==0.25.2 24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641 \
+    skimage/data/astronaut.png "$ASSETS/astronaut.png" 88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5
 if [[ -f tools/convert_dlib.py ]] && [[ ! -f "$ASSETS/dlib_face_resnet.safetensors" ]]; then
     log "converting dlib's face ResNet weights"
     python3 tools/convert_dlib.py "$ASSETS/dlib_face_recognition_resnet_model_v1.dat" --out "$ASSETS/dlib_face_resnet.safetensors"

@@ -15,11 +15,12 @@ public enum FaceChip {
     public static let size = FaceEmbedder.chipSize
 
     /// MTCNN's left eye, right eye, nose, left and right mouth corner in dlib's 150x150 chip
-    /// (padding 0.25): their mean over 62 real faces (tools/chip_template.py), made symmetric
-    /// about the chip's centre column as dlib's own template is.
+    /// (padding 0.25): their mean over 32 real faces (tools/chip_template.py: messi5.jpg,
+    /// astronaut.png, carphone frames), made symmetric about the chip's centre column as dlib's
+    /// own template is.
     public static let template: [Point2] = [
-        Point2(47.06, 45.18), Point2(101.94, 45.18), Point2(74.50, 74.06),
-        Point2(52.93, 105.01), Point2(96.07, 105.01),
+        Point2(46.49, 47.96), Point2(102.51, 47.96), Point2(74.50, 73.48),
+        Point2(52.03, 108.97), Point2(96.97, 108.97),
     ]
 
     /// The map from chip pixels to image pixels for a face with these five landmarks (left eye,
