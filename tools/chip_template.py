@@ -199,7 +199,8 @@ def measure(args):
         figures = compare(members)
         result[group] = figures
         print(f"{group}: {figures['faces']} faces: distance ours-vs-dlib mean {figures['distance_mean']:.4f}, "
-              f"median {figures['distance_median']:.4f}, max {figures['distance_max']:.4f} ({figures['worst']})")
+              f"median {figures['distance_median']:.4f}, max {figures['distance_max']:.4f} ({figures['worst']}), "
+              f"{figures['over_0.2']} over 0.2")
         print(f"  {figures['pairs']} pairs ({figures['same_pairs']} same by dlib): decisions at 0.6 agree on {figures['agree']}")
         for d in figures["disagreements"][:10]:
             print("  disagree:", d)
@@ -227,7 +228,8 @@ def compare(rows):
             else:
                 disagreements.append((rows[i][0], rows[j][0], round(float(dd), 4), round(float(do), 4)))
     return {"faces": len(rows), "distance_mean": float(dist.mean()), "distance_median": float(np.median(dist)),
-            "distance_max": float(dist.max()), "worst": rows[int(dist.argmax())][0], "pairs": total,
+            "distance_max": float(dist.max()), "worst": rows[int(dist.argmax())][0],
+            "over_0.2": int((dist > 0.2).sum()), "pairs": total,
             "same_pairs": int(same), "agree": agree, "disagreements": disagreements}
 
 
