@@ -14,7 +14,7 @@ import PackageDescription
 //   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
 //   SeqEval   protocols, metrics                    -> SeqCore
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
-//   SeqModelEval a trained run over dataset images (eval model mode) -> SeqDetect, SeqTrain, SeqEval
+//   SeqModelEval a trained run (or dlib's embedding) over dataset images (eval model mode) -> SeqDetect, SeqTrain, SeqEval, SeqEmbed
 //   SeqCaffe  Caffe prototxt/caffemodel import -> SeqNN, SeqTrain, SwiftProtobuf
 //   SeqReport static HTML report                    -> SeqCatalog, SeqMedia (image file names)
 //   seqcurate thin commands                         -> all of the above
@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqEval", dependencies: ["SeqCore"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], exclude: ["README.md"], swiftSettings: optimised),
-        .target(name: "SeqModelEval", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrain", "SeqEval"], exclude: ["README.md"], swiftSettings: optimised),
+        .target(name: "SeqModelEval", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrain", "SeqEval", "SeqEmbed"], exclude: ["README.md"], swiftSettings: optimised),
         // Caffe files are parsed here only, so no other module depends on SwiftProtobuf.
         .target(name: "SeqCaffe", dependencies: ["SeqCore", "SeqNN", "SeqTrain", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md"]),

@@ -111,4 +111,55 @@ final class EmbedCommandTests: XCTestCase {
         XCTAssertTrue(r.err.contains(w) && r.err.contains("tools/setup.sh"), r.err)
         XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
     }
+
+    /// An LFW-layout folder of real faces: the carphone speaker (two dlib chips) and the player
+    /// of messi5.jpg (a dlib chip and the whole photo).
+    private func lfwFolder() throws -> URL {
+        let root = dir.appendingPathComponent("lfw")
+        let files: [(String, URL)] = [
+            ("Carphone_Man/Carphone_Man_0001.png", try TestFiles.fixture("embedding/carphone_000_chip.png")),
+            ("Carphone_Man/Carphone_Man_0002.png", try TestFiles.fixture("embedding/carphone_110_chip.png")),
+            ("Messi/Messi_0001.png", try TestFiles.fixture("embedding/messi_chip.png")),
+            ("Messi/Messi_0002.jpg", try TestFiles.asset("messi5.jpg")),
+        ]
+        for (name, source) in files {
+            let target = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: source, to: target)
+        }
+        return root
+    }
+
+    func testEvalAndFeaturesWithTheDlibEmbedder() throws {
+        let root = try lfwFolder()
+        let pairs = dir.appendingPathComponent("pairs.txt")
+        try """
+        Carphone_Man/Carphone_Man_0001.png Carphone_Man/Carphone_Man_0002.png 1
+        Messi/Messi_0001.png Messi/Messi_0002.jpg 1
+        Carphone_Man/Carphone_Man_0001.png Messi/Messi_0001.png 0
+        Carphone_Man/Carphone_Man_0002.png Messi/Messi_0002.jpg 0
+
+        """.write(to: pairs, atomically: true, encoding: .utf8)
+        let e = try TestCLI.run(["eval", "lfw", "--pairs", pairs.path, "--root", root.path, "--embedder", "dlib", "--json"])
+        XCTAssertTrue(e.succeeded, e.err)
+        let figures = try JSONValue.parse(e.out)
+        XCTAssertEqual(figures["pairs"]?.int, 4, e.out)
+        XCTAssertEqual(figures["auc"]?.number, 1, e.out)
+
+        let out = dir.appendingPathComponent("lfw.npy")
+        let f = try TestCLI.run(["features", "--embedder", "dlib", "--images", root.path, "--out", out.path, "--quiet"])
+        XCTAssertTrue(f.succeeded, f.err)
+        let m = try NPYArray<Float>.read(from: out)
+        XCTAssertEqual(m.shape, [4, 128])
+        let keys = try String(contentsOf: dir.appendingPathComponent("lfw.keys.txt"), encoding: .utf8).split(separator: "\n")
+        let photo = try XCTUnwrap(keys.firstIndex(of: "Messi/Messi_0002.jpg"))
+        // The photo's row: MTCNN's main face, our chip; near dlib's pipeline on that face.
+        XCTAssertLessThan(distance(Array(m.values[(photo * 128)..<((photo + 1) * 128)]), try dlib("messi")), 0.2)
+
+        let both = try TestCLI.run(["features", "--embedder", "dlib", "--model", root.path, "--images", root.path, "--out", out.path])
+        XCTAssertEqual(both.status, 64, both.err)
+        let noRoot = try TestCLI.run(["eval", "lfw", "--pairs", pairs.path, "--embedder", "dlib"])
+        XCTAssertEqual(noRoot.status, 64, noRoot.err)
+        XCTAssertTrue(noRoot.err.contains("--embedder needs --root"), noRoot.err)
+    }
 }
