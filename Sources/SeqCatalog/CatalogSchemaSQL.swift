@@ -209,5 +209,48 @@ ALTER TABLE ingest_runs_v2 RENAME TO ingest_runs;
 CREATE INDEX ingest_runs_running ON ingest_runs (status) WHERE status = 'running';
 
 """#),
+        CatalogMigration(version: 3, fileName: "003_file_memory.sql", sql: #"""
+-- seqcurate catalog, schema version 3: what ingest remembers of each input file, so that a
+-- re-run skips unchanged files without reading them.
+--
+-- One row per input as ingest names it (absolute path; URLs are not remembered: they have no
+-- size and modification time to trust). When a file's size and modification time are the
+-- ones remembered, its content hash is taken from here instead of reading the file again; any
+-- change of either makes ingest read and hash it anew and replace the row.
+
+CREATE TABLE file_memory (
+    path          TEXT    PRIMARY KEY,                        -- absolute path of the input file
+    size          INTEGER NOT NULL,                           -- bytes
+    mtime_ns      INTEGER NOT NULL,                           -- modification time, nanoseconds since 1970
+    content_hash  TEXT    NOT NULL,                           -- hex SHA-256 of the file at that size and time
+    hashed_at     TEXT    NOT NULL
+);
+
+"""#),
+        CatalogMigration(version: 4, fileName: "004_merge_provenance.sql", sql: #"""
+-- seqcurate catalog, schema version 4: where merged rows came from (`seqcurate merge`).
+--
+-- Every catalog gets a random identity when it is created or migrated, so that a merge can
+-- recognise a source it has merged before (whatever its path) and add nothing the second time.
+-- Each ingest or import run merged from another catalog is copied as a new run of this
+-- catalog (new id); merged_runs says which source catalog and which of its runs it was.
+
+CREATE TABLE catalog_identity (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    uuid      TEXT    NOT NULL                                -- 32 hex digits, random
+);
+INSERT INTO catalog_identity (singleton, uuid) VALUES (1, lower(hex(randomblob(16))));
+
+CREATE TABLE merged_runs (
+    id              INTEGER PRIMARY KEY,
+    run_id          INTEGER NOT NULL REFERENCES ingest_runs(id) ON DELETE CASCADE,  -- the run's copy in this catalog
+    source_uuid     TEXT    NOT NULL,                         -- catalog_identity.uuid of the source catalog
+    source_path     TEXT    NOT NULL,                         -- the source catalog's file when merged
+    source_run_id   INTEGER NOT NULL,                         -- the run's id in the source catalog
+    merged_at       TEXT    NOT NULL,
+    UNIQUE (source_uuid, source_run_id)
+);
+
+"""#),
     ]
 }

@@ -105,6 +105,11 @@ public struct CropStore: Sendable {
         for v in try catalog.videos() where v.status == .ok {
             if let run = v.ingestRunID { owned.insert("\(v.contentHash.prefix(16))-r\(run)") }
         }
+        // A merged video (`seqcurate merge`) keeps the crop folder its source run named.
+        for path in try catalog.cropFolderSamples() {
+            let parts = path.split(separator: "/")
+            if parts.count >= 4, parts[0] == "crops" { owned.insert(String(parts[2])) }
+        }
         for c in candidates where !owned.contains(c.name) {
             try? fm.removeItem(at: c.url)
         }

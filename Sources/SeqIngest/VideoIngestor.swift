@@ -33,6 +33,9 @@ public struct VideoIngestResult: Sendable {
     /// Seconds of video per second of wall time.
     public var speed: Double { seconds > 0 && videoDuration > 0 ? videoDuration / seconds : 0 }
     public var videoDuration = 0.0
+    /// True when the input's bytes were read to compute its content hash; false when the
+    /// catalog remembered the hash of this path at this size and modification time.
+    public var readToHash = false
 
     /// Takes the counts of an analysed video.
     mutating func record(_ analysis: VideoAnalysis.Result, video: VideoRecord) {
@@ -88,15 +91,17 @@ public final class VideoIngestor {
     /// ingests at the same time is ingested once: the later one reports `skippedConcurrent`.
     public func ingest(_ url: URL, quiet: Bool = false) throws -> VideoIngestResult {
         let clock = Date()
-        var result = VideoIngestResult(path: url.path, outcome: .ingested)
+        var result = VideoIngestResult(path: url.mediaName, outcome: .ingested)
         let hash: String
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            result.outcome = .failed("no such file")
-            return result
+        if url.isFileURL {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                result.outcome = .failed("no such file")
+                return result
+            }
         }
         do {
-            hash = try SHA256.hex(fileAt: url)
+            (hash, result.readToHash) = try contentHash(of: url)
         } catch {
             // Nothing to hash: nothing to record either, as the catalog keys videos by content.
             result.outcome = .failed((error as? SeqError)?.reason ?? "\(error)")
@@ -137,7 +142,7 @@ public final class VideoIngestor {
             if let staging { store.discard(staging: staging) }
             result.outcome = .skippedConcurrent
             result.videoID = try catalog.video(contentHash: hash)?.id
-        } catch let error as SeqError where error.file == url.path || error.file == nil {
+        } catch let error as SeqError where error.file == url.mediaName || error.file == nil {
             if let staging { store.discard(staging: staging) }
             let reason = error.reason
             result.outcome = .failed(reason)
@@ -146,7 +151,7 @@ public final class VideoIngestor {
                     try claim(hash, sawAtStart: existing)
                     if let old = existing?.id { try catalog.deleteVideo(id: old) }
                     return try catalog.insertVideo(VideoRecord(
-                        path: url.path, contentHash: hash, duration: nil, fps: nil, width: nil, height: nil, frameCount: nil,
+                        path: url.mediaName, contentHash: hash, duration: nil, fps: nil, width: nil, height: nil, frameCount: nil,
                         status: .failed, failureReason: reason, ingestRunID: runID))
                 }
             } catch is TakenByAnotherRun {
@@ -160,6 +165,24 @@ public final class VideoIngestor {
         }
         result.seconds = Date().timeIntervalSince(clock)
         return result
+    }
+
+    /// The content hash of an input, and whether its bytes were read for it. A local file
+    /// whose path, size and modification time the catalog remembers (`file_memory`) is not
+    /// read; any other is hashed and, when it did not change while being read, remembered.
+    /// A URL is read through FFmpeg (`RemoteMedia`) every time: it has no trusted size or time.
+    private func contentHash(of url: URL) throws -> (String, read: Bool) {
+        guard url.isFileURL else { return (try RemoteMedia.sha256(of: url), true) }
+        let before = FileStamp(url)
+        if let before, let known = try catalog.rememberedHash(path: url.path, size: before.size, mtimeNanoseconds: before.mtime) {
+            return (known, false)
+        }
+        let hash = try SHA256.hex(fileAt: url)
+        // A file written to while it was hashed is not remembered: its time may not change again.
+        if let before, FileStamp(url) == before {
+            try catalog.remember(RememberedFile(path: url.path, size: before.size, mtimeNanoseconds: before.mtime, contentHash: hash))
+        }
+        return (hash, true)
     }
 
     /// Decodes the video in batches of frames, measures each batch's faces in parallel and
@@ -183,7 +206,7 @@ public final class VideoIngestor {
         } while batch.count == batchSize
         let done = analysis.finish()
         progress.finish(note: "faces \(done.detections) tracks \(done.tracks) sequences \(done.sequences)")
-        let video = VideoRecord(path: url.path, contentHash: "", duration: max(info.duration, done.lastTime), fps: info.fps,
+        let video = VideoRecord(path: url.mediaName, contentHash: "", duration: max(info.duration, done.lastTime), fps: info.fps,
                                 width: info.width, height: info.height, frameCount: done.frames)
         return (video, done, info.declaredFrames)
     }
@@ -191,9 +214,9 @@ public final class VideoIngestor {
     /// Refuses a video of which no frame, or under half of the frames its header declares,
     /// could be decoded (truncated or corrupt).
     private func checkDecoded(_ analysis: VideoAnalysis.Result, declaredFrames: Int?, _ url: URL) throws {
-        guard analysis.frames > 0 else { throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.path) }
+        guard analysis.frames > 0 else { throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.mediaName) }
         if let declared = declaredFrames, analysis.frames < declared / 2 {
-            throw SeqError("truncated: decoded \(analysis.frames) of \(declared) frames", file: url.path)
+            throw SeqError("truncated: decoded \(analysis.frames) of \(declared) frames", file: url.mediaName)
         }
     }
 
@@ -243,5 +266,19 @@ public final class VideoIngestor {
             throw SeqError("cannot create the crop folder: \(IOFailure.reason(of: error))", file: dir.path)
         }
         try CropStore.writeCrop(data, url)
+    }
+}
+
+/// Size and modification time of a file, as `file_memory` remembers them.
+struct FileStamp: Equatable {
+    var size: Int64
+    /// Nanoseconds since 1970.
+    var mtime: Int64
+
+    init?(_ url: URL) {
+        var st = stat()
+        guard stat(url.path, &st) == 0 else { return nil }
+        size = Int64(st.st_size)
+        mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 }
