@@ -101,7 +101,7 @@ extension Catalog {
     public func cropFolderSamples() throws -> [String] {
         try query("""
             SELECT (SELECT crop_path FROM faces f WHERE f.video_id = v.id AND f.crop_path IS NOT NULL LIMIT 1) AS sample
-            FROM videos v WHERE v.status = 'ok'
+            FROM videos v WHERE v.status <> 'failed'
             """) { try $0["sample"] as String? }.compactMap { $0 }
     }
 }

@@ -137,7 +137,8 @@ public final class CatalogMerger {
         }
         let perVideo = videoTables(state)
         for (i, row) in all {
-            guard let id = row.id else { continue }
+            // A video still being ingested is not merged: merge again once its run finished it.
+            guard let id = row.id, row.text("status") != "partial" else { continue }
             let hash = row.text("content_hash")
             if let have = try destination.video(contentHash: hash)?.id {
                 state.maps[i]["videos", default: IDMap()].ids[id] = have

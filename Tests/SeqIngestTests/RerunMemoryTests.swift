@@ -89,4 +89,39 @@ final class RerunMemoryTests: XCTestCase {
         XCTAssertEqual(InputShard.shard(of: "/data/videos/v1.mp4", count: 4), 0)
         XCTAssertTrue(InputShard("1/4")!.contains(URL(string: "https://example.org/c.mp4")!))
     }
+
+    /// A partial video claimed by a live run is skipped; once that run is gone it is resumed.
+    func testPartialVideoOfALiveRunIsSkippedAndResumedOnceItIsGone() throws {
+        let dir = try TestFiles.tempDirectory("seqcurate-partial", removedAfter: self)
+        let clip = try tinyClip(in: dir)
+        let catalog = try Catalog.open(at: dir.appendingPathComponent("seqcurate.db"))
+        // A run of this (live) process holds the video as partial, with no shot committed yet.
+        let live = try catalog.beginIngestRun(IngestRunRecord(detector: "mtcnn", weightsSHA256: nil, parametersJSON: "{}", seqcurateVersion: "test"))
+        let id = try catalog.insertVideo(VideoRecord(path: clip.path, contentHash: try SHA256.hex(fileAt: clip), duration: nil, fps: nil,
+                                                     width: nil, height: nil, frameCount: nil, status: .partial, ingestRunID: live))
+        try catalog.markPartial(videoID: id, runID: live)
+        let skipped = try IngestTestSupport.ingest([clip], catalog: catalog)
+        XCTAssertEqual(skipped.map(\.outcome), [.skippedConcurrent])
+        XCTAssertEqual(try catalog.video(id: id)?.status, .partial)
+        // That run ends without finishing the video: the next run takes it over.
+        try catalog.markRunInterrupted(id: live)
+        let resumed = try IngestTestSupport.ingest([clip], catalog: catalog)
+        XCTAssertEqual(resumed.map(\.outcome), [.ingested])
+        XCTAssertEqual(try catalog.video(id: id)?.status, .ok)
+        XCTAssertEqual(try catalog.shots(videoID: id).count, 1)
+    }
+
+    /// A shot longer than `maxShotSeconds` is ended there: the boundary is part of the analysis.
+    func testLongShotsEndAtTheCommitInterval() throws {
+        let dir = try TestFiles.tempDirectory("seqcurate-longshot", removedAfter: self)
+        var options = IngestOptions()
+        options.maxShotSeconds = 1
+        options.workers = 1
+        let (catalog, results) = try IngestTestSupport.ingest([try TestFiles.asset("carphone_pristine.mp4")], into: dir, options: options)
+        XCTAssertEqual(results.map(\.outcome), [.ingested])
+        let shots = try catalog.shots(videoID: results[0].videoID!)
+        XCTAssertEqual(shots.map(\.firstFrame), [0, 30, 60, 90], "a shot every 30 frames (1 s at 29.97 fps)")
+        XCTAssertTrue(try catalog.tracks().allSatisfy { t in shots.contains { $0.firstFrame <= t.firstFrame && t.lastFrame <= $0.lastFrame } },
+                      "no track crosses a boundary")
+    }
 }

@@ -160,7 +160,8 @@ final class ScaleTests: XCTestCase {
         }
     }
 
-    /// Four processes with overlapping lists on one catalog: each video once, no SQL error.
+    /// Four processes with overlapping lists on one catalog, committing shot by shot (a shot
+    /// every half second): each video once, no SQL error.
     func testFourConcurrentIngestsWithOverlappingLists() throws {
         let dir = try TestFiles.tempDirectory("seqcurate-four", removedAfter: self)
         let videos = try clips(3, in: dir)
@@ -170,7 +171,8 @@ final class ScaleTests: XCTestCase {
             // Each list starts at another clip and holds two or three of them.
             let mine = (0..<(2 + k % 2)).map { videos[(k + $0) % videos.count].path }
             try mine.joined(separator: "\n").write(to: list, atomically: true, encoding: .utf8)
-            let (p, out, err) = try TestCLI.launch(["ingest", "--quiet", "--threads", "1", "--list", list.path, "--catalog", "c.db"], in: dir)
+            let (p, out, err) = try TestCLI.launch(["ingest", "--quiet", "--threads", "1", "--max-shot-seconds", "0.5",
+                                                    "--list", list.path, "--catalog", "c.db"], in: dir)
             procs.append((p, PipeReader(out.fileHandleForReading), PipeReader(err.fileHandleForReading)))
         }
         for (p, out, err) in procs {
@@ -185,5 +187,56 @@ final class ScaleTests: XCTestCase {
         XCTAssertEqual(Set(rows.map(\.contentHash)).count, 3)
         XCTAssertTrue(rows.allSatisfy { $0.status == .ok })
         XCTAssertEqual(Set(try catalog.sequences().map(\.trackID)).count, try catalog.sequences().count)
+    }
+
+    // MARK: shot by shot
+
+    /// A run SIGKILLed right after its second shot commit leaves the video `partial`; the next
+    /// run resumes after the last committed shot, and the catalog (and export) equal those of
+    /// a run that was never stopped. `--max-shot-seconds 1` ends the sample's one long shot
+    /// every second, the boundary an uninterrupted run applies too.
+    func testKilledRunResumesAfterTheLastCommittedShot() throws {
+        let dir = try TestFiles.tempDirectory("seqcurate-resume", removedAfter: self)
+        let video = try TestFiles.asset("carphone_pristine.mp4")
+        for sub in ["whole", "killed"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        let options = ["--max-shot-seconds", "1", "--quiet", "--threads", "1"]
+        let whole = try TestCLI.run(["ingest", video.path, "--catalog", "whole/seqcurate.db"] + options, in: dir)
+        XCTAssertTrue(whole.succeeded, whole.all)
+        let reference = try Catalog.openForReading(at: dir.appendingPathComponent("whole/seqcurate.db"))
+        let shots = try reference.shots(videoID: try XCTUnwrap(try reference.videos().first?.id))
+        XCTAssertGreaterThanOrEqual(shots.count, 4, "a shot ends every second of the 4 s sample")
+
+        var env = ProcessInfo.processInfo.environment
+        env["SEQCURATE_TEST_HOOK_SIGKILL_AFTER_COMMIT"] = "2"
+        let killed = try TestCLI.run(["ingest", video.path, "--catalog", "killed/seqcurate.db"] + options, in: dir, environment: env)
+        XCTAssertEqual(killed.reason, .uncaughtSignal, killed.all)
+        XCTAssertEqual(killed.status, SIGKILL)
+        do {
+            let partial = try Catalog.openForReading(at: dir.appendingPathComponent("killed/seqcurate.db"))
+            let v = try XCTUnwrap(try partial.videos().first)
+            XCTAssertEqual(v.status, .partial)
+            XCTAssertEqual(try partial.shots(videoID: v.id!).count, 2, "two shots committed before the kill")
+            partial.close()
+        }
+        let resumed = try TestCLI.run(["ingest", video.path, "--catalog", "killed/seqcurate.db"] + options, in: dir)
+        XCTAssertTrue(resumed.succeeded, resumed.all)
+        XCTAssertTrue(resumed.out.hasPrefix("ingested 1,"), resumed.out)
+
+        let catalog = try Catalog.openForReading(at: dir.appendingPathComponent("killed/seqcurate.db"))
+        XCTAssertEqual(try catalog.contentDump(), try reference.contentDump())
+        XCTAssertEqual(try catalog.ingestRuns().map(\.status), [.interrupted, .finished])
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("killed/crops/.staging")), [], "no staging left")
+        XCTAssertEqual(TestFiles.files(under: dir.appendingPathComponent("killed/crops")),
+                       TestFiles.files(under: dir.appendingPathComponent("whole/crops")), "the same crop files")
+        for name in ["whole", "killed"] {
+            let e = try TestCLI.run(["export", "--catalog", "\(name)/seqcurate.db", "--out", "export-\(name)"], in: dir)
+            XCTAssertTrue(e.succeeded, e.all)
+        }
+        for f in TestFiles.files(under: dir.appendingPathComponent("export-whole")) where f.hasSuffix(".txt") {
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("export-killed/\(f)")),
+                           try Data(contentsOf: dir.appendingPathComponent("export-whole/\(f)")), f)
+        }
     }
 }

@@ -53,6 +53,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
     @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
+    @Option(parsing: .unconditional, help: .init("A shot longer than this many seconds of video is ended there (commit granularity; default 300).", visibility: .hidden))
+    var maxShotSeconds: Double = IngestOptions().maxShotSeconds
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -76,6 +78,7 @@ struct IngestCommand: ParsableCommand {
         if let shard, InputShard(shard) == nil {
             throw ValidationError("--shard must be K/N with 0 <= K < N, got '\(shard)'")
         }
+        if !(maxShotSeconds > 0) { throw ValidationError("--max-shot-seconds must be above 0, got \(maxShotSeconds)") }
         if let threads, !(1...IngestOptions.maxWorkers).contains(threads) {
             throw ValidationError("--threads must be in 1…\(IngestOptions.maxWorkers), got \(threads)")
         }
@@ -101,6 +104,7 @@ struct IngestCommand: ParsableCommand {
         options.cropSize = size
         if let threads { options.workers = threads }
         options.force = force
+        options.maxShotSeconds = maxShotSeconds
 
         var videos = try VideoInputs.expand(inputs)
         if let list { videos += try VideoInputList.read(list) }
