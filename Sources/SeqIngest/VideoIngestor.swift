@@ -259,10 +259,26 @@ public final class VideoIngestor {
         let hash = try SHA256.hex(fileAt: url)
         // A file written to while it was hashed is not remembered: its time may not change again.
         if let before, FileStamp(url) == before {
-            try catalog.remember(RememberedFile(path: url.path, size: before.size, mtimeNanoseconds: before.mtime, contentHash: hash))
+            unsavedMemory.append(RememberedFile(path: url.path, size: before.size, mtimeNanoseconds: before.mtime, contentHash: hash))
+            if unsavedMemory.count >= 512 { try saveFileMemory() }
         }
         return (hash, true)
     }
+
+    /// Hashes remembered but not yet written: they are written 512 at a time, in one
+    /// transaction (one commit per file would cost more than reading a small file), and by
+    /// `saveFileMemory`. Losing them to a kill only means reading those files again.
+    private var unsavedMemory: [RememberedFile] = []
+
+    /// Writes the remembered hashes not written yet; call it at the end of a run.
+    public func saveFileMemory() throws {
+        guard !unsavedMemory.isEmpty else { return }
+        let files = unsavedMemory
+        try catalog.transaction { for f in files { try catalog.remember(f) } }
+        unsavedMemory.removeAll()
+    }
+
+    deinit { try? saveFileMemory() }
 
     /// Decodes the video in batches of frames, measures each batch's faces in parallel and
     /// feeds the frames in order to a `VideoAnalysis`; each shot that ends goes to `commit`

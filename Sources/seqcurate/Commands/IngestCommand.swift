@@ -173,6 +173,7 @@ struct IngestCommand: ParsableCommand {
             }
             results.append(r)
         }
+        try ingestor.saveFileMemory()
         let failed = results.filter { if case .failed = $0.outcome { return true } else { return false } }
         try db.finishIngestRun(id: runID, status: failed.isEmpty ? .finished : .failed)
         let ingested = results.filter { $0.outcome == .ingested }
