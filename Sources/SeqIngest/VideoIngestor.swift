@@ -270,7 +270,8 @@ public final class VideoIngestor {
     /// `saveFileMemory`. Losing them to a kill only means reading those files again.
     private var unsavedMemory: [RememberedFile] = []
 
-    /// Writes the remembered hashes not written yet; call it at the end of a run.
+    /// Writes the remembered hashes not written yet; call it at the end of a run. (Not on the
+    /// way out of a failed one: a full disk must leave room to mark the run failed.)
     public func saveFileMemory() throws {
         guard !unsavedMemory.isEmpty else { return }
         let files = unsavedMemory
@@ -278,7 +279,6 @@ public final class VideoIngestor {
         unsavedMemory.removeAll()
     }
 
-    deinit { try? saveFileMemory() }
 
     /// Decodes the video in batches of frames, measures each batch's faces in parallel and
     /// feeds the frames in order to a `VideoAnalysis`; each shot that ends goes to `commit`
