@@ -29,8 +29,9 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let dst = try Catalog.open(at: URL(fileURLWithPath: into))
+        // Sources first: a missing one must not leave an empty destination behind.
         let catalogs = try sources.map { try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: $0)) }
+        let dst = try Catalog.open(at: URL(fileURLWithPath: into))
         let s = try CatalogMerger(into: dst, crops: move ? .move : .link).merge(catalogs)
         print("merged \(s.sources) catalogs into \(dst.url.path): \(s.videosAdded) videos added, \(s.videosSkipped) already there; "
               + "\(s.runsAdded) runs, \(s.identitiesAdded) identities, \(s.identityImagesAdded) identity images, "
