@@ -33,7 +33,9 @@ public struct IngestRunRecord: Sendable, Equatable {
 
 /// One video file.
 public struct VideoRecord: Sendable, Equatable {
-    public enum Status: String, Sendable { case ok, failed }
+    /// `partial`: a video still being ingested shot by shot (schema 5); its committed shots,
+    /// tracks, faces and sequences are final, the rest is still to come.
+    public enum Status: String, Sendable { case ok, failed, partial }
     public var id: Int64?
     public var path: String
     /// Hex SHA-256 of the file content.

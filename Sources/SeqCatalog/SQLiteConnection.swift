@@ -341,7 +341,7 @@ final class SQLiteStatement {
 }
 
 /// A value to bind to a statement parameter.
-enum SQLiteValue {
+enum SQLiteValue: Hashable {
     case null
     case integer(Int64)
     case real(Double)

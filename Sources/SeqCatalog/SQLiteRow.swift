@@ -122,3 +122,19 @@ extension Optional: SQLiteColumnValue where Wrapped: SQLiteColumnValue {
         sqlite3_column_type(s, i) == SQLITE_NULL ? nil : Wrapped.read(s, i)
     }
 }
+
+extension SQLiteRow {
+    /// The names of the result's columns, in order (for code that copies rows whatever their columns).
+    var columnNames: [String] { columns.names }
+
+    /// The value of the `i`-th result column as SQLite stores it (no conversion).
+    func value(at i: Int) -> SQLiteValue {
+        let index = Int32(i)
+        switch sqlite3_column_type(statement.handle, index) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement.handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement.handle, index))
+        default: return .text(sqlite3_column_text(statement.handle, index).map { String(cString: $0) } ?? "")
+        }
+    }
+}

@@ -40,6 +40,9 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// The most `workers` used: a batch holds that many decoded frames.
     public static let maxWorkers = 256
+    /// A shot longer than this many seconds of video is ended there, as if cut (default 300):
+    /// ingest commits a video shot by shot, so a killed run loses at most this much of it.
+    public var maxShotSeconds: Double = 300
     public var shots = ShotDetectorOptions()
     public var tracker = TrackerOptions()
     public var selection = SequenceSelectionOptions()

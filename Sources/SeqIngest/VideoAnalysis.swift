@@ -37,7 +37,7 @@ struct PlannedFace {
 struct VideoAnalysis {
     /// What a whole video gave.
     struct Result {
-        /// Finished tracks in the order they finished (their index in the video).
+        /// Finished tracks not handed out by `takeFinishedShot`, in the order they finished.
         var plans: [TrackPlan]
         /// Frame ranges of the shots; one shot over every frame when no cut was found.
         var shots: [Range<Int>]
@@ -49,7 +49,8 @@ struct VideoAnalysis {
         var keptFaces: Int
         /// Time of the last frame, in seconds.
         var lastTime: Double
-        var tracks: Int { plans.count }
+        /// Tracks of the video (handed out or not; on a resumed video, with those committed before).
+        var tracks: Int
     }
 
     private let options: IngestOptions
@@ -65,10 +66,20 @@ struct VideoAnalysis {
     private(set) var keptFaces = 0
     private var lastFrame = -1
     private var lastTime = 0.0
-    var tracks: Int { plans.count }
+    /// Tracks handed out by `takeFinishedShot` (and, on a resumed video, committed before).
+    private var handedOut = 0
+    /// Time of the first frame of the current shot (for `IngestOptions.maxShotSeconds`).
+    private var shotStartTime: Double?
+    private var shotStartFrame: Int?
+    /// Set by `consume`/`skip` when a shot ended at the frame just fed: the shot's frames.
+    private var endedShot: Range<Int>?
+    var tracks: Int { handedOut + plans.count }
 
-    init(options: IngestOptions) {
+    /// - Parameter firstTrack: the index of the first track planned here (on a video resumed
+    ///   after its committed shots: the tracks committed so far).
+    init(options: IngestOptions, firstTrack: Int = 0) {
         self.options = options
+        handedOut = firstTrack
         shotDetector = ShotDetector(options: options.shots)
         var trackerOptions = options.tracker
         // Frames that are not detected count as missed: widen the gap by the detection stride.
@@ -80,7 +91,7 @@ struct VideoAnalysis {
     /// Takes the next frame (in decoding order) with the faces `VideoIngestor` measured on it
     /// (none on frames that are not detected, see `IngestOptions.detectEvery`).
     mutating func consume(frame: VideoFrame, faces: [MeasuredFace]) {
-        let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image)
+        let cut = feedShotDetector(frame)
         let detected = frame.index % options.detectEvery == 0
         if detected || cut {
             if !faces.isEmpty { pending.append(frame: frame.index, faces: faces) }
@@ -93,6 +104,38 @@ struct VideoAnalysis {
         lastTime = frame.time
     }
 
+    /// Takes a frame of a resumed video that lies before its resume point (inside shots already
+    /// committed): only the shot detector sees it, so that its state, and the cuts it finds
+    /// from the resume point on, are those of a run that never stopped.
+    mutating func skip(frame: VideoFrame) {
+        _ = feedShotDetector(frame)
+        endedShot = nil
+        frames += 1
+        lastFrame = frame.index
+        lastTime = frame.time
+    }
+
+    /// Feeds the shot detector, ending a shot that has run `maxShotSeconds` at this frame.
+    private mutating func feedShotDetector(_ frame: VideoFrame) -> Bool {
+        let forced = shotStartTime.map { frame.time - $0 >= options.maxShotSeconds } ?? false
+        let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image, forceCut: forced)
+        if cut, let start = shotStartFrame { endedShot = start..<frame.index }
+        if cut || shotStartTime == nil {
+            shotStartTime = frame.time
+            shotStartFrame = frame.index
+        }
+        return cut
+    }
+
+    /// The shot that ended at the frame just consumed, with the tracks of it not handed out
+    /// yet (a cut ends every track, so these are all of them); nil when no shot ended there.
+    mutating func takeFinishedShot() -> (shot: Range<Int>, plans: [TrackPlan])? {
+        guard let shot = endedShot else { return nil }
+        endedShot = nil
+        defer { handedOut += plans.count; plans.removeAll() }
+        return (shot, plans)
+    }
+
     /// Ends the video: the tracks still open are finished and planned. Nothing is to be
     /// consumed afterwards.
     mutating func finish() -> Result {
@@ -100,7 +143,7 @@ struct VideoAnalysis {
         var shots = shotDetector.shots
         if shots.isEmpty { shots = [0..<(lastFrame + 1)] }
         return Result(plans: plans, shots: shots, frames: frames, detections: detections, sequences: sequences,
-                      keptFaces: keptFaces, lastTime: lastTime)
+                      keptFaces: keptFaces, lastTime: lastTime, tracks: tracks)
     }
 
     /// Selects the sequence of each finished track and plans its faces.
@@ -111,7 +154,7 @@ struct VideoAnalysis {
                 o.interpolated ? nil : pending.faces(at: o.frameIndex).first { $0.detection == o.detection }
             }
             let selection = selector.select(Self.candidates(track, measured))
-            let faces = plannedFaces(track, measured, selection, trackIndex: plans.count)
+            let faces = plannedFaces(track, measured, selection, trackIndex: handedOut + plans.count)
             plans.append(TrackPlan(track: track, faces: faces, isSequence: selection.isSequence))
             if selection.isSequence {
                 sequences += 1

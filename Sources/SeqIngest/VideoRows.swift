@@ -30,13 +30,15 @@ struct VideoRows {
     ///   - plans: the finished tracks, in track index order.
     ///   - cropFolder: the video's crop folder relative to the catalog folder, which the faces'
     ///     `cropPath`s start with.
-    init(video: VideoRecord, shots: [Range<Int>], plans: [TrackPlan], cropFolder: String) {
+    ///   - firstShot, firstTrack: the video's index of the first of these shots and tracks
+    ///     (a commit of a later shot of a long video).
+    init(video: VideoRecord, shots: [Range<Int>], plans: [TrackPlan], cropFolder: String, firstShot: Int = 0, firstTrack: Int = 0) {
         self.video = video
         self.shots = shots.enumerated().map { i, r in
-            ShotRecord(videoID: 0, index: i, firstFrame: r.lowerBound, lastFrame: r.upperBound - 1)
+            ShotRecord(videoID: 0, index: firstShot + i, firstFrame: r.lowerBound, lastFrame: r.upperBound - 1)
         }
         tracks = plans.enumerated().map { index, plan in
-            Track(track: Self.track(plan.track, index: index),
+            Track(track: Self.track(plan.track, index: firstTrack + index),
                   shotIndex: shots.firstIndex { $0.contains(plan.track.firstFrame) },
                   faces: plan.faces.map { Self.face($0, cropFolder: cropFolder) },
                   sequence: plan.isSequence ? Self.sequence(plan) : nil)
@@ -94,6 +96,13 @@ extension Catalog {
     /// video's id. Meant to run inside the video's transaction.
     func insert(_ rows: VideoRows) throws -> Int64 {
         let videoID = try insertVideo(rows.video)
+        try insertContent(rows, videoID: videoID)
+        return videoID
+    }
+
+    /// Inserts the shots, tracks, faces and sequences of `rows` for a video already in the
+    /// catalog (a shot commit of a long video).
+    func insertContent(_ rows: VideoRows, videoID: Int64) throws {
         let shotIDs = try insertShots(rows.shots.map { s in
             var s = s
             s.videoID = videoID
@@ -116,6 +125,5 @@ extension Catalog {
                 try insertSequence(sequence)
             }
         }
-        return videoID
     }
 }

@@ -4,6 +4,7 @@ import SeqCatalog
 import SeqCore
 import SeqDetect
 import SeqIngest
+import SeqMedia
 import SeqNN
 import SeqTrack
 
@@ -18,14 +19,22 @@ struct IngestCommand: ParsableCommand {
         that is killed leaves no trace of the video it was working on, and the next run does it
         again. Videos already in the catalog (same content) are skipped unless --force.
         Folders are searched for video files (mp4, avi, mkv, mov, webm, m4v, mpg, mpeg, flv, wmv).
+        --list FILE reads one path or http(s):// URL a line (- for standard input; blank lines
+        and # comments skipped). A re-run does not read files whose path, size and modification
+        time the catalog remembers. --shard K/N keeps the inputs whose path hash falls in shard
+        K of N (0 <= K < N), for N machines; `seqcurate merge` joins their catalogs.
 
         Examples:
           seqcurate ingest assets/carphone_pristine.mp4
           seqcurate ingest videos/ --catalog work/seqcurate.db --detect-every 2
           seqcurate ingest clip.mp4 --align similarity --size 112 --force
+          seqcurate ingest --list videos.txt --catalog shard3.db --shard 3/8
+          find /data -name '*.mp4' | seqcurate ingest --list -
         """)
 
-    @Argument(help: "Video files or folders.") var inputs: [String]
+    @Argument(help: "Video files or folders.") var inputs: [String] = []
+    @Option(help: "A file of inputs, one path or http(s):// URL a line (- for standard input).") var list: String?
+    @Option(help: "Keep only shard K of N of the inputs (0 <= K < N), by a stable hash of each path.") var shard: String?
     @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
     @OptionGroup var detector: DetectorOptions
     @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
@@ -44,6 +53,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
     @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
+    @Option(parsing: .unconditional, help: .init("A shot longer than this many seconds of video is ended there (commit granularity; default 300).", visibility: .hidden))
+    var maxShotSeconds: Double = IngestOptions().maxShotSeconds
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -63,6 +74,11 @@ struct IngestCommand: ParsableCommand {
             throw ValidationError("--max-sequence-faces (\(maxFaces)) must be at least --min-sequence-faces (\(minFaces))")
         }
         if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
+        if inputs.isEmpty && list == nil { throw ValidationError("give video files or folders, or --list FILE") }
+        if let shard, InputShard(shard) == nil {
+            throw ValidationError("--shard must be K/N with 0 <= K < N, got '\(shard)'")
+        }
+        if !(maxShotSeconds > 0) { throw ValidationError("--max-shot-seconds must be above 0, got \(maxShotSeconds)") }
         if let threads, !(1...IngestOptions.maxWorkers).contains(threads) {
             throw ValidationError("--threads must be in 1…\(IngestOptions.maxWorkers), got \(threads)")
         }
@@ -88,8 +104,11 @@ struct IngestCommand: ParsableCommand {
         options.cropSize = size
         if let threads { options.workers = threads }
         options.force = force
+        options.maxShotSeconds = maxShotSeconds
 
-        let videos = try VideoInputs.expand(inputs)
+        var videos = try VideoInputs.expand(inputs)
+        if let list { videos += try VideoInputList.read(list) }
+        if let shard = shard.flatMap(InputShard.init) { videos = videos.filter(shard.contains) }
         RunInterruption.install()
         let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
         if !quiet {
@@ -121,13 +140,13 @@ struct IngestCommand: ParsableCommand {
 
         var results: [VideoIngestResult] = []
         // Overall progress is measured in bytes: videos differ in length far more than in count.
-        let sizes = videos.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
+        let sizes = videos.map { $0.isFileURL ? (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 : 0 }
         let totalBytes = max(sizes.reduce(0, +), 1)
         var doneBytes = 0
         let clock = Date()
         for (i, url) in videos.enumerated() {
             if !quiet && videos.count > 1 {
-                var line = "[\(i + 1)/\(videos.count)] \(url.path)"
+                var line = "[\(i + 1)/\(videos.count)] \(url.mediaName)"
                 if doneBytes > 0 {
                     let elapsed = Date().timeIntervalSince(clock)
                     let eta = elapsed * Double(totalBytes - doneBytes) / Double(doneBytes)
@@ -148,19 +167,21 @@ struct IngestCommand: ParsableCommand {
                 if !quiet { printError("  already in the catalog (same content); --force re-does it") }
             case .skippedConcurrent:
                 // Said even with --quiet: the run did the work and dropped it, which the user may wonder about.
-                printError("seqcurate: \(url.path): skipped, another seqcurate process ingested the same video meanwhile")
+                printError("seqcurate: \(url.mediaName): skipped, another seqcurate process ingested the same video meanwhile")
             case .failed:
                 if !quiet { printError("  failed (listed at the end)") }
             }
             results.append(r)
         }
+        try ingestor.saveFileMemory()
         let failed = results.filter { if case .failed = $0.outcome { return true } else { return false } }
         try db.finishIngestRun(id: runID, status: failed.isEmpty ? .finished : .failed)
         let ingested = results.filter { $0.outcome == .ingested }
         let skipped = results.filter { $0.outcome == .skipped || $0.outcome == .skippedConcurrent }
         print("ingested \(ingested.count), skipped \(skipped.count), failed \(failed.count) of \(results.count) videos; "
               + "\(ingested.reduce(0) { $0 + $1.tracks }) tracks, \(ingested.reduce(0) { $0 + $1.sequences }) sequences, "
-              + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.url.path)")
+              + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; read \(results.filter(\.readToHash).count) files to hash them; "
+              + "catalog \(db.url.path)")
         var failures = InputFailures(of: "videos")
         for f in failed { if case .failed(let reason) = f.outcome { failures.record(message: "\(f.path): \(reason)") } }
         try failures.throwIfAny(of: results.count)
