@@ -9,6 +9,7 @@ import PackageDescription
 //   SeqNN     tensors and layers on BLAS            -> SeqCore, COpenBLAS
 //   SeqDetect MTCNN, alignment                      -> SeqNN, SeqMedia
 //   SeqTrack  shots, tracks, quality, sequences     -> SeqDetect
+//   SeqEmbed  dlib's face descriptor ResNet, chips   -> SeqNN, SeqMedia, SeqDetect
 //   SeqCatalog SQLite catalog                       -> SeqCore, CSQLite
 //   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
 //   SeqEval   protocols, metrics                    -> SeqCore
@@ -47,6 +48,7 @@ let package = Package(
         .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg", "CTurboJPEG"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
+        .target(name: "SeqEmbed", dependencies: ["SeqCore", "SeqNN", "SeqMedia", "SeqDetect"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite"], exclude: ["README.md"]),
         .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
@@ -61,7 +63,7 @@ let package = Package(
         .target(name: "SeqTestSupport", dependencies: ["SeqCore"], path: "Sources/SeqTestSupport", exclude: ["README.md"]),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
-            "SeqIngest", "SeqModelEval", "SeqReport", "SeqCaffe",
+            "SeqIngest", "SeqModelEval", "SeqReport", "SeqCaffe", "SeqEmbed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         // Fuzzing (docs/reliability.md): the parsers as functions of bytes, the seqfuzz driver
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "SeqMediaTests", dependencies: ["SeqMedia", "SeqTestSupport"]),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"]),
         .testTarget(name: "SeqDetectTests", dependencies: ["SeqDetect", "SeqTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SeqEmbedTests", dependencies: ["SeqEmbed", "SeqTestSupport"]),
         .testTarget(name: "SeqTrackTests", dependencies: ["SeqTrack", "SeqTestSupport"]),
         .testTarget(name: "SeqCatalogTests", dependencies: ["SeqCatalog", "SeqTestSupport"]),
         .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain", "SeqTestSupport"]),

@@ -30,7 +30,7 @@ struct Seqcurate: ParsableCommand {
         version: version,
         subcommands: [
             ProbeCommand.self,
-            FramesCommand.self, DetectCommand.self, AlignCommand.self,
+            FramesCommand.self, DetectCommand.self, AlignCommand.self, EmbedCommand.self,
             IngestCommand.self,
             ImportIdentitiesCommand.self,
             LossCommand.self, TrainCommand.self, FeaturesCommand.self, ImportCaffeCommand.self,

@@ -62,19 +62,25 @@ struct FeaturesCommand: ParsableCommand {
         let progress = ProgressReporter("features", total: set.urls.count, unit: "images", quiet: quiet)
         let values = try extractor.extract(set.urls, flip: flip, progress: progress)
         progress.finish()
-        let outURL = URL(fileURLWithPath: out)
+        print(try Self.writeMatrix(values, rows: set.keys.count, dim: extractor.featureDim, keys: set.keys,
+                                   to: URL(fileURLWithPath: out)))
+    }
+
+    /// Writes `rows` x `dim` float32 values as .npy at `outURL` and, beside a regular file, the
+    /// keys file (NAME.keys.txt, one key per row); returns the one-line JSON summary the
+    /// commands print. Shared by `features` and `embed`.
+    static func writeMatrix(_ values: [Float], rows: Int, dim: Int, keys: [String], to outURL: URL) throws -> String {
         try? FileManager.default.createDirectory(at: outURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let dim = extractor.featureDim
         // NPY writes go through OutputFile: /dev/null or a FIFO is written into, never replaced.
-        try NPYArray(shape: [set.keys.count, dim], values: values).write(to: outURL)
+        try NPYArray(shape: [rows, dim], values: values).write(to: outURL)
         // The keys go beside a regular file only: "/dev/null.keys.txt" would land in /dev.
         var keysPath = "null"
         if !Self.isDevice(outURL.path) {
             let keysURL = ImageSet.keysURL(for: outURL)
-            try AtomicFile.write(set.keys.joined(separator: "\n") + "\n", to: keysURL)
+            try AtomicFile.write(keys.joined(separator: "\n") + "\n", to: keysURL)
             keysPath = "\"\(keysURL.path)\""
         }
-        print(String(format: "{\"rows\": %d, \"dim\": %d, \"features\": \"%@\", \"keys\": %@}", set.keys.count, dim, outURL.path, keysPath))
+        return String(format: "{\"rows\": %d, \"dim\": %d, \"features\": \"%@\", \"keys\": %@}", rows, dim, outURL.path, keysPath)
     }
 
     /// True when `path` exists and is not a regular file or folder (a device, FIFO or socket).
