@@ -262,5 +262,5 @@ extension Catalog {
 public enum IdentityExclusion {
     /// The largest embedding distance that counts as the same person in `exclude --root/--faces`
     /// (see docs/catalog.md for the measurement behind it).
-    public static let defaultThreshold: Float = 0.6
+    public static let defaultThreshold: Float = 0.55
 }

@@ -48,7 +48,7 @@ public struct ExportOptions: Sendable {
     /// The embedding model whose embeddings decide; nil: the only one in the catalog.
     public var embeddingModel: String?
     /// The default of `identityThreshold` (see docs/export.md for the measurement).
-    public static let defaultIdentityThreshold: Float = 0.6
+    public static let defaultIdentityThreshold: Float = 0.5
 
     public init(outDir: URL) { self.outDir = outDir }
 

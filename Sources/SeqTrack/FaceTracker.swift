@@ -29,8 +29,8 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     /// Identity guard, where both the track and the detection have an embedding: a detection
     /// farther than this (Euclidean) from the mean embedding of the track's person does not
     /// continue the track; if it overlaps the track anyway the track ends as `identity`
-    /// (default 0.6, dlib's same-person threshold).
-    public var identityThreshold: Float = 0.6
+    /// (default 0.55: one face against a person's mean; see docs/ingest.md for the measurement).
+    public var identityThreshold: Float = 0.55
     /// Weight of the embedding distance in the matching cost where both sides have an
     /// embedding, so that two people who cross keep their own tracks (default 1).
     public var identityWeight: Float = 1

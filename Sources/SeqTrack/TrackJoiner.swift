@@ -1,8 +1,8 @@
 /// Settings of `TrackJoiner`.
 public struct TrackJoinOptions: Sendable, Equatable, Codable {
     /// Two fragments are one person when the mean embeddings of their faces are closer than
-    /// this (Euclidean; default 0.6, dlib's same-person threshold).
-    public var threshold: Float = 0.6
+    /// this (Euclidean; default 0.5: a mean against a mean; see docs/ingest.md).
+    public var threshold: Float = 0.5
     /// Fragments further apart than this many frames (last face of one to first of the next)
     /// are not joined, whatever their faces; nil: any gap inside the shot (default nil).
     public var maxGap: Int?
