@@ -184,12 +184,26 @@ extension Catalog {
         return out
     }
 
+    /// The embedding model decisions use: `named`, else the only one in the catalog (nil when
+    /// the catalog holds no embeddings).
+    /// - Throws: `SeqError` when the catalog holds several models and none is named.
+    public func decidingEmbeddingModel(named: String? = nil) throws -> String? {
+        if let named { return named }
+        let models = try embeddingModels()
+        guard models.count > 1 else { return models.first }
+        throw SeqError("the catalog holds embeddings of several models (\(models.joined(separator: ", "))); name one with --embedding-model")
+    }
+
     /// THE sequence/identity overlap decision, used by `export --sequence-overlap` and meant for
-    /// listings (`seqcurate sequences`, the report): for every sequence with embedded faces, the
-    /// imported identity whose centre is nearest to the sequence's person, when that distance
-    /// is below `threshold`. Keyed by sequence id; sequences matching no identity are absent.
-    public func sequenceIdentityMatches(model: String, threshold: Float) throws -> [Int64: SequenceIdentityMatch] {
-        guard hasEmbeddingTables else { return [:] }
+    /// listings (`seqcurate sequences`, the report: status `identity:NAME`): for every sequence
+    /// with embedded faces, the imported identity whose centre is nearest to the sequence's
+    /// person, when that distance is below `threshold`. Keyed by sequence id; sequences matching
+    /// no identity are absent, and so is everything when the catalog has no embeddings.
+    ///
+    /// - Parameter model: the embedding model (default: the only one in the catalog).
+    public func sequenceIdentityMatches(model: String? = nil, threshold: Float = ExportOptions.defaultIdentityThreshold) throws
+        -> [Int64: SequenceIdentityMatch] {
+        guard hasEmbeddingTables, let model = try decidingEmbeddingModel(named: model) else { return [:] }
         return try transactionForRead {
             let centres = try identityCentres(model: model)
             guard !centres.isEmpty else { return [:] }

@@ -186,17 +186,8 @@ public struct TrainingListExporter {
     /// `keep`), and the embedding model that decided (nil when the catalog has no embeddings).
     /// - Throws: `SeqError` when the catalog holds embeddings of several models and none is named.
     func overlapMatches(_ options: ExportOptions) throws -> (matches: [Int64: SequenceIdentityMatch], model: String?) {
-        guard options.sequenceOverlap != .keep else { return ([:], nil) }
-        let models = try catalog.embeddingModels()
-        let model: String
-        if let named = options.embeddingModel {
-            model = named
-        } else if models.count == 1 {
-            model = models[0]
-        } else if models.isEmpty {
+        guard options.sequenceOverlap != .keep, let model = try catalog.decidingEmbeddingModel(named: options.embeddingModel) else {
             return ([:], nil)
-        } else {
-            throw SeqError("the catalog holds embeddings of several models (\(models.joined(separator: ", "))); name one with --embedding-model")
         }
         return (try catalog.sequenceIdentityMatches(model: model, threshold: options.identityThreshold), model)
     }

@@ -69,9 +69,8 @@ struct VideoAnalysis {
     private let identity: Bool
     /// Finished tracks of the current shot, waiting for it to end (identity only).
     private var held: [FaceTrack] = []
-    /// Fragments joined so far.
-    private(set) var joins = 0
-    private var droppedShort = 0
+    /// Tracks dropped after joining for spanning fewer than `minTrack` frames.
+    private(set) var droppedShort = 0
     /// Faces of frames that open tracks may still use.
     private var pending = PendingFaces()
     private var plans: [TrackPlan] = []
@@ -112,7 +111,7 @@ struct VideoAnalysis {
             } else {
                 // On a cut every track that finished belongs to the shot that just ended.
                 held += finished
-                if cut { planShot() }
+                if cut { planShot() } else { planSettled(at: frame.index) }
             }
         }
         detections += faces.count
@@ -138,9 +137,28 @@ struct VideoAnalysis {
 
     /// Joins the fragments of the shot that ended, drops chains still too short, and plans the rest.
     private mutating func planShot() {
-        let (chains, made) = joiner.join(held)
+        let chains = joiner.join(held).tracks
         held = []
-        joins += made.count
+        planLong(chains)
+    }
+
+    /// Within a shot: plans the held chains that no later fragment can join any more (the
+    /// join's `maxGap` has passed since their last face, for the frames to come and for every
+    /// open track), so that a long shot does not hold all its faces until it ends.
+    private mutating func planSettled(at frameIndex: Int) {
+        guard let maxGap = options.join.maxGap, !held.isEmpty,
+              held.contains(where: { frameIndex - $0.lastFrame - 1 > maxGap }) else { return }
+        let chains = joiner.join(held).tracks
+        let openStarts = tracker.openTrackFirstFrames
+        func settled(_ c: FaceTrack) -> Bool {
+            frameIndex - c.lastFrame - 1 > maxGap
+                && openStarts.allSatisfy { $0 <= c.lastFrame || $0 - c.lastFrame - 1 > maxGap }
+        }
+        held = chains.filter { !settled($0) }
+        planLong(chains.filter(settled))
+    }
+
+    private mutating func planLong(_ chains: [FaceTrack]) {
         let long = chains.filter { $0.frameSpan >= options.tracker.minTrack }
         droppedShort += chains.count - long.count
         plan(long)
@@ -149,7 +167,12 @@ struct VideoAnalysis {
     /// Selects the sequence of each finished track and plans its faces.
     private mutating func plan(_ finished: [FaceTrack]) {
         for var track in finished {
-            if options.detectEvery > 1 { track = track.filledByInterpolation() }
+            // Joined fragments keep the frames between them empty: only the gaps the tracker
+            // itself bridges are filled.
+            if options.detectEvery > 1 {
+                track = identity ? track.filledByInterpolation(maxMissing: options.tracker.maxGap + options.detectEvery - 1)
+                                 : track.filledByInterpolation()
+            }
             let measured: [MeasuredFace?] = track.observations.map { o in
                 o.interpolated ? nil : pending.faces(at: o.frameIndex).first { $0.detection == o.detection }
             }

@@ -118,6 +118,9 @@ public struct FaceTracker: Sendable {
     /// earlier frames can no longer join any track still to be handed out.
     public var oldestOpenFrame: Int? { open.map(\.track.firstFrame).min() }
 
+    /// The first frame of every open track.
+    public var openTrackFirstFrames: [Int] { open.map(\.track.firstFrame) }
+
     /// Processes one frame: `cut` is true when a new shot starts at this frame (all open tracks end
     /// before its detections are linked). Frame indices must increase; frames without detections
     /// may be skipped (they count as missed).

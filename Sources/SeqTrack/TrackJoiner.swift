@@ -4,8 +4,10 @@ public struct TrackJoinOptions: Sendable, Equatable, Codable {
     /// this (Euclidean; default 0.5: a mean against a mean; see docs/ingest.md).
     public var threshold: Float = 0.5
     /// Fragments further apart than this many frames (last face of one to first of the next)
-    /// are not joined, whatever their faces; nil: any gap inside the shot (default nil).
-    public var maxGap: Int?
+    /// are not joined, whatever their faces; nil: any gap inside the shot (default 150, 5 s
+    /// at 30 fps: ingest holds a track until no later fragment can join it any more, so this
+    /// bounds what a long shot keeps in memory).
+    public var maxGap: Int? = 150
 
     public init() {}
 }
