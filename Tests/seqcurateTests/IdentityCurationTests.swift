@@ -194,3 +194,32 @@ final class IdentityCurationTests: XCTestCase {
         XCTAssertEqual(manifest["labels"]?["identities"]?.array?.compactMap { $0["name"]?.string }, ["Megamind"])
     }
 }
+
+extension IdentityCurationTests {
+    func testAFolderOfFacesExcludesByFaceAndBadFoldersAreRefusedInOneLine() throws {
+        try seqcurate(["ingest", try clipWithMisses().path, "--catalog", catalogPath, "--quiet"])
+        let faces = dir.appendingPathComponent("faces")
+        try still("carphone_pristine.mp4", frame: 70, filter: "hflip", to: faces.appendingPathComponent("Someone/a.jpg"))
+        try still("Megamind.avi", frame: 120, filter: "crop=240:290:370:90", to: faces.appendingPathComponent("Other/b.jpg"))
+        let r = try seqcurate(["exclude", "--catalog", catalogPath, "--faces", faces.path, "--quiet"])
+        XCTAssertTrue(r.out.contains("2 test people by face: 1 sequences (10 faces)"), r.out)
+        let catalog = try Catalog.openForReading(at: URL(fileURLWithPath: catalogPath))
+        XCTAssertTrue(try catalog.exclusions().allSatisfy { $0.protocolName == "faces" && $0.reason.hasPrefix("face of Someone in faces") })
+
+        let missing = dir.appendingPathComponent("nowhere")
+        let bad = try TestCLI.run(["exclude", "--catalog", catalogPath, "--faces", missing.path, "--quiet"])
+        XCTAssertFalse(bad.succeeded)
+        XCTAssertEqual(bad.err.split(separator: "\n").count, 1, bad.err)
+        XCTAssertTrue(bad.err.contains(missing.path) && bad.err.contains("no such folder"), bad.err)
+
+        let empty = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty.appendingPathComponent("Nobody"), withIntermediateDirectories: true)
+        let none = try TestCLI.run(["exclude", "--catalog", catalogPath, "--faces", empty.path, "--quiet"])
+        XCTAssertFalse(none.succeeded)
+        XCTAssertTrue(none.err.contains("no face images in the layout DIR/Name/*.jpg"), none.err)
+
+        let orphan = try TestCLI.run(["exclude", "--catalog", catalogPath, "--root", faces.path])
+        XCTAssertFalse(orphan.succeeded)
+        XCTAssertTrue(orphan.err.contains("--root needs --protocol"), orphan.err)
+    }
+}
