@@ -224,6 +224,31 @@ extension Catalog {
         }
     }
 
+    /// Which sequences of each video show the same person (for the report): sequences whose
+    /// persons lie within `threshold` of each other, linked transitively, in groups of two or
+    /// more, each group in sequence id order, groups by their first id.
+    /// - Parameter model: the embedding model (default: the only one in the catalog).
+    public func samePersonSequences(model: String? = nil, threshold: Float = ExportOptions.defaultIdentityThreshold) throws
+        -> [(videoID: Int64, sequenceIDs: [Int64])] {
+        guard hasEmbeddingTables, let model = try decidingEmbeddingModel(named: model) else { return [] }
+        return try transactionForRead {
+            let videoOf = Dictionary(uniqueKeysWithValues: try sequences().compactMap { q in q.id.map { ($0, q.videoID) } })
+            let persons = try sequencePersons(model: model)
+            var parent = Array(persons.indices)
+            func root(_ i: Int) -> Int { var i = i; while parent[i] != i { i = parent[i] }; return i }
+            for i in persons.indices {
+                for j in persons.indices where j > i && videoOf[persons[i].sequenceID] == videoOf[persons[j].sequenceID] {
+                    if Embeddings.distance(persons[i].vector, persons[j].vector) < threshold { parent[root(j)] = root(i) }
+                }
+            }
+            let groups = Dictionary(grouping: persons.indices, by: root).values
+                .map { $0.map { persons[$0].sequenceID }.sorted() }
+                .filter { $0.count > 1 }
+                .sorted { $0[0] < $1[0] }
+            return groups.map { (videoOf[$0[0]]!, $0) }
+        }
+    }
+
     // MARK: exclusion by face
 
     /// Excludes every sequence (all its kept faces) and every identity image whose face matches

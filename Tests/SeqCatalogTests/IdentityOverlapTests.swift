@@ -62,6 +62,20 @@ final class IdentityOverlapTests: XCTestCase {
         XCTAssertEqual(try catalog.sequenceIdentityMatches(model: "other", threshold: 0.6), [:], "models are never mixed")
     }
 
+    func testSequencesOfOnePersonInOneVideoAreGrouped() throws {
+        let (catalog, _, alice, _) = try embeddedCatalog()
+        XCTAssertEqual(try catalog.samePersonSequences(model: model).map(\.sequenceIDs), [], "four different people")
+        // Sequence 2 (video 1) shows Alice too; sequence 4 (video 2) as well, but in another video.
+        var rows: [FaceEmbeddingRecord] = []
+        for q in try catalog.sequences() where q.id == 2 || q.id == 4 {
+            for f in try catalog.faces(trackID: q.trackID) { rows.append(FaceEmbeddingRecord(ownerID: f.id!, model: model, vector: face(of: alice))) }
+        }
+        try catalog.insertFaceEmbeddings(rows)
+        let groups = try catalog.samePersonSequences()
+        XCTAssertEqual(groups.map(\.sequenceIDs), [[1, 2]])
+        XCTAssertEqual(groups.first?.videoID, 1)
+    }
+
     func testExportRelabelsDropsOrKeepsOverlappingSequences() throws {
         let (catalog, dir, _, _) = try embeddedCatalog()
         func export(_ overlap: ExportOptions.SequenceOverlap) throws -> (ExportResult, JSONValue) {
