@@ -146,6 +146,10 @@ public struct FaceReason: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let pose = FaceReason(rawValue: "pose")
     /// A near-duplicate of a face already kept.
     public static let duplicate = FaceReason(rawValue: "duplicate")
+    /// Its embedding repeats a kept face's (`SequenceSelectionOptions.minEmbeddingDistance`).
+    public static let duplicateEmbedding = FaceReason(rawValue: "duplicate_embedding")
+    /// On a frame next to a kept face's (`SequenceSelectionOptions.minFrameGap`).
+    public static let adjacent = FaceReason(rawValue: "adjacent")
     /// Good, but not picked when spreading `--max-sequence-faces` over time.
     public static let notSpread = FaceReason(rawValue: "not_spread")
     /// The track could not give `--min-sequence-faces` good faces, so it gives no sequence.

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import SeqCore
 
 /// The result columns of a prepared statement by name, resolved once per statement: the
@@ -115,6 +116,15 @@ extension String: SQLiteColumnValue {
 /// Hashes are stored as the signed 64-bit integer with the same bits.
 extension UInt64: SQLiteColumnValue {
     static func read(_ s: OpaquePointer?, _ i: Int32) -> UInt64 { UInt64(bitPattern: sqlite3_column_int64(s, i)) }
+}
+
+/// BLOBs (embeddings) read as their bytes.
+extension Data: SQLiteColumnValue {
+    static func read(_ s: OpaquePointer?, _ i: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(s, i))
+        guard count > 0, let p = sqlite3_column_blob(s, i) else { return Data() }
+        return Data(bytes: p, count: count)
+    }
 }
 
 extension Optional: SQLiteColumnValue where Wrapped: SQLiteColumnValue {

@@ -46,6 +46,15 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var shots = ShotDetectorOptions()
     public var tracker = TrackerOptions()
     public var selection = SequenceSelectionOptions()
+    /// With a face embedder: embed the faces of every Nth detected frame (default 10). One
+    /// embedding costs more than detecting a frame, so tracks are sampled, not embedded whole;
+    /// see docs/ingest.md for the measurement behind the default.
+    public var embedEvery = 10
+    /// The embedding model, when ingest embeds faces (set from the embedder; nil: no identity
+    /// decisions, tracks and sequences as without embeddings).
+    public var embeddingModel: String?
+    /// Joining of one person's fragments inside a shot (needs embeddings).
+    public var join = TrackJoinOptions()
 
     public init() {}
 

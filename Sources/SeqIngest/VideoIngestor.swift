@@ -63,15 +63,24 @@ public final class VideoIngestor {
     public let options: IngestOptions
     public let runID: Int64
     public let store: CropStore
+    /// Embeds a sample of faces (`IngestOptions.embedEvery`) for identity decisions; nil: none.
+    public let embedder: FaceIdentityEmbedder?
     /// Called after a video's crops are staged, just before its transaction: tests use it to
     /// commit the same content from another connection, the race two processes can run.
     var beforeTransaction: (() throws -> Void)?
 
-    public init(catalog: Catalog, detector: MTCNN, cropper: @escaping FaceCropper, options: IngestOptions, runID: Int64) {
+    /// - Parameter embedder: when given, the faces of every `options.embedEvery`-th detected
+    ///   frame are embedded and stored, tracks are kept to one person, fragments are joined
+    ///   and sequences are diversified by embedding; `options.embeddingModel` is set from it.
+    public init(catalog: Catalog, detector: MTCNN, cropper: @escaping FaceCropper, options: IngestOptions, runID: Int64,
+                embedder: FaceIdentityEmbedder? = nil) {
         self.catalog = catalog
         self.detector = detector
         self.cropper = cropper
+        var options = options
+        options.embeddingModel = embedder?.model
         self.options = options
+        self.embedder = embedder
         self.runID = runID
         self.store = CropStore(catalogFolder: catalog.folder)
     }
@@ -118,7 +127,7 @@ public final class VideoIngestor {
                         _ c: inout ShotCommits, existing: VideoRecord?) throws {
         let rows = VideoRows(video: video, shots: [shot], plans: plans,
                              cropFolder: store.relativeFolder(contentHash: c.hash, runID: c.cropRun),
-                             firstShot: c.shots, firstTrack: c.tracks)
+                             firstShot: c.shots, firstTrack: c.tracks, embeddingModel: options.embeddingModel)
         let folder = try store.makeStaging(contentHash: c.hash, runID: c.cropRun, part: c.shots)
         c.staging = folder
         for crop in rows.crops { try write(crop.bytes, to: folder.appendingPathComponent(crop.path)) }
@@ -341,18 +350,30 @@ public final class VideoIngestor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for k in stride(from: w, to: detected.count, by: workers) {
                     let i = detected[k]
-                    buffer[i] = measureFaces(in: frames[i].image)
+                    buffer[i] = measureFaces(in: frames[i].image, embed: isSampled(frames[i].index))
                 }
             }
         }
         return out
     }
 
+    /// Whether the faces of a detected frame are embedded: every `embedEvery`-th detected frame.
+    private func isSampled(_ frameIndex: Int) -> Bool {
+        embedder != nil && frameIndex % (max(options.detectEvery, 1) * max(options.embedEvery, 1)) == 0
+    }
+
     /// Detects the faces of one frame, aligns each, and measures its quality, duplicate
-    /// signature and hash, and encodes its crop (and thumbnail) as JPEG.
-    private func measureFaces(in image: Image) -> [MeasuredFace] {
+    /// signature and hash, and encodes its crop (and thumbnail) as JPEG; on sampled frames
+    /// (`embed`) all its faces are embedded in one batch.
+    private func measureFaces(in image: Image, embed: Bool) -> [MeasuredFace] {
         let thumb = options.droppedThumbnailSize
-        return detector.detect(image).map { d in
+        let detections = detector.detect(image)
+        var embeddings: [[Float]?] = Array(repeating: nil, count: detections.count)
+        if embed, let embedder, !detections.isEmpty {
+            let vectors = embedder.embed(image, detections)
+            if vectors.count == detections.count { embeddings = vectors }
+        }
+        return zip(detections, embeddings).map { d, embedding in
             let crop = cropper(image, d)
             let q = FaceQuality(detection: d, alignedCrop: crop)
             let jpeg = (try? ImageIO.encodeJPEG(crop, quality: options.jpegQuality)) ?? Data()
@@ -360,7 +381,7 @@ public final class VideoIngestor {
             if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
             return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
                                 hash: PerceptualHash.dHash(crop),
-                                jpeg: jpeg, thumbnail: small)
+                                jpeg: jpeg, thumbnail: small, embedding: embedding)
         }
     }
 

@@ -23,6 +23,10 @@ struct IngestCommand: ParsableCommand {
         and # comments skipped). A re-run does not read files whose path, size and modification
         time the catalog remembers. --shard K/N keeps the inputs whose path hash falls in shard
         K of N (0 <= K < N), for N machines; `seqcurate merge` joins their catalogs.
+        When the face embedding weights are found (dlib_face_resnet.safetensors, see docs/install.md),
+        the faces of every --embed-every-th detected frame are embedded and stored: a track whose
+        person changes is split, people who cross keep their tracks, fragments of one person in a
+        shot are joined, and kept faces differ by embedding (docs/ingest.md). --no-embeddings skips it.
 
         Examples:
           seqcurate ingest assets/carphone_pristine.mp4
@@ -30,6 +34,7 @@ struct IngestCommand: ParsableCommand {
           seqcurate ingest clip.mp4 --align similarity --size 112 --force
           seqcurate ingest --list videos.txt --catalog shard3.db --shard 3/8
           find /data -name '*.mp4' | seqcurate ingest --list -
+          seqcurate ingest clip.mp4 --embed-every 5
         """)
 
     @Argument(help: "Video files or folders.") var inputs: [String] = []
@@ -55,6 +60,9 @@ struct IngestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
     @Option(parsing: .unconditional, help: .init("A shot longer than this many seconds of video is ended there (commit granularity; default 300).", visibility: .hidden))
     var maxShotSeconds: Double = IngestOptions().maxShotSeconds
+    @Option(parsing: .unconditional, help: "Embed the faces of every Nth detected frame (identity decisions).") var embedEvery = IngestOptions().embedEvery
+    @Option(help: "Face embedding weights (default: dlib_face_resnet.safetensors where the MTCNN weights are found).") var embeddingWeights: String?
+    @Flag(help: "Do not embed faces: tracks and sequences by boxes alone.") var noEmbeddings = false
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -67,6 +75,8 @@ struct IngestCommand: ParsableCommand {
         try Renamed.check(old: oldMinFaces, new: minSequenceFaces, default: defaults.minFaces, "--min-faces", "--min-sequence-faces")
         try Renamed.check(old: oldMaxFaces, new: maxSequenceFaces, default: defaults.maxFaces, "--max-faces", "--max-sequence-faces")
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
+        if embedEvery < 1 { throw ValidationError("--embed-every must be at least 1, got \(embedEvery)") }
+        if noEmbeddings && embeddingWeights != nil { throw ValidationError("--no-embeddings and --embedding-weights exclude each other") }
         if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
         if minTrack < 1 { throw ValidationError("--min-track must be at least 1, got \(minTrack)") }
         if minFaces < 1 { throw ValidationError("--min-sequence-faces must be at least 1, got \(minFaces)") }
@@ -105,6 +115,7 @@ struct IngestCommand: ParsableCommand {
         if let threads { options.workers = threads }
         options.force = force
         options.maxShotSeconds = maxShotSeconds
+        options.embedEvery = embedEvery
 
         var videos = try VideoInputs.expand(inputs)
         if let list { videos += try VideoInputList.read(list) }
@@ -117,12 +128,14 @@ struct IngestCommand: ParsableCommand {
         }
         let mtcnn = try detector.makeDetector(parallelPyramid: false)
         let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
+        let embedder = noEmbeddings ? nil : try EmbedderLoading.loadIfFound(embeddingWeights, quiet: quiet)
+        options.embeddingModel = embedder?.model
         let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                                   parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
         let runID = try db.beginIngestRun(run)
         RunInterruption.track(catalog: db.url, runID: runID)
         do {
-            try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper)
+            try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper, embedder: embedder)
         } catch let failures as InputFailures {
             throw failures  // some videos failed; the run is already marked failed
         } catch {
@@ -133,9 +146,9 @@ struct IngestCommand: ParsableCommand {
     }
 
     private func ingestAll(_ videos: [URL], db: Catalog, runID: Int64, options: IngestOptions, mtcnn: MTCNN,
-                           cropper: @escaping FaceCropper) throws {
+                           cropper: @escaping FaceCropper, embedder: FaceIdentityEmbedder?) throws {
         if options.workers > 1 { BLASRuntime.yieldThreads() }
-        let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
+        let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID, embedder: embedder)
         try ingestor.store.recover(catalog: db)
 
         var results: [VideoIngestResult] = []
