@@ -63,14 +63,15 @@ extension Catalog {
         }
     }
 
-    /// Every row of a table, by id.
+    /// Every row of a table, in rowid order (the id, or for a table keyed by a reference such
+    /// as `face_embeddings.face_id`, that column).
     func tableRows(_ table: String) throws -> [CatalogRow] {
-        try rows("SELECT * FROM \(Self.quoted(table)) ORDER BY id")
+        try rows("SELECT * FROM \(Self.quoted(table)) ORDER BY rowid")
     }
 
     /// The rows of a table that belong to one video, by id.
     func tableRows(_ table: String, videoID: Int64) throws -> [CatalogRow] {
-        try rows("SELECT * FROM \(Self.quoted(table)) WHERE video_id = ? ORDER BY id", [.integer(videoID)])
+        try rows("SELECT * FROM \(Self.quoted(table)) WHERE video_id = ? ORDER BY rowid", [.integer(videoID)])
     }
 
     /// Inserts a row of any table (columns this catalog lacks are an error); returns its id.
@@ -95,7 +96,7 @@ extension Catalog {
     func existingRow(_ table: String, matching values: [String: SQLiteValue]) throws -> Int64? {
         let key = Self.naturalKey(table, columns: Array(values.keys)).filter { values[$0] != nil }
         guard !key.isEmpty else { return nil }
-        let sql = "SELECT id FROM \(Self.quoted(table)) WHERE " + key.map { "\(Self.quoted($0)) IS ?" }.joined(separator: " AND ") + " LIMIT 1"
+        let sql = "SELECT rowid AS id FROM \(Self.quoted(table)) WHERE " + key.map { "\(Self.quoted($0)) IS ?" }.joined(separator: " AND ") + " LIMIT 1"
         return try queryFirst(sql, key.map { values[$0]! }) { try $0["id"] as Int64 }
     }
 
@@ -167,6 +168,7 @@ extension Catalog {
                     case .integer(let v): text = String(v)
                     case .real(let v): text = String(v)
                     case .text(let v): text = v
+                    case .blob(let v): text = "x'" + v.map { String(format: "%02x", $0) }.joined() + "'"
                     }
                     if name == "crop_path" { text = text.replacingOccurrences(of: #"-r[0-9]+/"#, with: "-r*/", options: .regularExpression) }
                     fields.append("\(name)=\(text)")

@@ -174,11 +174,16 @@ public final class CatalogMerger {
         for table in state.tables where !done.contains(table.name) && !Self.ownTables.contains(table.name) {
             guard try source.hasTable(table.name) else { continue }
             for row in try source.tableRows(table.name) {
-                guard let id = row.id, var v = try remap(row, table: table.name, source: i, &state) else { continue }
+                // A table keyed by a reference (`face_embeddings.face_id`) has no id of its own:
+                // its rows follow the rows they refer to, and nothing refers to them.
+                let id = row.id
+                guard var v = try remap(row, table: table.name, source: i, &state) else { continue }
                 v["id"] = nil
                 if let existing = try destination.existingRow(table.name, matching: v) {
-                    state.maps[i][table.name, default: IDMap()].ids[id] = existing
-                    state.maps[i][table.name, default: IDMap()].existing.insert(id)
+                    if let id {
+                        state.maps[i][table.name, default: IDMap()].ids[id] = existing
+                        state.maps[i][table.name, default: IDMap()].existing.insert(id)
+                    }
                     continue
                 }
                 if case .text(let path)? = v["crop_path"] {
@@ -186,7 +191,8 @@ public final class CatalogMerger {
                     try placeCrop(from: source.resolve(path), to: destination.resolve(target), moved: &moved, &summary)
                     v["crop_path"] = .text(target)
                 }
-                state.maps[i][table.name, default: IDMap()].ids[id] = try destination.insertRow(table.name, v)
+                let newID = try destination.insertRow(table.name, v)
+                if let id { state.maps[i][table.name, default: IDMap()].ids[id] = newID }
                 switch table.name {
                 case "identities": summary.identitiesAdded += 1
                 case "identity_images": summary.identityImagesAdded += 1

@@ -270,6 +270,7 @@ final class SQLiteStatement {
             case .integer(let x): sqlite3_bind_int64(handle, index, x)
             case .real(let x): sqlite3_bind_double(handle, index, x)
             case .text(let x): sqlite3_bind_text(handle, index, x, -1, seq_sqlite_transient())
+            case .blob(let x): bind(index, x)
             }
         }
     }
@@ -352,6 +353,8 @@ enum SQLiteValue: Hashable {
     case integer(Int64)
     case real(Double)
     case text(String)
+    /// Bytes as stored (an embedding's float32 vector): generic row copies keep them exact.
+    case blob(Data)
 
     static func int(_ v: Int?) -> SQLiteValue { v.map { .integer(Int64($0)) } ?? .null }
     static func int64(_ v: Int64?) -> SQLiteValue { v.map { .integer($0) } ?? .null }

@@ -144,6 +144,7 @@ extension SQLiteRow {
         case SQLITE_NULL: return .null
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement.handle, index))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(statement.handle, index))
+        case SQLITE_BLOB: return .blob(Data.read(statement.handle, index))
         default: return .text(sqlite3_column_text(statement.handle, index).map { String(cString: $0) } ?? "")
         }
     }

@@ -32,14 +32,11 @@ public enum TrackEndReason: String, Sendable, Equatable, Codable, CaseIterable {
     case lost
     /// The box jumped or changed size abruptly (likely another person): split here.
     case split
-    /// The face stopped matching the person the track follows (set by identity-aware tracking,
-    /// which compares face embeddings along the track): split here.
+    /// The face's embedding stopped matching the track's person (drift, or two people who
+    /// crossed): split where the person changes (identity-aware tracking).
     case identity
     /// The video ended (`finish()`).
     case end
-    /// The face's embedding stopped matching the track's person (drift, or two people who
-    /// crossed): split where the person changes.
-    case identity
 }
 
 /// A run of observations of one face, in increasing frame order.
