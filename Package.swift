@@ -9,11 +9,12 @@ import PackageDescription
 //   SeqNN     tensors and layers on BLAS            -> SeqCore, COpenBLAS
 //   SeqDetect MTCNN, alignment                      -> SeqNN, SeqMedia
 //   SeqTrack  shots, tracks, quality, sequences     -> SeqDetect
+//   SeqEmbed  dlib's face descriptor ResNet, chips   -> SeqNN, SeqMedia, SeqDetect
 //   SeqCatalog SQLite or PostgreSQL catalog         -> SeqCore, CSQLite, CLibPQ
 //   SeqTrain  network, heads, losses, solver        -> SeqNN, SeqMedia
 //   SeqEval   protocols, metrics                    -> SeqCore
 //   SeqIngest videos -> catalog pipeline, identity import -> SeqMedia, SeqDetect, SeqTrack, SeqCatalog
-//   SeqModelEval a trained run over dataset images (eval model mode) -> SeqDetect, SeqTrain, SeqEval
+//   SeqModelEval a trained run (or dlib's embedding) over dataset images (eval model mode) -> SeqDetect, SeqTrain, SeqEval, SeqEmbed
 //   SeqCaffe  Caffe prototxt/caffemodel import -> SeqNN, SeqTrain, SwiftProtobuf
 //   SeqReport static HTML report                    -> SeqCatalog, SeqMedia (image file names)
 //   seqcurate thin commands                         -> all of the above
@@ -49,12 +50,13 @@ let package = Package(
         .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg", "CTurboJPEG"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
+        .target(name: "SeqEmbed", dependencies: ["SeqCore", "SeqNN", "SeqMedia", "SeqDetect"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite", "CLibPQ"], exclude: ["README.md"]),
         .target(name: "SeqTrain", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqEval", dependencies: ["SeqCore"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqIngest", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrack", "SeqCatalog"], exclude: ["README.md"], swiftSettings: optimised),
-        .target(name: "SeqModelEval", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrain", "SeqEval"], exclude: ["README.md"], swiftSettings: optimised),
+        .target(name: "SeqModelEval", dependencies: ["SeqCore", "SeqMedia", "SeqDetect", "SeqTrain", "SeqEval", "SeqEmbed"], exclude: ["README.md"], swiftSettings: optimised),
         // Caffe files are parsed here only, so no other module depends on SwiftProtobuf.
         .target(name: "SeqCaffe", dependencies: ["SeqCore", "SeqNN", "SeqTrain", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md"]),
@@ -63,7 +65,7 @@ let package = Package(
         .target(name: "SeqTestSupport", dependencies: ["SeqCore"], path: "Sources/SeqTestSupport", exclude: ["README.md"]),
         .executableTarget(name: "seqcurate", dependencies: [
             "SeqCore", "SeqMedia", "SeqNN", "SeqDetect", "SeqTrack", "SeqCatalog", "SeqTrain", "SeqEval",
-            "SeqIngest", "SeqModelEval", "SeqReport", "SeqCaffe",
+            "SeqIngest", "SeqModelEval", "SeqReport", "SeqCaffe", "SeqEmbed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         // Fuzzing (docs/reliability.md): the parsers as functions of bytes, the seqfuzz driver
@@ -76,6 +78,7 @@ let package = Package(
         .testTarget(name: "SeqMediaTests", dependencies: ["SeqMedia", "SeqTestSupport"]),
         .testTarget(name: "SeqNNTests", dependencies: ["SeqNN", "SeqTestSupport"]),
         .testTarget(name: "SeqDetectTests", dependencies: ["SeqDetect", "SeqTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "SeqEmbedTests", dependencies: ["SeqEmbed", "SeqTestSupport"]),
         .testTarget(name: "SeqTrackTests", dependencies: ["SeqTrack", "SeqTestSupport"]),
         .testTarget(name: "SeqCatalogTests", dependencies: ["SeqCatalog", "SeqTestSupport"]),
         .testTarget(name: "SeqTrainTests", dependencies: ["SeqTrain", "SeqTestSupport"]),

@@ -3,6 +3,7 @@
 # folder (docs/install.md):
 #   PREFIX/bin/seqcurate
 #   PREFIX/share/seqcurate/mtcnn.safetensors   (fetched by tools/setup.sh --assets if missing)
+#   PREFIX/share/seqcurate/dlib_face_resnet.safetensors   (when tools/setup.sh has made it)
 #
 #   tools/install.sh [--prefix DIR]     DIR defaults to /usr/local
 #
@@ -58,6 +59,10 @@ put() { # source destination mode
 }
 put "$BIN" "$PREFIX/bin/seqcurate" 755
 put "$WEIGHTS" "$PREFIX/share/seqcurate/mtcnn.safetensors" 644
+# The dlib face embedding (seqcurate embed; docs/embedding.md), when tools/setup.sh has made it.
+if [[ -f assets/dlib_face_resnet.safetensors ]]; then
+    put assets/dlib_face_resnet.safetensors "$PREFIX/share/seqcurate/dlib_face_resnet.safetensors" 644
+fi
 
 case ":$PATH:" in
     *":$PREFIX/bin:"*) ;;

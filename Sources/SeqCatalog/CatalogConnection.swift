@@ -48,6 +48,7 @@ extension CatalogStatement {
     func bind(_ index: Int32, _ value: Float?) { bindValue(index, .float(value)) }
     func bind(_ index: Int32, _ value: UInt64?) { bindValue(index, .hash(value)) }
     func bind(_ index: Int32, _ value: String?) { bindValue(index, .string(value)) }
+    func bind(_ index: Int32, _ value: Data?) { bindValue(index, value.map { .blob($0) } ?? .null) }
 
     /// Binds all values in order, starting at parameter 1.
     func bindAll(_ values: [SQLiteValue]) {

@@ -134,6 +134,8 @@ final class PostgresConnection: CatalogConnection {
             // Swift's description is the shortest text that reads back as the same double.
             case .real(let x): types.append(701); texts.append(x.isFinite ? "\(x)" : (x.isNaN ? "NaN" : (x > 0 ? "Infinity" : "-Infinity")))
             case .text(let x): types.append(25); texts.append(x)
+            // bytea in its hex text form: binary-safe, whatever the bytes.
+            case .blob(let x): types.append(17); texts.append("\\x" + x.map { String(format: "%02x", $0) }.joined())
             }
         }
         let cStrings = texts.map { $0.map { strdup($0) } ?? nil }
@@ -236,6 +238,32 @@ final class PostgresRows: CatalogRowSource {
         if let v = Int64(t) { return v }
         if t == "t" { return 1 }
         return Double(t).map { Int64($0) } ?? 0
+    }
+    /// bytea arrives as `\x` and two hex digits a byte.
+    func blob(_ i: Int32) -> Data {
+        guard !isNull(i), let p = PQgetvalue(result, row, i) else { return Data() }
+        let length = Int(PQgetlength(result, row, i))
+        guard length >= 2, p[0] == 0x5c, p[1] == 0x78 else { return Data(bytes: p, count: length) }
+        func nibble(_ c: CChar) -> UInt8 {
+            let v = UInt8(bitPattern: c)
+            return v >= 0x61 ? v - 0x61 + 10 : v >= 0x41 ? v - 0x41 + 10 : v - 0x30
+        }
+        var out = Data(capacity: (length - 2) / 2)
+        var k = 2
+        while k + 1 < length {
+            out.append(nibble(p[k]) << 4 | nibble(p[k + 1]))
+            k += 2
+        }
+        return out
+    }
+    func value(_ i: Int32) -> SQLiteValue {
+        if isNull(i) { return .null }
+        switch PQftype(result, i) {
+        case 20, 21, 23: return .integer(int64(i))
+        case 700, 701, 1700: return .real(double(i))
+        case 17: return .blob(blob(i))
+        default: return .text(text(i))
+        }
     }
     func double(_ i: Int32) -> Double {
         let t = text(i)

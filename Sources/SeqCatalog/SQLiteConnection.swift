@@ -252,6 +252,12 @@ final class SQLiteStatement: CatalogStatement {
     }
     func bind(_ index: Int32, _ value: Float?) { bind(index, value.map(Double.init)) }
     func bind(_ index: Int32, _ value: UInt64?) { bind(index, value.map { Int64(bitPattern: $0) }) }
+    func bind(_ index: Int32, _ value: Data?) {
+        guard let value else { sqlite3_bind_null(handle, index); return }
+        _ = value.withUnsafeBytes { raw in
+            sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), seq_sqlite_transient())
+        }
+    }
     func bind(_ index: Int32, _ value: String?) {
         if let value { sqlite3_bind_text(handle, index, value, -1, seq_sqlite_transient()) } else { sqlite3_bind_null(handle, index) }
     }
@@ -263,6 +269,7 @@ final class SQLiteStatement: CatalogStatement {
         case .integer(let x): sqlite3_bind_int64(handle, index, x)
         case .real(let x): sqlite3_bind_double(handle, index, x)
         case .text(let x): sqlite3_bind_text(handle, index, x, -1, seq_sqlite_transient())
+        case .blob(let x): bind(index, x)
         }
     }
 
@@ -344,11 +351,13 @@ final class SQLiteStatement: CatalogStatement {
 }
 
 /// A value to bind to a statement parameter.
-enum SQLiteValue {
+enum SQLiteValue: Hashable {
     case null
     case integer(Int64)
     case real(Double)
     case text(String)
+    /// Bytes as stored (an embedding's float32 vector): generic row copies keep them exact.
+    case blob(Data)
 
     static func int(_ v: Int?) -> SQLiteValue { v.map { .integer(Int64($0)) } ?? .null }
     static func int64(_ v: Int64?) -> SQLiteValue { v.map { .integer($0) } ?? .null }

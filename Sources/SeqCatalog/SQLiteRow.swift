@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import SeqCore
 
 /// The result columns of a prepared statement by name, resolved once per statement: the
@@ -56,6 +57,9 @@ protocol CatalogRowSource: AnyObject {
     func int64(_ index: Int32) -> Int64
     func double(_ index: Int32) -> Double
     func text(_ index: Int32) -> String
+    func blob(_ index: Int32) -> Data
+    /// The value as stored, with its type (for code that copies rows whatever their columns).
+    func value(_ index: Int32) -> SQLiteValue
 }
 
 extension SQLiteStatement: CatalogRowSource {
@@ -64,6 +68,20 @@ extension SQLiteStatement: CatalogRowSource {
     func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
     func double(_ i: Int32) -> Double { sqlite3_column_double(handle, i) }
     func text(_ i: Int32) -> String { sqlite3_column_text(handle, i).map { String(cString: $0) } ?? "" }
+    func blob(_ i: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(handle, i))
+        guard count > 0, let p = sqlite3_column_blob(handle, i) else { return Data() }
+        return Data(bytes: p, count: count)
+    }
+    func value(_ i: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(handle, i) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(int64(i))
+        case SQLITE_FLOAT: return .real(double(i))
+        case SQLITE_BLOB: return .blob(blob(i))
+        default: return .text(text(i))
+        }
+    }
 }
 
 /// The current row of a stepping statement, read by column name as GRDB does:
@@ -141,8 +159,21 @@ extension UInt64: SQLiteColumnValue {
     static func read(_ s: CatalogRowSource, _ i: Int32) -> UInt64 { UInt64(bitPattern: s.int64(i)) }
 }
 
+/// BLOBs (embeddings) read as their bytes.
+extension Data: SQLiteColumnValue {
+    static func read(_ s: CatalogRowSource, _ i: Int32) -> Data { s.blob(i) }
+}
+
 extension Optional: SQLiteColumnValue where Wrapped: SQLiteColumnValue {
     static func read(_ s: CatalogRowSource, _ i: Int32) -> Wrapped? {
         s.isNull(i) ? nil : Wrapped.read(s, i)
     }
+}
+
+extension SQLiteRow {
+    /// The names of the result's columns, in order (for code that copies rows whatever their columns).
+    var columnNames: [String] { columns.names }
+
+    /// The value of the `i`-th result column as SQLite stores it (no conversion).
+    func value(at i: Int) -> SQLiteValue { statement.value(Int32(i)) }
 }

@@ -10,12 +10,16 @@ public struct TrackObservation: Sendable, Equatable, Codable {
     public var detection: FaceDetection
     /// True when the frame was not detected but filled in between two detections.
     public var interpolated: Bool
+    /// The face's identity embedding (dlib's 128-d descriptor) when this face was sampled for
+    /// one (see `IngestOptions.embedEvery`); nil otherwise.
+    public var embedding: [Float]?
 
-    public init(frameIndex: Int, time: Double, detection: FaceDetection, interpolated: Bool = false) {
+    public init(frameIndex: Int, time: Double, detection: FaceDetection, interpolated: Bool = false, embedding: [Float]? = nil) {
         self.frameIndex = frameIndex
         self.time = time
         self.detection = detection
         self.interpolated = interpolated
+        self.embedding = embedding
     }
 }
 
@@ -28,8 +32,8 @@ public enum TrackEndReason: String, Sendable, Equatable, Codable, CaseIterable {
     case lost
     /// The box jumped or changed size abruptly (likely another person): split here.
     case split
-    /// The face stopped matching the person the track follows (set by identity-aware tracking,
-    /// which compares face embeddings along the track): split here.
+    /// The face's embedding stopped matching the track's person (drift, or two people who
+    /// crossed): split where the person changes (identity-aware tracking).
     case identity
     /// The video ended (`finish()`).
     case end
@@ -75,6 +79,12 @@ public struct FaceTrack: Sendable, Equatable, Codable {
         }
         return worst
     }
+
+    /// The embedded observations of the track.
+    public var embeddings: [[Float]] { observations.compactMap(\.embedding) }
+
+    /// The mean of the track's embeddings (nil when none was sampled): the track's person.
+    public var meanEmbedding: [Float]? { EmbeddingMath.mean(embeddings) }
 
     private func mean(_ value: (TrackObservation) -> Float) -> Float {
         observations.isEmpty ? 0 : observations.reduce(0) { $0 + value($1) } / Float(observations.count)

@@ -40,7 +40,10 @@ struct BatchedFeatures {
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     for i in stride(from: w, to: chunk.count, by: workers) {
                         do {
-                            let image = try ImageIO.read(chunk[i], grayscale: gray)
+                            // Gray networks see the same luma as in training (`Image.grayscale()` of the
+                            // RGB decode), not the decoder's own gray conversion, which differs by a level.
+                            let rgb = try ImageIO.read(chunk[i])
+                            let image = gray ? rgb.grayscale() : rgb
                             fill(image, false, base.pointer + i * sample)
                             if flip { fill(image, true, base.pointer + (chunk.count + i) * sample) }
                         } catch let e as SeqError {

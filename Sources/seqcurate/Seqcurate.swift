@@ -30,8 +30,8 @@ struct Seqcurate: ParsableCommand {
         version: version,
         subcommands: [
             ProbeCommand.self,
-            FramesCommand.self, DetectCommand.self, AlignCommand.self,
-            IngestCommand.self, QueueCommand.self,
+            FramesCommand.self, DetectCommand.self, AlignCommand.self, EmbedCommand.self,
+            IngestCommand.self, QueueCommand.self, MergeCommand.self,
             ImportIdentitiesCommand.self,
             LossCommand.self, TrainCommand.self, FeaturesCommand.self, ImportCaffeCommand.self,
             EvalCommand.self,

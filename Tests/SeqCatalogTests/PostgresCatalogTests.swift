@@ -60,6 +60,7 @@ final class PostgresCatalogTests: XCTestCase {
             case "INTEGER": return "bigint"
             case "REAL": return "double precision"
             case "TEXT": return "text"
+            case "BLOB": return "bytea"
             default: return sqliteType
             }
         }

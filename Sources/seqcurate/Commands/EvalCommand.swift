@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeqCore
+import SeqEmbed
 import SeqEval
 import SeqIngest
 import SeqModelEval
@@ -30,7 +31,10 @@ struct EvalCommand: ParsableCommand {
         Model mode: features are extracted from the images under --root with the latest \
         checkpoint of the training run --model (LFW ROOT/Name/Name_0001.jpg; YTF \
         ROOT/aligned_images_DB/Name/<video>/*.jpg, else frame_images_DB) and cached in \
-        RUN/eval_cache/, so a re-run only reads them. With --detect, raw images are detected and aligned first (crops cached in RUN/eval_cache/aligned-*).
+        RUN/eval_cache/, so a re-run only reads them. With --detect, raw images are detected and aligned first (crops cached in RUN/eval_cache/aligned-*). \
+        With --embedder dlib instead of --model, dlib's pretrained face descriptor is used: \
+        each image's main face (MTCNN) is cut into dlib's 150x150 chip and embedded \
+        (docs/embedding.md); nothing is cached.
 
         Examples:
           seqcurate eval lfw --pairs lfw_pairs.txt --features F.npy --keys K.txt
@@ -38,6 +42,7 @@ struct EvalCommand: ParsableCommand {
           seqcurate eval lfw --pairs lfw_pairs_seqface.txt --features F.npy --keys K.txt --out results/lfw
           seqcurate eval ytf --pairs ytf_pairs_seqface.txt --features F.npy --keys K.txt --skip-missing
           seqcurate eval lfw --pairs lfw_pairs.txt --root data/lfw --model runs/r27
+          seqcurate eval lfw --pairs lfw_pairs.txt --root data/lfw --embedder dlib
           seqcurate eval lfw --pairs lfw_pairs_seqface.txt --features feature_27.pkl --out results/lfw27 \
             --compare-roc roc_27.txt --compare-roc ResNet-64=roc_64.txt
         """
@@ -63,6 +68,12 @@ struct EvalCommand: ParsableCommand {
 
     @Flag(help: "Model mode: detect (MTCNN) and align (SeqFace crop) raw images first.")
     var detect = false
+
+    @Option(help: "Model mode with a pretrained embedding instead of --model: dlib (MTCNN, dlib's chip, dlib's face ResNet).")
+    var embedder: PretrainedEmbedder?
+
+    @Option(name: .customLong("embedding-weights"), help: "dlib face embedding weights for --embedder dlib (default: found as for embed).")
+    var embeddingWeights: String?
     @OptionGroup var detectorOptions: DetectorOptions
     @OptionGroup var imageLimits: ImageLimitOptions
 
@@ -91,7 +102,7 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         let featureMode = features != nil || keys != nil
-        let modelMode = root != nil || model != nil
+        let modelMode = root != nil || model != nil || embedder != nil
         if featureMode && modelMode {
             throw ValidationError("use either --features/--keys (feature mode) or --root/--model (model mode), not both")
         }
@@ -103,9 +114,14 @@ struct EvalCommand: ParsableCommand {
         } else if featureMode && (features == nil || keys == nil) {
             throw ValidationError("feature mode needs both --features and --keys")
         }
-        if modelMode && (root == nil || model == nil) {
+        if embedder != nil {
+            if root == nil { throw ValidationError("--embedder needs --root (the dataset's images)") }
+            if model != nil { throw ValidationError("use either --model or --embedder, not both") }
+            if detect { throw ValidationError("--embedder dlib detects faces itself; leave out --detect") }
+        } else if modelMode && (root == nil || model == nil) {
             throw ValidationError("model mode needs both --root and --model")
         }
+        if embeddingWeights != nil && embedder == nil { throw ValidationError("--embedding-weights applies to --embedder only") }
         if detect && !modelMode { throw ValidationError("--detect applies to model mode (--root/--model) only") }
         if worst < 0 { throw ValidationError("--worst must be 0 or more") }
     }
@@ -165,6 +181,14 @@ extension EvalCommand {
 
     /// Model mode: the run's features of the images the pairs need (see `ModelFeatures`).
     private func extractedFeatures(for list: PairList) throws -> FeatureFile {
+        if embedder != nil, let root {
+            var pipeline = EmbedderFeatures(embedder: try FaceEmbedder(weights: WeightsLocator.dlibFace(embeddingWeights)),
+                                            makeDetector: { try detectorOptions.makeDetector(parallelPyramid: false) })
+            pipeline.skipMissing = skipMissing
+            pipeline.maxPixels = imageLimits.maxPixels
+            pipeline.quiet = json || quiet
+            return try pipeline.features(for: list, root: URL(fileURLWithPath: root))
+        }
         guard let root, let model else { throw SeqError("model mode needs --root and --model") }
         let detection = detect ? ModelFeatures.Detection(makeDetector: { try detectorOptions.makeDetector(parallelPyramid: false) },
                                                          cropper: FaceCropping.make(.seqface, size: 144)) : nil
@@ -193,4 +217,10 @@ private struct PhaseClock {
         let parts = phases.map { String(format: "%@ %.3fs", $0.0, $0.1) }.joined(separator: ", ")
         return "timing: \(parts); compute \(String(format: "%.3f", compute))s, total \(String(format: "%.3f", total))s"
     }
+}
+
+/// The pretrained embeddings `eval` and `features` can use instead of a trained model.
+enum PretrainedEmbedder: String, ExpressibleByArgument, CaseIterable {
+    /// dlib's face ResNet (`dlib_face_recognition_resnet_model_v1`) on MTCNN chips.
+    case dlib
 }

@@ -4,12 +4,14 @@ import Foundation
 import SeqCatalog
 import SeqCore
 import SeqDetect
+import SeqEmbed
 import SeqEval
 
-/// Where the MTCNN weights are found; docs/install.md documents the order:
+/// Where the MTCNN weights (and, the same way, the dlib face embedding's) are found;
+/// docs/install.md documents the order:
 ///
 /// 1. `--weights FILE`, used as given;
-/// 2. `$SEQCURATE_MTCNN_WEIGHTS`, the file itself, used as given;
+/// 2. `$SEQCURATE_MTCNN_WEIGHTS` (`$SEQCURATE_DLIB_WEIGHTS`), the file itself, used as given;
 /// 3. `$SEQCURATE_HOME/mtcnn.safetensors` (SEQCURATE_HOME is the folder holding the models);
 /// 4. `<exe>/../share/seqcurate/mtcnn.safetensors`, beside an installed binary (tools/install.sh);
 /// 5. `assets/mtcnn.safetensors` in the current folder;
@@ -22,32 +24,45 @@ enum WeightsLocator {
     static let fileName = "mtcnn.safetensors"
 
     static func mtcnn(_ explicit: String?) throws -> URL {
+        try locate(explicit, variable: "SEQCURATE_MTCNN_WEIGHTS", fileName: fileName, what: "MTCNN weights")
+    }
+
+    /// The dlib face embedding (`dlib_face_resnet.safetensors`, tools/convert_dlib.py).
+    static func dlibFace(_ explicit: String?) throws -> URL {
+        try locate(explicit, variable: "SEQCURATE_DLIB_WEIGHTS", fileName: FaceEmbedder.weightsFileName,
+                   what: "dlib face embedding weights")
+    }
+
+    private static func locate(_ explicit: String?, variable: String, fileName: String, what: String) throws -> URL {
         if let explicit { return URL(fileURLWithPath: explicit) }
         let env = ProcessInfo.processInfo.environment
-        if let path = env["SEQCURATE_MTCNN_WEIGHTS"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        if let path = env[variable], !path.isEmpty { return URL(fileURLWithPath: path) }
         let places = searchPath(home: env["SEQCURATE_HOME"], executable: executableURL(),
-                                currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                                currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                                fileName: fileName)
         if let found = places.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
-        throw SeqError("MTCNN weights not found; looked in: \(places.map(\.path).joined(separator: ", ")); "
+        throw SeqError("\(what) not found; looked in: \(places.map(\.path).joined(separator: ", ")); "
             + "run tools/setup.sh or tools/install.sh, or set SEQCURATE_HOME to a folder holding \(fileName) "
-            + "(or SEQCURATE_MTCNN_WEIGHTS to the file)")
+            + "(or \(variable) to the file)")
     }
 
     /// Places 3 to 6 of the order above, without duplicates.
-    static func searchPath(home: String?, executable: URL?, currentDirectory: URL) -> [URL] {
+    static func searchPath(home: String?, executable: URL?, currentDirectory: URL,
+                           fileName: String = WeightsLocator.fileName) -> [URL] {
+        let assetPath = "assets/\(fileName)"
         var places: [URL] = []
         if let home, !home.isEmpty { places.append(URL(fileURLWithPath: home).appendingPathComponent(fileName)) }
         if let executable {
             let bin = executable.deletingLastPathComponent()
             places.append(bin.deletingLastPathComponent().appendingPathComponent("share/seqcurate/\(fileName)"))
         }
-        places.append(currentDirectory.appendingPathComponent(MTCNN.defaultWeightsPath))
+        places.append(currentDirectory.appendingPathComponent(assetPath))
         if let executable {
             // The build tree: <repo>/.build/<config>/seqcurate or <repo>/.build/<triple>/<config>/seqcurate.
             var dir = executable.deletingLastPathComponent()
             while dir.path != "/" && !dir.path.isEmpty {
                 if dir.lastPathComponent == ".build" {
-                    places.append(dir.deletingLastPathComponent().appendingPathComponent(MTCNN.defaultWeightsPath))
+                    places.append(dir.deletingLastPathComponent().appendingPathComponent(assetPath))
                     break
                 }
                 dir = dir.deletingLastPathComponent()

@@ -24,19 +24,6 @@ def tiny_config(**network):
     return cfg
 
 
-def gray_copy(listfile, out):
-    """The list's images saved as 1-channel PNGs under `out`, and a list of them."""
-    from PIL import Image
-    os.makedirs(out, exist_ok=True)
-    lines = []
-    for i, (path, label) in enumerate(read_list(listfile)):
-        Image.open(path).convert("L").save(os.path.join(out, f"{i}.png"))
-        lines.append(f"{i}.png {label}")
-    with open(os.path.join(out, "list.txt"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return os.path.join(out, "list.txt")
-
-
 class ConvertTests(TempDirTest):
     def features_cli(self, model, listfile, out, *extra):
         seqcurate("features", "--model", model, "--list", listfile, "--out", out, "--quiet", *extra)
@@ -60,11 +47,8 @@ class ConvertTests(TempDirTest):
                 manifest = json.load(f)
             self.assertEqual(manifest["preprocess"]["channel_order"], cfg["network"]["channel_order"])
             listfile = os.path.join(faces, "heldout.txt")
-            if cfg["network"]["input_channels"] == 1:
-                # Gray images: seqcurate features decodes a gray network's input with FFmpeg's
-                # RGB-to-gray conversion, the trainer (and Preprocess) with (77 R + 150 G + 29 B +
-                # 128) >> 8; they differ by a level on colour images but agree on gray ones.
-                listfile = gray_copy(listfile, self.path("gray"))
+            # Colour images for gray networks too: seqcurate features and the trainer both take
+            # the luma (77 R + 150 G + 29 B + 128) >> 8 of the RGB decode.
             paths = [p for p, _ in read_list(listfile)]
             for flip in (False, True):
                 theirs = self.features_cli(model, listfile, self.path(f"{name}.npy"), *(["--flip"] if flip else []))

@@ -1,4 +1,4 @@
--- seqcurate catalog for PostgreSQL, schema version 4: the work queue of `seqcurate queue add` and
+-- seqcurate catalog for PostgreSQL, schema version 8: the work queue of `seqcurate queue add` and
 -- `seqcurate ingest --from-queue`. A worker claims a queued video (PostgreSQL: FOR UPDATE SKIP
 -- LOCKED) and holds it under a lease it renews while it works; a lease that expires (worker
 -- killed, machine lost) returns the video to the queue. attempts counts claims; a video whose
