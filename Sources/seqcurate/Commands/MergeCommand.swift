@@ -26,6 +26,9 @@ struct MergeCommand: ParsableCommand {
 
     func validate() throws {
         if sources.isEmpty { throw ValidationError("give at least one source catalog") }
+        if (sources + [into]).contains(where: { CatalogLocation($0).isPostgres }) {
+            throw ValidationError("merge works on SQLite catalogs only; a PostgreSQL catalog needs no shards (workers share it through `seqcurate queue`)")
+        }
     }
 
     func run() throws {
