@@ -171,24 +171,26 @@ public final class Conv2D: Layer {
                     if pointwise {
                         (b, ldb) = (xp + unit.image * inSize, p)
                     } else {
-                        im2col(xp + unit.image * inSize, g, rows: unit.rows, into: cb.baseAddress!, rowStride: cols)
+                        parallelIm2col(xp + unit.image * inSize, g, rows: unit.rows, into: cb.baseAddress!, rowStride: cols)
                         (b, ldb) = (UnsafePointer(cb.baseAddress!), cols)
                     }
                     sgemm(m: outC, n: cols, k: k, a: wp, lda: k, b: b, ldb: ldb, beta: 1, c: out, ldc: p)
                 } else {
                     let cols = unit.count * p
                     for i in 0..<unit.count {
-                        im2col(xp + (unit.image + i) * inSize, g, into: cb.baseAddress! + i * p, rowStride: cols)
+                        parallelIm2col(xp + (unit.image + i) * inSize, g, into: cb.baseAddress! + i * p, rowStride: cols)
                     }
                     let gp = gb.baseAddress!
                     sgemm(m: outC, n: cols, k: k, a: wp, lda: k, b: cb.baseAddress!, ldb: cols,
                           beta: 0, c: gp, ldc: cols)
                     // Scatter [out, image, pixel] back to NCHW, adding the bias on the way.
-                    for i in 0..<unit.count {
-                        let out = yp + (unit.image + i) * outSize
-                        for o in 0..<outC {
-                            let src = gp + o * cols + i * p, dst = out + o * p, b = bp[o]
-                            for j in 0..<p { dst[j] = src[j] + b }
+                    ParallelLoop.split(outC, work: outC * cols) { outRange in
+                        for i in 0..<unit.count {
+                            let out = yp + (unit.image + i) * outSize
+                            for o in outRange {
+                                let src = gp + o * cols + i * p, dst = out + o * p, b = bp[o]
+                                for j in 0..<p { dst[j] = src[j] + b }
+                            }
                         }
                     }
                 }
@@ -262,9 +264,9 @@ public final class Conv2D: Layer {
             let xp = xb.baseAddress!, dyp = dyb.baseAddress!, dxp = dxb.baseAddress!
             let wp = wb.baseAddress!, dwp = dwb.baseAddress!, dbp = dbb.baseAddress!
             // Bias gradient: sum of dy over batch and pixels.
-            for i in 0..<n {
-                for o in 0..<outC {
-                    dbp[o] += Float(VectorMath.sum(dyp + i * outSize + o * p, count: p))
+            ParallelLoop.split(outC, work: n * outSize) { outRange in
+                for o in outRange {
+                    for i in 0..<n { dbp[o] += Float(VectorMath.sum(dyp + i * outSize + o * p, count: p)) }
                 }
             }
             for unit in units {
@@ -278,9 +280,11 @@ public final class Conv2D: Layer {
                 } else {
                     cols = unit.count * p
                     let gp = gb.baseAddress!
-                    for i in 0..<unit.count {
-                        for o in 0..<outC {
-                            (gp + o * cols + i * p).update(from: dyp + (unit.image + i) * outSize + o * p, count: p)
+                    ParallelLoop.split(outC, work: outC * cols) { outRange in
+                        for i in 0..<unit.count {
+                            for o in outRange {
+                                (gp + o * cols + i * p).update(from: dyp + (unit.image + i) * outSize + o * p, count: p)
+                            }
                         }
                     }
                     dyMat = UnsafePointer(gp)
@@ -298,10 +302,10 @@ public final class Conv2D: Layer {
                 }
                 let colp = cb.baseAddress!
                 if unit.count == 1 {
-                    im2col(xp + unit.image * inSize, g, rows: unit.rows, into: colp, rowStride: cols)
+                    parallelIm2col(xp + unit.image * inSize, g, rows: unit.rows, into: colp, rowStride: cols)
                 } else {
                     for i in 0..<unit.count {
-                        im2col(xp + (unit.image + i) * inSize, g, into: colp + i * p, rowStride: cols)
+                        parallelIm2col(xp + (unit.image + i) * inSize, g, into: colp + i * p, rowStride: cols)
                     }
                 }
                 // dW += dy . col^T
@@ -312,10 +316,10 @@ public final class Conv2D: Layer {
                 sgemm(transA: true, m: k, n: cols, k: outC, a: wp, lda: k, b: dyMat, ldb: ldd,
                       beta: 0, c: colp, ldc: cols)
                 if unit.count == 1 {
-                    col2imAdd(colp, rowStride: cols, g, rows: unit.rows, into: dxp + unit.image * inSize)
+                    parallelCol2imAdd(colp, rowStride: cols, g, rows: unit.rows, into: dxp + unit.image * inSize)
                 } else {
                     for i in 0..<unit.count {
-                        col2imAdd(colp + i * p, rowStride: cols, g, into: dxp + (unit.image + i) * inSize)
+                        parallelCol2imAdd(colp + i * p, rowStride: cols, g, into: dxp + (unit.image + i) * inSize)
                     }
                 }
             }
