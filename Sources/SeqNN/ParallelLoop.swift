@@ -31,4 +31,29 @@ enum ParallelLoop {
             if lo < hi { body(lo..<hi) }
         }
     }
+
+    /// Runs `body(group, images)` on `groups` contiguous groups of a batch of `n` images
+    /// concurrently, with OpenBLAS on one thread meanwhile, so each group's products run on its
+    /// own core and nothing waits for another thread between products; `split` inside a group
+    /// runs serially. With one group, `body(0, 0..<n)` runs on the caller's thread as it is.
+    ///
+    /// OpenBLAS's thread count is process-wide: callers that already run threads of their own
+    /// (ingest, MTCNN) set it to 1 (`BLASRuntime.yieldThreads`), which also makes this one group.
+    static func overBatch(_ n: Int, groups: Int, _ body: (_ group: Int, _ images: Range<Int>) -> Void) {
+        let groups = min(groups, n)
+        guard groups > 1 else {
+            if n > 0 { body(0, 0..<n) }
+            return
+        }
+        let savedThreads = BLASRuntime.threads, savedOverride = workerOverride
+        BLASRuntime.threads = 1
+        workerOverride = 1
+        defer {
+            BLASRuntime.threads = savedThreads
+            workerOverride = savedOverride
+        }
+        DispatchQueue.concurrentPerform(iterations: groups) { w in
+            body(w, (n * w / groups)..<(n * (w + 1) / groups))
+        }
+    }
 }

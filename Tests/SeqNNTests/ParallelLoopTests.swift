@@ -42,6 +42,7 @@ final class ParallelLoopTests: XCTestCase {
             conv.chunkBudget = cfg.chunk
             conv.bandBudget = cfg.band
             conv.winogradBudget = cfg.wino
+            conv.batchParallel = false  // channel splits only; the batch split is tested below
             GradientCheck.randomize(conv, seed: 71, scale: 0.2)
             var rng = TestRandom(seed: 72)
             let x = rng.tensor(cfg.shape)
@@ -59,13 +60,50 @@ final class ParallelLoopTests: XCTestCase {
         }
     }
 
+    /// Groups of images on their own threads (`Conv2D.batchParallel`): the same results to float
+    /// rounding (OpenBLAS's one-thread products may round differently from its two-thread ones,
+    /// and the weight gradient is summed per group, then added); bias gradients bit for bit.
+    func testBatchGroupsMatchOneGroup() {
+        let configs: [(cin: Int, cout: Int, k: Int, s: Int, p: Int, shape: [Int])] = [
+            (3, 8, 3, 2, 1, [5, 3, 17, 15]),    // strided im2col
+            (6, 4, 1, 1, 0, [3, 6, 5, 7]),      // pointwise
+            (32, 33, 3, 1, 1, [5, 32, 7, 6]),   // Winograd forward and input gradient
+        ]
+        for cfg in configs {
+            let conv = Conv2D(inChannels: cfg.cin, outChannels: cfg.cout, kernel: cfg.k, stride: cfg.s, padding: cfg.p)
+            GradientCheck.randomize(conv, seed: 82, scale: 0.2)
+            var rng = TestRandom(seed: 83)
+            let x = rng.tensor(cfg.shape)
+            var results: [(y: [Float], dx: [Float], dw: [Float], db: [Float])] = []
+            for workers in [1, 2, 3] {
+                ParallelLoop.workerOverride = workers
+                conv.weight.zeroGrad(); conv.bias.zeroGrad()
+                let y = conv.forward(x)
+                var dyRng = TestRandom(seed: 84)
+                let dx = conv.backward(dyRng.tensor(y.shape))
+                results.append((y.data, dx.data, conv.weight.grad.data, conv.bias.grad.data))
+            }
+            for r in results.dropFirst() {
+                func worst(_ a: [Float], _ b: [Float]) -> Float {
+                    zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                }
+                XCTAssertEqual(r.y.count, results[0].y.count)
+                XCTAssertLessThan(worst(r.y, results[0].y), 1e-5, "forward, config \(cfg)")
+                XCTAssertLessThan(worst(r.dx, results[0].dx), 1e-5, "input gradient, config \(cfg)")
+                XCTAssertLessThan(worst(r.dw, results[0].dw), 1e-5, "weight gradient, config \(cfg)")
+                XCTAssertEqual(r.db, results[0].db, "bias gradient, config \(cfg)")
+            }
+        }
+    }
+
     func testThreadedWinogradGradients() {
         ParallelLoop.minimumWork = 0
         ParallelLoop.workerOverride = 2
         let conv = Conv2D(inChannels: 32, outChannels: 32, kernel: 3, stride: 1, padding: 1)
         GradientCheck.randomize(conv, seed: 74, scale: 0.2)
         var rng = TestRandom(seed: 75)
-        GradientCheck.check(conv, input: rng.tensor([1, 32, 3, 3]))
+        // Two images: two batch groups, each on its own thread.
+        GradientCheck.check(conv, input: rng.tensor([2, 32, 3, 3]))
     }
 
     func testThreadedStridedGradients() {
