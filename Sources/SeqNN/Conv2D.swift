@@ -11,7 +11,8 @@ import SeqCore
 /// im2col and sgemm) and input gradient `col2im(W^T * dy)` by sgemm, or by Winograd as the
 /// convolution of `dy` with the rotated, transposed filters.
 /// Scratch buffers live in a per-thread `Workspace` shared by all layers, so hot loops do not
-/// allocate them again.
+/// allocate them again. With several OpenBLAS threads the batch is split into groups of images
+/// convolved on their own threads with one-threaded sgemm (`batchParallel`, `ParallelLoop`).
 public final class Conv2D: Layer {
     public let inChannels: Int
     public let outChannels: Int
