@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs the memory-bound steps around the matrix products (im2col, col2im, the Winograd
 /// transforms, copies) on as many threads as OpenBLAS uses.
@@ -45,15 +46,38 @@ enum ParallelLoop {
             if n > 0 { body(0, 0..<n) }
             return
         }
-        let savedThreads = BLASRuntime.threads, savedOverride = workerOverride
-        BLASRuntime.threads = 1
-        workerOverride = 1
-        defer {
-            BLASRuntime.threads = savedThreads
-            workerOverride = savedOverride
-        }
+        // Inside the groups OpenBLAS has one thread, so `workers` is 1 there and `split` serial.
+        oneBLASThread.enter()
+        defer { oneBLASThread.leave() }
         DispatchQueue.concurrentPerform(iterations: groups) { w in
             body(w, (n * w / groups)..<(n * (w + 1) / groups))
+        }
+    }
+
+    /// Sets OpenBLAS to one thread while any `overBatch` runs and restores the count when the
+    /// last one ends, so overlapping calls from several threads cannot leave it at 1.
+    private static let oneBLASThread = OneThreadScope()
+
+    private final class OneThreadScope: @unchecked Sendable {
+        private let lock = NSLock()
+        private var depth = 0
+        private var saved = 1
+
+        func enter() {
+            lock.lock()
+            defer { lock.unlock() }
+            if depth == 0 {
+                saved = BLASRuntime.threads
+                BLASRuntime.threads = 1
+            }
+            depth += 1
+        }
+
+        func leave() {
+            lock.lock()
+            defer { lock.unlock() }
+            depth -= 1
+            if depth == 0 { BLASRuntime.threads = saved }
         }
     }
 }
