@@ -11,8 +11,8 @@ import SeqCore
 /// im2col and sgemm) and input gradient `col2im(W^T * dy)` by sgemm, or by Winograd as the
 /// convolution of `dy` with the rotated, transposed filters.
 /// Scratch buffers live in a per-thread `Workspace` shared by all layers, so hot loops do not
-/// allocate them again. With several OpenBLAS threads the batch is split into groups of images
-/// convolved on their own threads with one-threaded sgemm (`batchParallel`, `ParallelLoop`).
+/// allocate them again. With `batchParallel` and several OpenBLAS threads the batch is split into
+/// groups of images convolved on their own threads with one-threaded sgemm (`ParallelLoop`).
 public final class Conv2D: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -42,11 +42,15 @@ public final class Conv2D: Layer {
     public var useWinograd = true
     /// Transformed tiles and products of the Winograd path, in floats, per product (8 MiB).
     public var winogradBudget = 1 << 21
-    /// When true (the default) and OpenBLAS has several threads, the batch is split into that
-    /// many groups of images, each convolved on its own thread with one-threaded sgemm
+    /// When true and OpenBLAS has several threads, the batch is split into that many groups of
+    /// images, each convolved on its own thread with one-threaded sgemm
     /// (`ParallelLoop.overBatch`); the weight gradient is then summed per group and the parts
-    /// added in group order. When false, one group with OpenBLAS's threads inside each product.
-    public var batchParallel = true
+    /// added in group order. Results then agree with one group to float rounding, not bit for
+    /// bit (OpenBLAS rounds products of other widths differently), and they depend on OpenBLAS's
+    /// thread count while the call runs; so it is off by default and turned on by networks run
+    /// from one thread (`FaceResNet`), not by MTCNN, whose callers compare detections exactly
+    /// across threadings. When false: one group, OpenBLAS's threads inside each product.
+    public var batchParallel = false
 
     private var lastInput: Tensor?
 

@@ -15,6 +15,7 @@ final class ResidualUnit: Layer {
         // Inside residual units the published model uses Gaussian(0.01) weights and frozen
         // zero biases (`lr_mult: 0, decay_mult: 0` in train_val.prototxt).
         for conv in [conv1, conv2] {
+            conv.batchParallel = true  // see FaceResNet.init
             conv.weight.value = Initializer.gaussian(shape: conv.weight.value.shape, std: 0.01, using: &rng)
             conv.bias.lrMult = 0
             conv.bias.decayMult = 0
@@ -68,6 +69,10 @@ public final class FaceResNet: Layer {
             let open = Conv2D(inChannels: inC, outChannels: outC, kernel: 3, stride: 2, padding: 1, name: "conv\(stage)_1")
             open.weight.value = Initializer.xavier(shape: open.weight.value.shape, fanIn: inC * 9, using: &rng)
             if s == 0 { open.needsInputGradient = false }
+            // The network runs from one thread (training, extraction), so each convolution may
+            // split its batch over OpenBLAS's threads: measured faster than two-threaded sgemm
+            // (docs/performance.md, "Training").
+            open.batchParallel = true
             layers.append(open)
             let act = PReLU(channels: outC, initialSlope: 0.25, name: "relu\(stage)_1")
             Self.applyPReLUMultipliers(act)

@@ -71,6 +71,7 @@ final class ParallelLoopTests: XCTestCase {
         ]
         for cfg in configs {
             let conv = Conv2D(inChannels: cfg.cin, outChannels: cfg.cout, kernel: cfg.k, stride: cfg.s, padding: cfg.p)
+            conv.batchParallel = true
             GradientCheck.randomize(conv, seed: 82, scale: 0.2)
             var rng = TestRandom(seed: 83)
             let x = rng.tensor(cfg.shape)
@@ -100,6 +101,7 @@ final class ParallelLoopTests: XCTestCase {
         ParallelLoop.minimumWork = 0
         ParallelLoop.workerOverride = 2
         let conv = Conv2D(inChannels: 32, outChannels: 32, kernel: 3, stride: 1, padding: 1)
+        conv.batchParallel = true
         GradientCheck.randomize(conv, seed: 74, scale: 0.2)
         var rng = TestRandom(seed: 75)
         // Two images: two batch groups, each on its own thread.
@@ -110,6 +112,7 @@ final class ParallelLoopTests: XCTestCase {
         ParallelLoop.minimumWork = 0
         ParallelLoop.workerOverride = 2
         let conv = Conv2D(inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: 1)
+        conv.batchParallel = true
         GradientCheck.randomize(conv, seed: 76)
         var rng = TestRandom(seed: 77)
         GradientCheck.check(conv, input: rng.tensor([2, 3, 6, 5]))
