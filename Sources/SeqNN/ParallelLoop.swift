@@ -1,13 +1,14 @@
 import Dispatch
 import Foundation
 
-/// Runs the memory-bound steps around the matrix products (im2col, col2im, the Winograd
-/// transforms, copies) on as many threads as OpenBLAS uses.
+/// Spreads a convolution's work over as many threads as OpenBLAS uses: whole groups of images
+/// (`overBatch`), or the memory-bound steps around the matrix products (im2col, col2im, the
+/// Winograd transforms, copies, PReLU) split by channel (`split`).
 ///
-/// Profiling the training step showed these steps running on one core while OpenBLAS's other
-/// threads spun in `sched_yield` waiting for the next product (docs/performance.md,
-/// "Engine profile"). Each caller splits its work by channel, so the threads write disjoint
-/// memory and the result is bit-for-bit the same as the serial loop.
+/// Profiling the training step showed those steps running on one core while OpenBLAS's other
+/// thread spun in `sched_yield` waiting for the next product (docs/performance.md, "Engine
+/// profile"). `split`'s callers divide their work by channel, so the threads write disjoint
+/// memory and the result is bit-for-bit the serial loop's.
 enum ParallelLoop {
     /// Below this many floats touched, one thread is faster than waking another.
     /// (Tests lower it to 0 so small layers take the threaded path.)
