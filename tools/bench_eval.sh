@@ -73,16 +73,24 @@ PY
 echo "== seqcurate eval ytf against the numpy reference, 5000 pairs over 100k rows, $ROUNDS interleaved rounds"
 # Whole-process wall seconds of each side (the reference is one Python process: import numpy,
 # load, compute); which side goes first alternates; each run is printed with the load average.
-wall_of() { local t0 t1; t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N); python3 -c "print(f'{$t1 - $t0:.3f}')"; }
+elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }  # T0 T1 -> seconds
 run_ours() {
   echo "  load before seqcurate: $(cat /proc/loadavg)" >&2
-  wall_of "$SEQCURATE" eval ytf --pairs "$PROTO/ytf_splits.txt" --features "$WORK/ytf_F.npy" --keys "$WORK/ytf_K.txt" \
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$SEQCURATE" eval ytf --pairs "$PROTO/ytf_splits.txt" --features "$WORK/ytf_F.npy" --keys "$WORK/ytf_K.txt" \
     --json --timing --out "$WORK/ytf_out" > "$WORK/ytf.json" 2> "$WORK/ytf_timing.txt"
+  t1=$(date +%s.%N)
+  elapsed "$t0" "$t1"
 }
 run_ref() {
   echo "  load before reference: $(cat /proc/loadavg)" >&2
-  wall_of python3 "$REF" --pairs "$PROTO/ytf_splits.txt" --features "$WORK/ytf_F.npy" --keys "$WORK/ytf_K.txt" \
+  local t0 t1
+  t0=$(date +%s.%N)
+  python3 "$REF" --pairs "$PROTO/ytf_splits.txt" --features "$WORK/ytf_F.npy" --keys "$WORK/ytf_K.txt" \
     --benchmark ytf > "$WORK/ytf_ref.json"
+  t1=$(date +%s.%N)
+  elapsed "$t0" "$t1"
 }
 T_OURS=() T_REF=()
 for r in $(seq "$ROUNDS"); do
