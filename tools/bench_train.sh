@@ -14,7 +14,10 @@
 # printed with the load average (/proc/loadavg) taken just before it. The summary gives, per
 # figure, the MEDIAN over rounds of the per-round ratio seqcurate / PyTorch (each round's two runs
 # saw about the same machine), each side's median throughput, and each side's largest peak
-# memory (VmHWM / ru_maxrss). With the defaults it takes about 3 minutes on a quiet 2-core machine.
+# memory (VmHWM / ru_maxrss). With the defaults it took 3 min 50 s at load 7-9 (build excluded).
+# SEQCURATE_CONV_BATCH_SPLIT=0 (passed through) makes seqcurate's convolutions use OpenBLAS's own
+# threads inside each product instead of splitting the batch over the cores (FaceResNet), to
+# compare the two threadings on a given machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=2 ITERS=3 BATCH=16 ROUNDS=3 BIN=""
@@ -53,7 +56,7 @@ run_pytorch() {
 }
 
 echo "bench_train.sh: $(nproc) cores, $THREADS threads, batch $BATCH ($ID_BATCH identity + $SEQ_BATCH sequence), $ITERS timed iterations per run, $ROUNDS rounds, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "binary: $BIN   env: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=$THREADS"
+echo "binary: $BIN   env: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=$THREADS, SEQCURATE_CONV_BATCH_SPLIT=${SEQCURATE_CONV_BATCH_SPLIT:-unset (on)}"
 results=()
 for r in $(seq "$ROUNDS"); do
   echo "round $r:"
