@@ -4,8 +4,8 @@
 #
 #   tools/bench_detect.sh [VIDEO]
 #
-# Env: SEQCURATE=path/to/seqcurate (default: build release here), RUNS=3 (the two sides run
-# alternately and the best of RUNS is kept for each, since the machine is shared), THREADS=2
+# Env: SEQCURATE=path/to/seqcurate (default: build release here), RUNS=3 (interleaved rounds,
+# each printed with the load average; the summary is the median per-round ratio), THREADS=2
 # (torch threads). A user-set OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE is removed so OpenBLAS picks
 # its best kernels (as tools/bench_sgemm.sh does); OPENBLAS_NUM_THREADS is passed through
 # (`seqcurate detect` uses 1 OpenBLAS thread unless it is set). torch runs with
@@ -44,19 +44,26 @@ seqcurate_run() {  # frames/s of one end-to-end run
 }
 # Passive OpenMP waits: with torch's default spinning waits a shared machine slows it 10x or more.
 torch_run() { OMP_WAIT_POLICY=PASSIVE python3 tools/mtcnn_reference.py --bench "$1" --threads "$THREADS"; }
-best() { python3 -c "import sys; print(max(float(v) for v in sys.argv[1:]))" "$@"; }
+median() { python3 -c "import statistics, sys; print(f'{statistics.median(float(v) for v in sys.argv[1:]):.2f}')" "$@"; }
 
-echo "seqcurate: $SEQCURATE   OpenBLAS threads: ${OPENBLAS_NUM_THREADS:-default}   torch threads: $THREADS   best of $RUNS"
-printf "%-22s %14s %18s %8s\n" "clip" "seqcurate f/s" "facenet-pytorch f/s" "ratio"
+echo "seqcurate: $SEQCURATE   OpenBLAS threads: ${OPENBLAS_NUM_THREADS:-default}   torch threads: $THREADS   $RUNS interleaved rounds   $(nproc) cores"
+SUMMARY=()
 for clip in "$VIDEO" "$UPSCALED"; do
     size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$clip")
     n=$(frames_of "$clip")
-    ours_runs=(); theirs_runs=()
-    for _ in $(seq "$RUNS"); do
-        ours_runs+=("$(seqcurate_run "$clip" "$n")")
-        theirs_runs+=("$(torch_run "$clip")")
+    ours_runs=(); theirs_runs=(); ratios=()
+    for r in $(seq "$RUNS"); do
+        # Which side goes first alternates, so neither always meets the other's leftovers.
+        load_a=$(cat /proc/loadavg)
+        if (( r % 2 == 1 )); then ours=$(seqcurate_run "$clip" "$n"); load_b=$(cat /proc/loadavg); theirs=$(torch_run "$clip")
+        else theirs=$(torch_run "$clip"); load_b=$(cat /proc/loadavg); ours=$(seqcurate_run "$clip" "$n"); fi
+        ours_runs+=("$ours"); theirs_runs+=("$theirs")
+        ratio=$(python3 -c "print(f'{$ours / $theirs:.2f}')"); ratios+=("$ratio")
+        echo "round $r $size: seqcurate $ours f/s, facenet-pytorch $theirs f/s, ratio ${ratio}x  [load before 1st side: $load_a; before 2nd: $load_b]"
     done
-    echo "  $size runs: seqcurate ${ours_runs[*]}; facenet-pytorch ${theirs_runs[*]}" >&2
-    ours=$(best "${ours_runs[@]}"); theirs=$(best "${theirs_runs[@]}")
-    printf "%-22s %14s %18s %7sx\n" "$(basename "$VIDEO") $size" "$ours" "$theirs" "$(python3 -c "print(f'{$ours / $theirs:.2f}')")"
+    SUMMARY+=("$(printf "%-22s %14s %18s %13sx" "$(basename "$VIDEO") $size" "$(median "${ours_runs[@]}")" "$(median "${theirs_runs[@]}")" "$(median "${ratios[@]}")")")
 done
+echo
+printf "%-22s %14s %18s %14s\n" "clip" "seqcurate f/s" "facenet-pytorch f/s" "median ratio"
+printf "%s\n" "${SUMMARY[@]}"
+echo "(frames/s columns: medians over rounds; ratio: median of the per-round ratios)"

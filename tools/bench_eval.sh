@@ -3,15 +3,19 @@
 #
 #  1. YTF at scale: a 100k-row, 512-d float32 feature file whose keys are frames of the 3226
 #     videos in ytf_splits.txt (synthetic identities, so the figure is only a sanity value);
-#     times `seqcurate eval ytf` in release (in-process phase times from the hidden --timing
-#     flag) and compares every figure with tools/seqface_eval_reference.py, which recomputes
-#     the video features and similarities with numpy.
+#     times `seqcurate eval ytf` in release (whole process, plus in-process phase times from the
+#     hidden --timing flag) interleaved with tools/seqface_eval_reference.py, which recomputes
+#     the video features and similarities with numpy, and compares every figure.
 #  2. Ties: 6000 LFW-layout pairs whose similarities take only 41 distinct values; the
 #     reference applies SeqFace's rule to the exact similarities seqcurate wrote (scores.txt)
 #     and must give the same best-threshold accuracy and threshold.
 #
-# Usage: tools/bench_eval.sh [WORKDIR]     (SEQCURATE=/path/to/binary skips the release build)
+# Usage: tools/bench_eval.sh [WORKDIR]     (SEQCURATE=/path/to/binary skips the release build,
+#        ROUNDS=3 interleaved rounds of seqcurate and the reference, every round printed with the
+#        load average, summary: median of the per-round speed ratios)
 set -euo pipefail
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+ROUNDS=${ROUNDS:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${1:-$(mktemp -d "${TMPDIR:-/tmp}/seqcurate-bench-eval.XXXXXX")}
 PROTO=${PROTOCOLS:-$ROOT/Tests/Fixtures/protocols}
@@ -66,17 +70,42 @@ with open(f"{work}/ties_K.txt", "w") as k, open(f"{work}/ties_pairs.txt", "w") a
         p.write(f"{a} {b} {same[i]}\n")
 PY
 
-echo "== seqcurate eval ytf, 5000 pairs over 100k rows (release, 3 runs)"
-for run in 1 2 3; do
+echo "== seqcurate eval ytf against the numpy reference, 5000 pairs over 100k rows, $ROUNDS interleaved rounds"
+# Whole-process wall seconds of each side (the reference is one Python process: import numpy,
+# load, compute); which side goes first alternates; each run is printed with the load average.
+elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }  # T0 T1 -> seconds
+run_ours() {
+  echo "  load before seqcurate: $(cat /proc/loadavg)" >&2
+  local t0 t1
+  t0=$(date +%s.%N)
   "$SEQCURATE" eval ytf --pairs "$PROTO/ytf_splits.txt" --features "$WORK/ytf_F.npy" --keys "$WORK/ytf_K.txt" \
     --json --timing --out "$WORK/ytf_out" > "$WORK/ytf.json" 2> "$WORK/ytf_timing.txt"
-  grep '^timing:' "$WORK/ytf_timing.txt"
+  t1=$(date +%s.%N)
+  elapsed "$t0" "$t1"
+}
+run_ref() {
+  echo "  load before reference: $(cat /proc/loadavg)" >&2
+  local t0 t1
+  t0=$(date +%s.%N)
+  python3 "$REF" --pairs "$PROTO/ytf_splits.txt" --features "$WORK/ytf_F.npy" --keys "$WORK/ytf_K.txt" \
+    --benchmark ytf > "$WORK/ytf_ref.json"
+  t1=$(date +%s.%N)
+  elapsed "$t0" "$t1"
+}
+T_OURS=() T_REF=()
+for r in $(seq "$ROUNDS"); do
+  if (( r % 2 == 1 )); then ours=$(run_ours); ref=$(run_ref); else ref=$(run_ref); ours=$(run_ours); fi
+  T_OURS+=("$ours"); T_REF+=("$ref")
+  echo "round $r: seqcurate ${ours}s ($(grep '^timing:' "$WORK/ytf_timing.txt" | tr '\n' ' ')), reference ${ref}s, speed ratio $(python3 -c "print(f'{$ref / $ours:.2f}')")x"
 done
+python3 - "${T_OURS[*]}" "${T_REF[*]}" <<'PY'
+import statistics, sys
+ours, ref = [float(x) for x in sys.argv[1].split()], [float(x) for x in sys.argv[2].split()]
+print(f"median wall: seqcurate {statistics.median(ours):.2f}s, reference {statistics.median(ref):.2f}s; "
+      f"median per-round speed ratio (reference time / seqcurate time) {statistics.median(r / o for o, r in zip(ours, ref)):.2f}x")
+PY
 cat "$WORK/ytf.json"
-
-echo "== reference (numpy, features recomputed independently)"
-python3 "$REF" --pairs "$PROTO/ytf_splits.txt" --features "$WORK/ytf_F.npy" --keys "$WORK/ytf_K.txt" \
-  --benchmark ytf > "$WORK/ytf_ref.json"
+echo "== reference output"
 cat "$WORK/ytf_ref.json"
 
 echo "== ties: seqcurate eval lfw on 6000 pairs with 41 distinct similarities"

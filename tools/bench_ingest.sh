@@ -17,8 +17,9 @@
 # CPU: user + system seconds per video-second (less sensitive than wall time to other work on a
 # shared machine).
 #
-# Env: SEQCURATE=path/to/seqcurate (default: build release here), RUNS=2 (the sides alternate;
-# every run is printed, the summary keeps each side's best), THREADS=2 (torch threads),
+# Env: SEQCURATE=path/to/seqcurate (default: build release here), RUNS=3 (interleaved rounds;
+# every run is printed with the load average taken before it; the summary gives each side's
+# median and the median of the per-round ratios), THREADS=2 (torch threads),
 # PEER_LONG=1 (also run the peer on the 10 s input; off by default: it takes minutes),
 # PEER_OMP_WAIT_POLICY (default PASSIVE; see below), BLAS1=0 (skip the diagnostic column).
 # Both sides run under `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`, so a machine-wide
@@ -32,7 +33,7 @@
 # `pip install --no-deps facenet-pytorch==2.6.0`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
 BLAS1=${BLAS1:-1}
 PEER_ENV=(OMP_WAIT_POLICY="${PEER_OMP_WAIT_POLICY:-PASSIVE}")
@@ -88,7 +89,7 @@ peer_run() {
     python3 -c "import json, sys; d = json.loads(sys.argv[1]); print(d['loop_s'], '$wall', '$rss', f'{$user + $sys:.2f}', d['frames'], d['faces'], d['tracks'])" "$json"
 }
 
-best_min() { python3 -c "import sys; print(min(float(v) for v in sys.argv[1:]))" "$@"; }
+median() { python3 -c "import statistics, sys; print(statistics.median(float(v) for v in sys.argv[1:]))" "$@"; }
 speed() { calc "$1 / $2"; }   # video seconds / wall seconds
 mib() { calc "$1 / 1024" 0; }
 
@@ -99,14 +100,17 @@ SUMMARY=()
 for clip in "$SAMPLE" "$WORK/carphone_640x360.mp4"; do
     size=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=s=x:p=0 "$clip")
     secs=$(video_seconds "$clip")
-    ours_wall=(); ours1_wall=(); peer_loop=(); peer_wall=()
+    ours_wall=(); ours1_wall=(); peer_loop=(); peer_wall=(); ratios=()
     for r in $(seq "$RUNS"); do
+        load=$(cut -d' ' -f1-3 /proc/loadavg)
         out=$(seqcurate_run "$clip"); read -r wall rss cpu <<< "$out"
         ours_wall+=("$wall"); ours_rss=$rss
-        echo "run $r $size ${secs}s  seqcurate: wall ${wall}s = $(speed "$secs" "$wall")x, cpu ${cpu}s ($(calc "$cpu / $secs") cpu-s per video-s), peak $(mib "$rss") MiB  [load $(cut -d' ' -f1 /proc/loadavg)]"
+        echo "run $r $size ${secs}s  seqcurate: wall ${wall}s = $(speed "$secs" "$wall")x, cpu ${cpu}s ($(calc "$cpu / $secs") cpu-s per video-s), peak $(mib "$rss") MiB  [load before: $load]"
+        load=$(cut -d' ' -f1-3 /proc/loadavg)
         out=$(peer_run "$clip"); read -r loop pwall prss pcpu frames faces tracks <<< "$out"
         peer_loop+=("$loop"); peer_wall+=("$pwall"); peer_rss=$prss
-        echo "run $r $size ${secs}s  peer:      loop ${loop}s = $(speed "$secs" "$loop")x, process ${pwall}s = $(speed "$secs" "$pwall")x, cpu ${pcpu}s, peak $(mib "$prss") MiB, $frames frames, $faces faces, $tracks tracks  [load $(cut -d' ' -f1 /proc/loadavg)]"
+        echo "run $r $size ${secs}s  peer:      loop ${loop}s = $(speed "$secs" "$loop")x, process ${pwall}s = $(speed "$secs" "$pwall")x, cpu ${pcpu}s, peak $(mib "$prss") MiB, $frames frames, $faces faces, $tracks tracks  [load before: $load]"
+        ratios+=("$(calc "$loop / $wall" 3)")
         echo "run $r $size ratio seqcurate / peer loop: $(calc "$loop / $wall")x"
         if [[ $BLAS1 == 1 ]]; then
             out=$(seqcurate_run "$clip" OPENBLAS_NUM_THREADS=1); read -r wall1 rss1 cpu1 <<< "$out"
@@ -114,14 +118,14 @@ for clip in "$SAMPLE" "$WORK/carphone_640x360.mp4"; do
             echo "run $r $size ${secs}s  seqcurate with OPENBLAS_NUM_THREADS=1: wall ${wall1}s = $(speed "$secs" "$wall1")x, cpu ${cpu1}s ($(calc "$cpu1 / $secs") cpu-s per video-s), peak $(mib "$rss1") MiB"
         fi
     done
-    o=$(best_min "${ours_wall[@]}"); p=$(best_min "${peer_loop[@]}"); pw=$(best_min "${peer_wall[@]}")
-    o1=-; [[ $BLAS1 == 1 ]] && o1="$(speed "$secs" "$(best_min "${ours1_wall[@]}")")x"
+    o=$(median "${ours_wall[@]}"); p=$(median "${peer_loop[@]}"); pw=$(median "${peer_wall[@]}")
+    o1=-; [[ $BLAS1 == 1 ]] && o1="$(speed "$secs" "$(median "${ours1_wall[@]}")")x"
     SUMMARY+=("$(printf "%-30s %10s %12s %12s %7sx %9s %9s %15s" "$(basename "$SAMPLE" .mp4) $size" \
-        "$(speed "$secs" "$o")x" "$(speed "$secs" "$p")x" "$(speed "$secs" "$pw")x" "$(calc "$p / $o")" \
+        "$(speed "$secs" "$o")x" "$(speed "$secs" "$p")x" "$(speed "$secs" "$pw")x" "$(calc "$(median "${ratios[@]}")")" \
         "$(mib "$ours_rss")" "$(mib "$peer_rss")" "$o1")")
 done
 echo
-echo "Ingest speed, video-seconds per wall-second (best of $RUNS; detection on every frame)"
+echo "Ingest speed, video-seconds per wall-second (median of $RUNS rounds; ratio: median of the per-round ratios; detection on every frame)"
 printf "%-30s %10s %12s %12s %8s %9s %9s %15s\n" "input" "seqcurate" "peer (loop)" "peer (proc)" "ratio" "ours MiB" "peer MiB" "seqcurate BLAS1"
 printf "%s\n" "${SUMMARY[@]}"
 

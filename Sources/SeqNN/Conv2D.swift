@@ -11,7 +11,8 @@ import SeqCore
 /// im2col and sgemm) and input gradient `col2im(W^T * dy)` by sgemm, or by Winograd as the
 /// convolution of `dy` with the rotated, transposed filters.
 /// Scratch buffers live in a per-thread `Workspace` shared by all layers, so hot loops do not
-/// allocate them again.
+/// allocate them again. With `batchParallel` and several OpenBLAS threads the batch is split into
+/// groups of images convolved on their own threads with one-threaded sgemm (`ParallelLoop`).
 public final class Conv2D: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -41,6 +42,15 @@ public final class Conv2D: Layer {
     public var useWinograd = true
     /// Transformed tiles and products of the Winograd path, in floats, per product (8 MiB).
     public var winogradBudget = 1 << 21
+    /// When true and OpenBLAS has several threads, the batch is split into that many groups of
+    /// images, each convolved on its own thread with one-threaded sgemm
+    /// (`ParallelLoop.overBatch`); the weight gradient is then summed per group and the parts
+    /// added in group order. Results then agree with one group to float rounding, not bit for
+    /// bit (OpenBLAS rounds products of other widths differently), and they depend on OpenBLAS's
+    /// thread count while the call runs; so it is off by default and turned on by networks run
+    /// from one thread (`FaceResNet`), not by MTCNN, whose callers compare detections exactly
+    /// across threadings. When false: one group, OpenBLAS's threads inside each product.
+    public var batchParallel = false
 
     private var lastInput: Tensor?
 
@@ -138,28 +148,67 @@ public final class Conv2D: Layer {
         return (units, chunk * g.colCols)
     }
 
+    /// How many groups of images run side by side, each on its own thread with single-threaded
+    /// sgemm (`ParallelLoop.overBatch`): one per OpenBLAS thread, at most one per image.
+    /// Profiling showed two-threaded sgemm on these layers slower than one thread on a 2-core
+    /// machine (OpenBLAS's threads spin in `sched_yield` between the many mid-sized products,
+    /// and the transforms around them ran on one core); independent images need no such hand-off.
+    private func batchGroups(_ n: Int) -> Int {
+        batchParallel ? min(ParallelLoop.workers, n) : 1
+    }
+
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(for: x.shape)
         lastInput = x
         let n = x.shape[0], outC = outChannels
-        let p = g.colCols, k = g.colRows
+        let p = g.colCols
         let inSize = inChannels * g.height * g.width, outSize = outC * p
         var y = Tensor(zeros: [n, outC, g.outH, g.outW])
         guard n > 0, p > 0 else { return y }
-        if usesWinograd {
-            forwardWinograd(x, g, into: &y)
-            return y
-        }
-        let pointwise = isPointwise
-        let (units, work) = plan(g, batch: n)
-
+        let winograd = usesWinograd
+        let uStride = outChannels * inChannels + 16  // off the 4 KiB grid, as in Winograd.convolve
+        let caller = Workspace.current
+        if winograd { caller.reserve(weights: 16 * uStride) }
         x.data.withUnsafeBufferPointer { xb in
         y.data.withUnsafeMutableBufferPointer { yb in
         weight.value.data.withUnsafeBufferPointer { wb in
         bias.value.data.withUnsafeBufferPointer { bb in
+        caller.weights.withUnsafeMutableBufferPointer { ub in
+            let xp = xb.baseAddress!, yp = yb.baseAddress!, wp = wb.baseAddress!, bp = bb.baseAddress!
+            if winograd {
+                // The weights may have changed since the last call (training), so transform each
+                // time; it costs about as much as one image's worth of tiles.
+                Winograd.transformWeights(wp, outChannels: outChannels, inChannels: inChannels,
+                                          into: ub.baseAddress!, kStride: uStride)
+            }
+            let u = UnsafePointer(ub.baseAddress)
+            ParallelLoop.overBatch(n, groups: batchGroups(n)) { _, images in
+                let xi = xp + images.lowerBound * inSize, yi = yp + images.lowerBound * outSize
+                if winograd {
+                    Winograd.convolve(xi, batch: images.count, inChannels: inChannels,
+                                      height: g.height, width: g.width, padding: g.padding,
+                                      u: u!, uStride: uStride, outChannels: outChannels,
+                                      bias: bp, into: yi, outH: g.outH, outW: g.outW,
+                                      budget: winogradBudget, workspace: Workspace.current)
+                } else {
+                    forwardIm2col(xi, batch: images.count, g, weights: wp, bias: bp, into: yi)
+                }
+            }
+        }}}}}
+        return y
+    }
+
+    /// The im2col (or pointwise) forward pass of `n` images, in this thread's workspace.
+    private func forwardIm2col(_ xp: UnsafePointer<Float>, batch n: Int, _ g: WindowGeometry,
+                               weights wp: UnsafePointer<Float>, bias bp: UnsafePointer<Float>,
+                               into yp: UnsafeMutablePointer<Float>) {
+        let outC = outChannels
+        let p = g.colCols, k = g.colRows
+        let inSize = inChannels * g.height * g.width, outSize = outC * p
+        let pointwise = isPointwise
+        let (units, work) = plan(g, batch: n)
         work.columns.withUnsafeMutableBufferPointer { cb in
         work.gathered.withUnsafeMutableBufferPointer { gb in
-            let xp = xb.baseAddress!, yp = yb.baseAddress!, wp = wb.baseAddress!, bp = bb.baseAddress!
             for unit in units {
                 if unit.count == 1 {
                     // One image or band: the product lands straight in the output, bias preloaded.
@@ -171,85 +220,52 @@ public final class Conv2D: Layer {
                     if pointwise {
                         (b, ldb) = (xp + unit.image * inSize, p)
                     } else {
-                        im2col(xp + unit.image * inSize, g, rows: unit.rows, into: cb.baseAddress!, rowStride: cols)
+                        parallelIm2col(xp + unit.image * inSize, g, rows: unit.rows, into: cb.baseAddress!, rowStride: cols)
                         (b, ldb) = (UnsafePointer(cb.baseAddress!), cols)
                     }
                     sgemm(m: outC, n: cols, k: k, a: wp, lda: k, b: b, ldb: ldb, beta: 1, c: out, ldc: p)
                 } else {
                     let cols = unit.count * p
                     for i in 0..<unit.count {
-                        im2col(xp + (unit.image + i) * inSize, g, into: cb.baseAddress! + i * p, rowStride: cols)
+                        parallelIm2col(xp + (unit.image + i) * inSize, g, into: cb.baseAddress! + i * p, rowStride: cols)
                     }
                     let gp = gb.baseAddress!
                     sgemm(m: outC, n: cols, k: k, a: wp, lda: k, b: cb.baseAddress!, ldb: cols,
                           beta: 0, c: gp, ldc: cols)
                     // Scatter [out, image, pixel] back to NCHW, adding the bias on the way.
-                    for i in 0..<unit.count {
-                        let out = yp + (unit.image + i) * outSize
-                        for o in 0..<outC {
-                            let src = gp + o * cols + i * p, dst = out + o * p, b = bp[o]
-                            for j in 0..<p { dst[j] = src[j] + b }
+                    ParallelLoop.split(outC, work: outC * cols) { outRange in
+                        for i in 0..<unit.count {
+                            let out = yp + (unit.image + i) * outSize
+                            for o in outRange {
+                                let src = gp + o * cols + i * p, dst = out + o * p, b = bp[o]
+                                for j in 0..<p { dst[j] = src[j] + b }
+                            }
                         }
                     }
                 }
             }
-        }}}}}}
-        return y
-    }
-
-    private func forwardWinograd(_ x: Tensor, _ g: WindowGeometry, into y: inout Tensor) {
-        let work = Workspace.current
-        let uStride = outChannels * inChannels + 16  // off the 4 KiB grid, as in Winograd.convolve
-        work.reserve(weights: 16 * uStride)
-        x.data.withUnsafeBufferPointer { xb in
-        y.data.withUnsafeMutableBufferPointer { yb in
-        weight.value.data.withUnsafeBufferPointer { wb in
-        bias.value.data.withUnsafeBufferPointer { bb in
-        work.weights.withUnsafeMutableBufferPointer { ub in
-            // The weights may have changed since the last call (training), so transform each time;
-            // it costs about as much as one image's worth of tiles.
-            Winograd.transformWeights(wb.baseAddress!, outChannels: outChannels, inChannels: inChannels,
-                                      into: ub.baseAddress!, kStride: uStride)
-            Winograd.convolve(xb.baseAddress!, batch: x.shape[0], inChannels: inChannels,
-                              height: g.height, width: g.width, padding: g.padding,
-                              u: ub.baseAddress!, uStride: uStride, outChannels: outChannels,
-                              bias: bb.baseAddress!, into: yb.baseAddress!, outH: g.outH, outW: g.outW,
-                              budget: winogradBudget, workspace: work)
-        }}}}}
-    }
-
-    /// `dx` as the convolution of `dy` with the rotated, transposed filters, by Winograd.
-    private func inputGradientWinograd(_ dy: Tensor, _ g: WindowGeometry, into dx: inout Tensor) {
-        let work = Workspace.current
-        let uStride = outChannels * inChannels + 16
-        work.reserve(weights: 16 * uStride)
-        dy.data.withUnsafeBufferPointer { dyb in
-        dx.data.withUnsafeMutableBufferPointer { dxb in
-        weight.value.data.withUnsafeBufferPointer { wb in
-        work.weights.withUnsafeMutableBufferPointer { ub in
-            Winograd.transformWeights(wb.baseAddress!, outChannels: outChannels, inChannels: inChannels,
-                                      into: ub.baseAddress!, kStride: uStride, forInputGradient: true)
-            Winograd.convolve(dyb.baseAddress!, batch: dy.shape[0], inChannels: outChannels,
-                              height: g.outH, width: g.outW, padding: 2 - g.padding,
-                              u: ub.baseAddress!, uStride: uStride, outChannels: inChannels,
-                              bias: nil, into: dxb.baseAddress!, outH: g.height, outW: g.width,
-                              budget: winogradBudget, workspace: work)
-        }}}}
+        }}
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
         let g = geometry(for: x.shape)
         let n = x.shape[0], outC = outChannels
-        let p = g.colCols, k = g.colRows
+        let p = g.colCols
         let inSize = inChannels * g.height * g.width, outSize = outC * p
         precondition(dy.shape == [n, outC, g.outH, g.outW], "Conv2D(\(weight.name)).backward: dy shape \(dy.shape)")
         var dx = Tensor(zeros: x.shape)
         guard n > 0, p > 0 else { return dx }
-        let pointwise = isPointwise
-        let (units, work) = plan(g, batch: n)
         let winogradDx = needsInputGradient && usesWinogradForInputGradient
-        let wantDx = needsInputGradient && !winogradDx  // through col2im below
+        let wantDx = needsInputGradient && !winogradDx  // through col2im
+        let groups = batchGroups(n)
+        let weightCount = weight.value.count
+        // Each group but the first sums its weight gradient privately; the parts are added in
+        // group order afterwards, so the result does not depend on thread timing.
+        var partial = [Float](repeating: 0, count: (groups - 1) * weightCount)
+        let uStride = outChannels * inChannels + 16
+        let caller = Workspace.current
+        if winogradDx { caller.reserve(weights: 16 * uStride) }
 
         x.data.withUnsafeBufferPointer { xb in
         dy.data.withUnsafeBufferPointer { dyb in
@@ -257,16 +273,56 @@ public final class Conv2D: Layer {
         weight.value.data.withUnsafeBufferPointer { wb in
         weight.grad.data.withUnsafeMutableBufferPointer { dwb in
         bias.grad.data.withUnsafeMutableBufferPointer { dbb in
-        work.columns.withUnsafeMutableBufferPointer { cb in
-        work.gathered.withUnsafeMutableBufferPointer { gb in
+        partial.withUnsafeMutableBufferPointer { pb in
+        caller.weights.withUnsafeMutableBufferPointer { ub in
             let xp = xb.baseAddress!, dyp = dyb.baseAddress!, dxp = dxb.baseAddress!
             let wp = wb.baseAddress!, dwp = dwb.baseAddress!, dbp = dbb.baseAddress!
             // Bias gradient: sum of dy over batch and pixels.
-            for i in 0..<n {
-                for o in 0..<outC {
-                    dbp[o] += Float(VectorMath.sum(dyp + i * outSize + o * p, count: p))
+            ParallelLoop.split(outC, work: n * outSize) { outRange in
+                for o in outRange {
+                    for i in 0..<n { dbp[o] += Float(VectorMath.sum(dyp + i * outSize + o * p, count: p)) }
                 }
             }
+            if winogradDx {
+                Winograd.transformWeights(wp, outChannels: outChannels, inChannels: inChannels,
+                                          into: ub.baseAddress!, kStride: uStride, forInputGradient: true)
+            }
+            let u = UnsafePointer(ub.baseAddress)
+            let partials = pb.baseAddress
+            ParallelLoop.overBatch(n, groups: groups) { group, images in
+                let dw = group == 0 ? dwp : partials! + (group - 1) * weightCount
+                let first = images.lowerBound
+                backwardIm2col(xp + first * inSize, dy: dyp + first * outSize, batch: images.count, g,
+                               weights: wp, weightGrad: dw, inputGrad: wantDx ? dxp + first * inSize : nil)
+                if winogradDx {
+                    // dx as the convolution of dy with the rotated, transposed filters.
+                    Winograd.convolve(dyp + first * outSize, batch: images.count, inChannels: outChannels,
+                                      height: g.outH, width: g.outW, padding: 2 - g.padding,
+                                      u: u!, uStride: uStride, outChannels: inChannels,
+                                      bias: nil, into: dxp + first * inSize, outH: g.height, outW: g.width,
+                                      budget: winogradBudget, workspace: Workspace.current)
+                }
+            }
+            for part in 0..<(groups - 1) {
+                let src = partials! + part * weightCount
+                for j in 0..<weightCount { dwp[j] += src[j] }
+            }
+        }}}}}}}}
+        return dx
+    }
+
+    /// Weight gradient (accumulated into `dwp`) and, when `dxp` is given, the input gradient by
+    /// col2im of `n` images, in this thread's workspace.
+    private func backwardIm2col(_ xp: UnsafePointer<Float>, dy dyp: UnsafePointer<Float>, batch n: Int, _ g: WindowGeometry,
+                                weights wp: UnsafePointer<Float>, weightGrad dwp: UnsafeMutablePointer<Float>,
+                                inputGrad dxp: UnsafeMutablePointer<Float>?) {
+        let outC = outChannels
+        let p = g.colCols, k = g.colRows
+        let inSize = inChannels * g.height * g.width, outSize = outC * p
+        let pointwise = isPointwise
+        let (units, work) = plan(g, batch: n)
+        work.columns.withUnsafeMutableBufferPointer { cb in
+        work.gathered.withUnsafeMutableBufferPointer { gb in
             for unit in units {
                 // dy for this unit as an [out, cols] matrix with leading dimension ldd.
                 let dyMat: UnsafePointer<Float>
@@ -278,9 +334,11 @@ public final class Conv2D: Layer {
                 } else {
                     cols = unit.count * p
                     let gp = gb.baseAddress!
-                    for i in 0..<unit.count {
-                        for o in 0..<outC {
-                            (gp + o * cols + i * p).update(from: dyp + (unit.image + i) * outSize + o * p, count: p)
+                    ParallelLoop.split(outC, work: outC * cols) { outRange in
+                        for i in 0..<unit.count {
+                            for o in outRange {
+                                (gp + o * cols + i * p).update(from: dyp + (unit.image + i) * outSize + o * p, count: p)
+                            }
                         }
                     }
                     dyMat = UnsafePointer(gp)
@@ -290,7 +348,7 @@ public final class Conv2D: Layer {
                     let xi = xp + unit.image * inSize
                     sgemm(transB: true, m: outC, n: k, k: p, a: dyMat, lda: p, b: xi, ldb: p,
                           beta: 1, c: dwp, ldc: k)
-                    if wantDx {
+                    if let dxp {
                         sgemm(transA: true, m: k, n: p, k: outC, a: wp, lda: k, b: dyMat, ldb: p,
                               beta: 0, c: dxp + unit.image * inSize, ldc: p)
                     }
@@ -298,29 +356,27 @@ public final class Conv2D: Layer {
                 }
                 let colp = cb.baseAddress!
                 if unit.count == 1 {
-                    im2col(xp + unit.image * inSize, g, rows: unit.rows, into: colp, rowStride: cols)
+                    parallelIm2col(xp + unit.image * inSize, g, rows: unit.rows, into: colp, rowStride: cols)
                 } else {
                     for i in 0..<unit.count {
-                        im2col(xp + (unit.image + i) * inSize, g, into: colp + i * p, rowStride: cols)
+                        parallelIm2col(xp + (unit.image + i) * inSize, g, into: colp + i * p, rowStride: cols)
                     }
                 }
                 // dW += dy . col^T
                 sgemm(transB: true, m: outC, n: k, k: cols, a: dyMat, lda: ldd, b: colp, ldb: cols,
                       beta: 1, c: dwp, ldc: k)
-                guard wantDx else { continue }
+                guard let dxp else { continue }
                 // dcol = W^T . dy, reusing the column buffer, then fold back onto the images.
                 sgemm(transA: true, m: k, n: cols, k: outC, a: wp, lda: k, b: dyMat, ldb: ldd,
                       beta: 0, c: colp, ldc: cols)
                 if unit.count == 1 {
-                    col2imAdd(colp, rowStride: cols, g, rows: unit.rows, into: dxp + unit.image * inSize)
+                    parallelCol2imAdd(colp, rowStride: cols, g, rows: unit.rows, into: dxp + unit.image * inSize)
                 } else {
                     for i in 0..<unit.count {
-                        col2imAdd(colp + i * p, rowStride: cols, g, into: dxp + (unit.image + i) * inSize)
+                        parallelCol2imAdd(colp + i * p, rowStride: cols, g, into: dxp + (unit.image + i) * inSize)
                     }
                 }
             }
-        }}}}}}}}
-        if winogradDx { inputGradientWinograd(dy, g, into: &dx) }
-        return dx
+        }}
     }
 }

@@ -156,3 +156,31 @@ func col2imAdd(_ src: UnsafeMutablePointer<Float>, rowStride: Int, _ g: WindowGe
         }
     }
 }
+
+/// `im2col` with the channels split across `ParallelLoop`'s threads (each channel's rows of the
+/// column matrix are independent of the others').
+func parallelIm2col(_ src: UnsafePointer<Float>, _ g: WindowGeometry, rows: Range<Int>? = nil,
+                    into dst: UnsafeMutablePointer<Float>, rowStride: Int) {
+    let rowCount = (rows ?? 0..<g.outH).count
+    let plane = g.height * g.width, taps = g.kernelH * g.kernelW
+    ParallelLoop.split(g.channels, work: g.channels * taps * rowCount * g.outW) { cr in
+        var part = g
+        part.channels = cr.count
+        im2col(src + cr.lowerBound * plane, part, rows: rows,
+               into: dst + cr.lowerBound * taps * rowStride, rowStride: rowStride)
+    }
+}
+
+/// `col2imAdd` with the channels split across `ParallelLoop`'s threads (each channel's rows of
+/// the column matrix add onto that channel's plane only).
+func parallelCol2imAdd(_ src: UnsafeMutablePointer<Float>, rowStride: Int, _ g: WindowGeometry, rows: Range<Int>? = nil,
+                       into dst: UnsafeMutablePointer<Float>) {
+    let rowCount = (rows ?? 0..<g.outH).count
+    let plane = g.height * g.width, taps = g.kernelH * g.kernelW
+    ParallelLoop.split(g.channels, work: g.channels * taps * rowCount * g.outW) { cr in
+        var part = g
+        part.channels = cr.count
+        col2imAdd(src + cr.lowerBound * taps * rowStride, rowStride: rowStride, part, rows: rows,
+                  into: dst + cr.lowerBound * plane)
+    }
+}

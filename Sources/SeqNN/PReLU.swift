@@ -25,68 +25,86 @@ public final class PReLU: Layer {
     public func forward(_ x: Tensor) -> Tensor {
         let (n, inner) = layout(x.shape)
         lastInput = x
-        var y = x
         let c = channels
-        y.data.withUnsafeMutableBufferPointer { yb in
+        // One pass from x into a fresh buffer (no copy of x first), planes split across threads.
+        return x.data.withUnsafeBufferPointer { xb in
         slope.value.data.withUnsafeBufferPointer { ab in
-            var idx = 0
-            for _ in 0..<n {
-                for ch in 0..<c {
-                    let a = ab[ch]
-                    for j in idx..<(idx + inner) {
-                        let v = yb[j]
-                        yb[j] = v > 0 ? v : a * v
+            Tensor(shape: x.shape) { yb in
+                let xp = xb.baseAddress!, yp = yb.baseAddress!, a = ab.baseAddress!
+                ParallelLoop.split(n * c, work: 2 * n * c * inner) { planes in
+                    for plane in planes {
+                        let slope = a[plane % c]
+                        let src = xp + plane * inner, dst = yp + plane * inner
+                        var j = 0
+                        while j + 16 <= inner {
+                            let v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD16<Float>.self)
+                            UnsafeMutableRawPointer(dst + j).storeBytes(
+                                of: v.replacing(with: v * slope, where: v .<= 0), as: SIMD16<Float>.self)
+                            j += 16
+                        }
+                        while j < inner {
+                            let v = src[j]
+                            dst[j] = v > 0 ? v : slope * v
+                            j += 1
+                        }
                     }
-                    idx += inner
                 }
             }
         }}
-        return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = lastInput else { preconditionFailure("PReLU.backward before forward") }
         precondition(dy.shape == x.shape, "PReLU(\(slope.name)).backward: dy shape \(dy.shape) vs \(x.shape)")
         let (n, inner) = layout(x.shape)
-        var dx = dy
         let c = channels
-        x.data.withUnsafeBufferPointer { xb in
-        dx.data.withUnsafeMutableBufferPointer { db in
+        // dx goes to a fresh buffer (no copy of dy first). Channels are split across threads;
+        // each channel's slope gradient still sums its images in order, as the serial loop did.
+        return x.data.withUnsafeBufferPointer { xb in
+        dy.data.withUnsafeBufferPointer { gb in
         slope.value.data.withUnsafeBufferPointer { ab in
-        slope.grad.data.withUnsafeMutableBufferPointer { gb in
-            var idx = 0
-            for _ in 0..<n {
-                for ch in 0..<c {
-                    let a = ab[ch]
-                    // Sixteen lanes at a time: inputs straddle zero at random, so branches mispredict.
-                    var lanes = SIMD16<Float>()
-                    var j = idx
-                    let end = idx + inner
-                    let xr = UnsafeRawPointer(xb.baseAddress!), dr = UnsafeMutableRawPointer(db.baseAddress!)
-                    let stride = MemoryLayout<Float>.stride
-                    while j + 16 <= end {
-                        let v = xr.loadUnaligned(fromByteOffset: j * stride, as: SIMD16<Float>.self)
-                        let g = dr.loadUnaligned(fromByteOffset: j * stride, as: SIMD16<Float>.self)
-                        let negative = v .<= 0
-                        lanes += (g * v).replacing(with: 0, where: .!negative)
-                        dr.storeBytes(of: g.replacing(with: g * a, where: negative), toByteOffset: j * stride,
-                                      as: SIMD16<Float>.self)
-                        j += 16
-                    }
-                    var da = lanes.sum()
-                    while j < end {
-                        let v = xb[j], g = db[j]
-                        if v <= 0 {
-                            da += g * v
-                            db[j] = g * a
+        slope.grad.data.withUnsafeMutableBufferPointer { sgb in
+            Tensor(shape: x.shape) { db in
+                let xp = xb.baseAddress!, gp = gb.baseAddress!, dp = db.baseAddress!
+                let a = ab.baseAddress!, sg = sgb.baseAddress!
+                ParallelLoop.split(c, work: 3 * n * c * inner) { chs in
+                    for i in 0..<n {
+                        for ch in chs {
+                            let idx = (i * c + ch) * inner
+                            sg[ch] += Self.backwardPlane(x: xp + idx, dy: gp + idx, dx: dp + idx, count: inner, slope: a[ch])
                         }
-                        j += 1
                     }
-                    gb[ch] += da
-                    idx += inner
                 }
             }
         }}}}
-        return dx
+    }
+
+    /// `dx` of one plane, and its contribution to the slope gradient (sum of `dy * x` where x <= 0).
+    @inline(__always)
+    private static func backwardPlane(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                      count: Int, slope a: Float) -> Float {
+        // Sixteen lanes at a time: inputs straddle zero at random, so branches mispredict.
+        var lanes = SIMD16<Float>()
+        var j = 0
+        while j + 16 <= count {
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<Float>.self)
+            let g = UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD16<Float>.self)
+            let negative = v .<= 0
+            lanes += (g * v).replacing(with: 0, where: .!negative)
+            UnsafeMutableRawPointer(dx + j).storeBytes(of: g.replacing(with: g * a, where: negative), as: SIMD16<Float>.self)
+            j += 16
+        }
+        var da = lanes.sum()
+        while j < count {
+            let v = x[j], g = dy[j]
+            if v <= 0 {
+                da += g * v
+                dx[j] = g * a
+            } else {
+                dx[j] = g
+            }
+            j += 1
+        }
+        return da
     }
 }

@@ -23,6 +23,19 @@ public struct Tensor: Equatable, Sendable {
         self.data = [Float](repeating: 0, count: shape.reduce(1, *))
     }
 
+    /// A tensor of the given shape whose every element `fill` writes: the buffer is not zeroed
+    /// first, so a layer that computes its whole output makes one pass over it, not two.
+    /// `fill` must write all `shape.reduce(1, *)` elements.
+    init(shape: [Int], filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        let n = shape.reduce(1, *)
+        self.data = [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<n]))
+            initialized = n
+        }
+    }
+
     /// A tensor of the given shape with every element equal to `value`.
     public init(repeating value: Float, shape: [Int]) {
         self.shape = shape

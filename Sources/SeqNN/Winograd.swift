@@ -14,7 +14,9 @@ enum Winograd {
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
                                  into u: UnsafeMutablePointer<Float>, kStride: Int,
                                  forInputGradient: Bool = false) {
-        for o in 0..<outChannels {
+        // Split by output channel across threads: each filter's sixteen values are its own.
+        ParallelLoop.split(outChannels, work: 16 * outChannels * inChannels) { outRange in
+        for o in outRange {
             for c in 0..<inChannels {
                 let f = w + (o * inChannels + c) * 9
                 var g = SIMD16<Float>()
@@ -36,6 +38,7 @@ enum Winograd {
                     dst[(4 * i + 3) * kStride] = cc
                 }
             }
+        }
         }
     }
 
@@ -83,22 +86,32 @@ enum Winograd {
                 let ld = leading(cols)
                 let vStride = inC * ld + 16, mStride = outC * ld + 16
                 let r = unit.rows
-                for i in 0..<unit.count {
-                    pad(x + (unit.image + i) * inSize, channels: inC, height: height, width: width,
-                        padding: padding, paddedWidth: paddedWidth,
-                        paddedRows: (2 * r.lowerBound)..<(2 * r.upperBound + 2), into: padded)
-                    transformInput(padded: padded, channels: inC, paddedWidth: paddedWidth,
-                                   tileRows: r.count, tilesAcross: tilesAcross,
-                                   into: v, ld: ld, kStride: vStride, column: i * tiles)
+                // The transforms are split by channel across threads (each channel's tiles and
+                // padded band are its own), the sixteen products use OpenBLAS's threads.
+                let bandPlane = (2 * r.count + 2) * paddedWidth
+                ParallelLoop.split(inC, work: 16 * inC * cols) { cr in
+                    for i in 0..<unit.count {
+                        pad(x + (unit.image + i) * inSize + cr.lowerBound * height * width, channels: cr.count,
+                            height: height, width: width, padding: padding, paddedWidth: paddedWidth,
+                            paddedRows: (2 * r.lowerBound)..<(2 * r.upperBound + 2),
+                            into: padded + cr.lowerBound * bandPlane)
+                        transformInput(padded: padded + cr.lowerBound * bandPlane, channels: cr.count,
+                                       paddedWidth: paddedWidth, tileRows: r.count, tilesAcross: tilesAcross,
+                                       into: v + cr.lowerBound * ld, ld: ld, kStride: vStride, column: i * tiles)
+                    }
                 }
                 for k in 0..<16 {
                     sgemm(m: outC, n: cols, k: inC, a: u + k * uStride, lda: inC,
                           b: v + k * vStride, ldb: ld, beta: 0, c: m + k * mStride, ldc: ld)
                 }
-                for i in 0..<unit.count {
-                    transformOutput(m, outChannels: outC, ld: ld, kStride: mStride, column: i * tiles,
-                                    tilesAcross: tilesAcross, tileRows: r, bias: bias,
-                                    into: y + (unit.image + i) * outSize, outH: outH, outW: outW)
+                ParallelLoop.split(outC, work: 16 * outC * cols) { orange in
+                    for i in 0..<unit.count {
+                        transformOutput(m + orange.lowerBound * ld, outChannels: orange.count, ld: ld, kStride: mStride,
+                                        column: i * tiles, tilesAcross: tilesAcross, tileRows: r,
+                                        bias: bias.map { $0 + orange.lowerBound },
+                                        into: y + (unit.image + i) * outSize + orange.lowerBound * outH * outW,
+                                        outH: outH, outW: outW)
+                    }
                 }
             }
         }}}

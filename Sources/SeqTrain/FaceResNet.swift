@@ -15,6 +15,7 @@ final class ResidualUnit: Layer {
         // Inside residual units the published model uses Gaussian(0.01) weights and frozen
         // zero biases (`lr_mult: 0, decay_mult: 0` in train_val.prototxt).
         for conv in [conv1, conv2] {
+            conv.batchParallel = FaceResNet.splitsBatches  // see FaceResNet.init
             conv.weight.value = Initializer.gaussian(shape: conv.weight.value.shape, std: 0.01, using: &rng)
             conv.bias.lrMult = 0
             conv.bias.decayMult = 0
@@ -68,6 +69,10 @@ public final class FaceResNet: Layer {
             let open = Conv2D(inChannels: inC, outChannels: outC, kernel: 3, stride: 2, padding: 1, name: "conv\(stage)_1")
             open.weight.value = Initializer.xavier(shape: open.weight.value.shape, fanIn: inC * 9, using: &rng)
             if s == 0 { open.needsInputGradient = false }
+            // The network runs from one thread (training, extraction), so each convolution may
+            // split its batch over OpenBLAS's threads: measured faster than two-threaded sgemm
+            // (docs/performance.md, "Training").
+            open.batchParallel = Self.splitsBatches
             layers.append(open)
             let act = PReLU(channels: outC, initialSlope: 0.25, name: "relu\(stage)_1")
             Self.applyPReLUMultipliers(act)
@@ -85,6 +90,13 @@ public final class FaceResNet: Layer {
     }
 
     public var parameters: [Parameter] { body.parameters + fc5.parameters }
+
+    /// Whether the convolutions split batches over OpenBLAS's threads (`Conv2D.batchParallel`).
+    /// On unless the environment sets `SEQCURATE_CONV_BATCH_SPLIT=0`, which restores OpenBLAS's
+    /// own threads inside each product: a switch for comparing the two on a given machine
+    /// (`SEQCURATE_CONV_BATCH_SPLIT=0 tools/bench_train.sh`), since measurements on the shared
+    /// development machine could not settle which wins when the cores are free.
+    static let splitsBatches = ProcessInfo.processInfo.environment["SEQCURATE_CONV_BATCH_SPLIT"] != "0"
 
     /// The published PReLU layers have no `param` block, so Caffe's defaults apply: lr x1, decay x1.
     static func applyPReLUMultipliers(_ act: PReLU) {
