@@ -1,4 +1,5 @@
 import Foundation
+import SeqCatalog
 import SeqDetect
 import SeqMedia
 import SeqTrack
@@ -11,6 +12,8 @@ struct MeasuredFace {
     var hash: UInt64
     var jpeg: Data
     var thumbnail: Data?
+    /// Found by full detection or by refinement.
+    var source: FaceSource = .detected
 }
 
 /// A finished track with everything its catalog rows need.
@@ -29,6 +32,8 @@ struct PlannedFace {
     /// Relative to the video's crop folder.
     var cropPath: String?
     var cropBytes: Data?
+    /// How a measured face was found (nil for interpolated ones).
+    var source: FaceSource?
 }
 
 /// The in-order half of a video's ingest. Fed every frame with the faces measured on it, it
@@ -150,6 +155,7 @@ struct VideoAnalysis {
             let reason = selection.reasons[i]
             var face = PlannedFace(observation: o, quality: measured[i]?.quality, hash: measured[i]?.hash, reason: reason)
             if let m = measured[i] {
+                face.source = m.source
                 if reason == .kept {
                     face.cropPath = String(format: "t%03d_f%06d.jpg", trackIndex, o.frameIndex)
                     face.cropBytes = m.jpeg

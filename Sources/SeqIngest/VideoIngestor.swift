@@ -174,11 +174,17 @@ public final class VideoIngestor {
         let progress = ProgressReporter(url.lastPathComponent, total: expected, unit: "frames", quiet: quiet)
         let batchSize = options.framesPerBatch
         var batch: [VideoFrame] = []
+        // Key frames and refinement (the default) find faces in frame order; the rest of the
+        // measuring still runs on the batch in parallel.
+        var finder = options.usesKeyFrames
+            ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval, shots: options.shots) : nil
         repeat {
             batch.removeAll(keepingCapacity: true)
             while batch.count < batchSize, let frame = try reader.nextFrame() { batch.append(frame) }
             guard !batch.isEmpty else { break }
-            for (frame, faces) in zip(batch, measure(batch)) { analysis.consume(frame: frame, faces: faces) }
+            var found: [[FoundFace]]?
+            if finder != nil { found = batch.map { finder!.faces(in: $0) } }
+            for (frame, faces) in zip(batch, measure(batch, found: found)) { analysis.consume(frame: frame, faces: faces) }
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
         } while batch.count == batchSize
         let done = analysis.finish()
@@ -199,9 +205,12 @@ public final class VideoIngestor {
 
     /// Measures the faces of the frames of a batch that are to be detected (`detectEvery`),
     /// `workers` frames at a time; other frames get none.
-    private func measure(_ frames: [VideoFrame]) -> [[MeasuredFace]] {
+    /// With `found` (the faces `KeyFrameFinder` found on each frame), those are measured instead
+    /// of detecting again.
+    private func measure(_ frames: [VideoFrame], found: [[FoundFace]]? = nil) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
-        let detected = frames.indices.filter { frames[$0].index % options.detectEvery == 0 }
+        let detected = found.map { f in frames.indices.filter { !f[$0].isEmpty } }
+            ?? frames.indices.filter { frames[$0].index % options.detectEvery == 0 }
         let workers = min(max(options.workers, 1), IngestOptions.maxWorkers, detected.count)
         guard workers > 0 else { return out }
         out.withUnsafeMutableBufferPointer { results in
@@ -210,7 +219,7 @@ public final class VideoIngestor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for k in stride(from: w, to: detected.count, by: workers) {
                     let i = detected[k]
-                    buffer[i] = measureFaces(in: frames[i].image)
+                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i])
                 }
             }
         }
@@ -219,9 +228,11 @@ public final class VideoIngestor {
 
     /// Detects the faces of one frame, aligns each, and measures its quality, duplicate
     /// signature and hash, and encodes its crop (and thumbnail) as JPEG.
-    private func measureFaces(in image: Image) -> [MeasuredFace] {
+    private func measureFaces(in image: Image, found: [FoundFace]? = nil) -> [MeasuredFace] {
         let thumb = options.droppedThumbnailSize
-        return detector.detect(image).map { d in
+        let faces = found ?? detector.detect(image).map { FoundFace(detection: $0, source: .detected) }
+        return faces.map { f in
+            let d = f.detection
             let crop = cropper(image, d)
             let q = FaceQuality(detection: d, alignedCrop: crop)
             let jpeg = (try? ImageIO.encodeJPEG(crop, quality: options.jpegQuality)) ?? Data()
@@ -229,7 +240,7 @@ public final class VideoIngestor {
             if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
             return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
                                 hash: PerceptualHash.dHash(crop),
-                                jpeg: jpeg, thumbnail: small)
+                                jpeg: jpeg, thumbnail: small, source: f.source)
         }
     }
 

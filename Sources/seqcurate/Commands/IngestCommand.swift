@@ -14,8 +14,11 @@ struct IngestCommand: ParsableCommand {
         discussion: """
         Each video is decoded, cut into shots, searched for faces with MTCNN, its faces linked
         into tracks, and each good track cut into a sequence of 5-10 good, distinct faces whose
-        aligned crops are written beside the catalog (crops/). One transaction per video: a run
-        that is killed leaves no trace of the video it was working on, and the next run does it
+        aligned crops are written beside the catalog (crops/). Full MTCNN runs on key frames
+        (every --key-frame-interval frames, at shot cuts and when a face is lost); between them
+        each face is re-found by MTCNN's R-Net and O-Net around its predicted box
+        (docs/ingest.md). --exhaustive runs full MTCNN on every frame instead. One transaction
+        per video: a run that is killed leaves no trace of the video it was working on, and the next run does it
         again. Videos already in the catalog (same content) are skipped unless --force.
         Folders are searched for video files (mp4, avi, mkv, mov, webm, m4v, mpg, mpeg, flv, wmv).
 
@@ -23,12 +26,15 @@ struct IngestCommand: ParsableCommand {
           seqcurate ingest assets/carphone_pristine.mp4
           seqcurate ingest videos/ --catalog work/seqcurate.db --detect-every 2
           seqcurate ingest clip.mp4 --align similarity --size 112 --force
+          seqcurate ingest clip.mp4 --catalog full.db --exhaustive
         """)
 
     @Argument(help: "Video files or folders.") var inputs: [String]
     @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
     @OptionGroup var detector: DetectorOptions
-    @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
+    @Flag(help: "Run full MTCNN on every frame, not only on key frames (slow; the reference for coverage).") var exhaustive = false
+    @Option(parsing: .unconditional, help: "At most this many frames from one key frame (full MTCNN) to the next.") var keyFrameInterval = IngestOptions.defaultKeyFrameInterval
+    @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between (no key frames).") var detectEvery = 1
     @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
     @Option(parsing: .unconditional, help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
     @Option(parsing: .unconditional, help: "A track must give at least this many good faces to make a sequence.") var minSequenceFaces = SequenceSelectionOptions().minFaces
@@ -56,6 +62,8 @@ struct IngestCommand: ParsableCommand {
         try Renamed.check(old: oldMinFaces, new: minSequenceFaces, default: defaults.minFaces, "--min-faces", "--min-sequence-faces")
         try Renamed.check(old: oldMaxFaces, new: maxSequenceFaces, default: defaults.maxFaces, "--max-faces", "--max-sequence-faces")
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
+        if exhaustive && detectEvery > 1 { throw ValidationError("--exhaustive detects every frame; it cannot be used with --detect-every \(detectEvery)") }
+        if keyFrameInterval < 1 { throw ValidationError("--key-frame-interval must be at least 1, got \(keyFrameInterval)") }
         if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
         if minTrack < 1 { throw ValidationError("--min-track must be at least 1, got \(minTrack)") }
         if minFaces < 1 { throw ValidationError("--min-sequence-faces must be at least 1, got \(minFaces)") }
@@ -71,6 +79,8 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         var options = IngestOptions()
         options.detectEvery = detectEvery
+        options.exhaustive = exhaustive
+        options.keyFrameInterval = keyFrameInterval
         options.minFaceSize = detector.minFace
         options.thresholds = try detector.parsedThresholds()
         options.maxSide = detector.maxSide
@@ -96,7 +106,9 @@ struct IngestCommand: ParsableCommand {
             let notice = LockWaitNotice()
             db.observeLockWaits { notice($0) }
         }
-        let mtcnn = try detector.makeDetector(parallelPyramid: false)
+        // Key frames are detected one at a time, so each uses every core; exhaustive and strided
+        // detection run one frame per core instead.
+        let mtcnn = try detector.makeDetector(parallelPyramid: options.usesKeyFrames)
         let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
         let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                                   parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)

@@ -1,0 +1,12 @@
+-- seqcurate catalog, schema version 4: how each face of a track was obtained.
+--
+-- faces.source is one of
+--   detected      full MTCNN (P-Net pyramid, R-Net, O-Net) found it: a key frame, or every
+--                 frame with `ingest --exhaustive`
+--   refined       R-Net and O-Net re-found it around the track's predicted box (frames between
+--                 key frames)
+--   interpolated  filled in between two faces of the track (`ingest --detect-every N`)
+-- Faces ingested before this version keep NULL: the source is not known (interpolated says
+-- which were interpolated).
+ALTER TABLE faces ADD COLUMN source TEXT
+    CHECK (source IS NULL OR source IN ('detected', 'refined', 'interpolated'));
