@@ -33,9 +33,6 @@ struct KeyFrameFinder {
 
     let detector: MTCNN
     let keyFrameInterval: Int
-    /// Cuts are found here too, before detection; `VideoAnalysis` finds the same ones (same
-    /// options, same frames) for the shots it records.
-    private var shots: ShotDetector
     private var followed: [Followed] = []
     private var lastKeyFrame: Int?
     private var uncertain = false
@@ -43,16 +40,15 @@ struct KeyFrameFinder {
     private(set) var keyFrames = 0
     private(set) var refinedFaces = 0
 
-    init(detector: MTCNN, keyFrameInterval: Int, shots: ShotDetectorOptions) {
+    init(detector: MTCNN, keyFrameInterval: Int) {
         precondition(keyFrameInterval >= 1, "key frame interval must be at least 1")
         self.detector = detector
         self.keyFrameInterval = keyFrameInterval
-        self.shots = ShotDetector(options: shots)
     }
 
-    /// The faces of the next frame (frames in decoding order, every one of them).
-    mutating func faces(in frame: VideoFrame) -> [FoundFace] {
-        let cut = shots.feed(frameIndex: frame.index, image: frame.image)
+    /// The faces of the next frame (frames in decoding order, every one of them); `cut` is true
+    /// when a new shot starts at it (`VideoAnalysis.cut(at:)`).
+    mutating func faces(in frame: VideoFrame, cut: Bool) -> [FoundFace] {
         if isKeyFrame(frame.index, cut: cut) {
             lastKeyFrame = frame.index
             keyFrames += 1

@@ -82,10 +82,22 @@ struct VideoAnalysis {
         selector = SequenceSelector(options: options.selection)
     }
 
+    /// Cuts found ahead of `consume` by `cut(at:)`, by frame index.
+    private var cutsAhead: [Int: Bool] = [:]
+
+    /// Feeds `frame` to the shot detector now and says whether a new shot starts at it, for
+    /// callers that must know before detecting (key frames at cuts); `consume` then takes this
+    /// answer instead of feeding the frame again. Frames in order, each at most once.
+    mutating func cut(at frame: VideoFrame) -> Bool {
+        let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image)
+        cutsAhead[frame.index] = cut
+        return cut
+    }
+
     /// Takes the next frame (in decoding order) with the faces `VideoIngestor` measured on it
     /// (none on frames that are not detected, see `IngestOptions.detectEvery`).
     mutating func consume(frame: VideoFrame, faces: [MeasuredFace]) {
-        let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image)
+        let cut = cutsAhead.removeValue(forKey: frame.index) ?? shotDetector.feed(frameIndex: frame.index, image: frame.image)
         let detected = frame.index % options.detectEvery == 0
         if detected || cut {
             if !faces.isEmpty { pending.append(frame: frame.index, faces: faces) }

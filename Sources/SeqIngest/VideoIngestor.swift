@@ -177,13 +177,13 @@ public final class VideoIngestor {
         // Key frames and refinement (the default) find faces in frame order; the rest of the
         // measuring still runs on the batch in parallel.
         var finder = options.usesKeyFrames
-            ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval, shots: options.shots) : nil
+            ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval) : nil
         repeat {
             batch.removeAll(keepingCapacity: true)
             while batch.count < batchSize, let frame = try reader.nextFrame() { batch.append(frame) }
             guard !batch.isEmpty else { break }
             var found: [[FoundFace]]?
-            if finder != nil { found = batch.map { finder!.faces(in: $0) } }
+            if finder != nil { found = batch.map { finder!.faces(in: $0, cut: analysis.cut(at: $0)) } }
             for (frame, faces) in zip(batch, measure(batch, found: found)) { analysis.consume(frame: frame, faces: faces) }
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
         } while batch.count == batchSize

@@ -64,7 +64,8 @@ final class KeyFrameIngestTests: XCTestCase {
         // Frames 30 on have the face painted over: refinement loses it, the next frame is a
         // key frame that finds nothing, and the track ends as lost at frame 29.
         let detector = try IngestTestSupport.makeDetector()
-        var finder = KeyFrameFinder(detector: detector, keyFrameInterval: 8, shots: ShotDetectorOptions())
+        var finder = KeyFrameFinder(detector: detector, keyFrameInterval: 8)
+        var shots = ShotDetector()
         var tracker = FaceTracker()
         var sources: [Int: [FaceSource]] = [:]
         var paintedBox: FaceBox?
@@ -78,7 +79,7 @@ final class KeyFrameIngestTests: XCTestCase {
                     }
                 }
             }
-            let found = finder.faces(in: frame)
+            let found = finder.faces(in: frame, cut: shots.feed(frameIndex: frame.index, image: frame.image))
             if frame.index == 29 { paintedBox = found.first?.detection.box }
             sources[frame.index] = found.map(\.source)
             tracker.update(frameIndex: frame.index, time: frame.time, detections: found.map(\.detection))
