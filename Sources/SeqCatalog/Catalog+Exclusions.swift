@@ -7,6 +7,8 @@ public struct ExclusionSummary: Sendable, Equatable {
     public var matchedVideos = 0
     public var matchedFaces = 0
     public var matchedIdentityImages = 0
+    /// Sequences whose person matched (`excludeMatchingFaces`); their kept faces count in `matchedFaces`.
+    public var matchedSequences = 0
     /// New exclusion rows; 0 when the same exclusion is run again.
     public var added = 0
     /// Normalized names that matched nothing in the catalog.

@@ -200,14 +200,20 @@ extension Catalog {
         }
     }
 
-    /// Identity matching's result per sequence id: the imported identity its faces match and
-    /// the group of sequences showing the same person.
-    ///
-    /// HOOK (identity-aware curation, issue #11): identity matching stores its results in a
-    /// catalog table of its own; read them here, and `sequenceListing` (so `seqcurate
-    /// sequences`, the report's sequence browser and each video's "Same person" section)
-    /// shows them. Until that table exists no sequence has a match.
+    /// Identity matching's result per sequence id: the imported identity its person matches
+    /// (`sequenceIdentityMatches`, the same decision `export --sequence-overlap` makes, at the
+    /// default threshold) and the group of sequences of one video that show the same person
+    /// (`samePersonSequences`; the group's number is its first sequence id). Empty when the
+    /// catalog holds no embeddings.
     func sequenceIdentities(videoID: Int64?) throws -> [Int64: SequenceListing.Identity] {
-        [:]
+        var out: [Int64: SequenceListing.Identity] = [:]
+        for (id, m) in try sequenceIdentityMatches() {
+            out[id, default: .init()].match = .init(identityID: m.identityID, dataset: m.dataset, name: m.name,
+                                                    distance: Double(m.distance))
+        }
+        for group in try samePersonSequences() where videoID == nil || group.videoID == videoID {
+            for id in group.sequenceIDs { out[id, default: .init()].person = group.sequenceIDs[0] }
+        }
+        return out
     }
 }

@@ -94,3 +94,14 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// One crop path of each ingested video that has crops: enough to tell the folder its
+    /// crops are in (a merged video keeps the folder its source named).
+    public func cropFolderSamples() throws -> [String] {
+        try query("""
+            SELECT (SELECT crop_path FROM faces f WHERE f.video_id = v.id AND f.crop_path IS NOT NULL LIMIT 1) AS sample
+            FROM videos v WHERE v.status <> 'failed'
+            """) { try $0["sample"] as String? }.compactMap { $0 }
+    }
+}

@@ -223,8 +223,114 @@ ALTER TABLE tracks ADD COLUMN end_reason TEXT
     CHECK (end_reason IS NULL OR end_reason IN ('cut', 'lost', 'split', 'identity', 'end'));
 
 """#),
-        CatalogMigration(version: 4, fileName: "004_face_source.sql", sql: #"""
--- seqcurate catalog, schema version 4: how each face of a track was obtained.
+        CatalogMigration(version: 4, fileName: "004_file_memory.sql", sql: #"""
+-- seqcurate catalog, schema version 3: what ingest remembers of each input file, so that a
+-- re-run skips unchanged files without reading them.
+--
+-- One row per input as ingest names it (absolute path; URLs are not remembered: they have no
+-- size and modification time to trust). When a file's size and modification time are the
+-- ones remembered, its content hash is taken from here instead of reading the file again; any
+-- change of either makes ingest read and hash it anew and replace the row.
+
+CREATE TABLE file_memory (
+    path          TEXT    PRIMARY KEY,                        -- absolute path of the input file
+    size          INTEGER NOT NULL,                           -- bytes
+    mtime_ns      INTEGER NOT NULL,                           -- modification time, nanoseconds since 1970
+    content_hash  TEXT    NOT NULL,                           -- hex SHA-256 of the file at that size and time
+    hashed_at     TEXT    NOT NULL
+);
+
+"""#),
+        CatalogMigration(version: 5, fileName: "005_merge_provenance.sql", sql: #"""
+-- seqcurate catalog, schema version 4: where merged rows came from (`seqcurate merge`).
+--
+-- Every catalog gets a random identity when it is created or migrated, so that a merge can
+-- recognise a source it has merged before (whatever its path) and add nothing the second time.
+-- Each ingest or import run merged from another catalog is copied as a new run of this
+-- catalog (new id); merged_runs says which source catalog and which of its runs it was.
+
+CREATE TABLE catalog_identity (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    uuid      TEXT    NOT NULL                                -- 32 hex digits, random
+);
+INSERT INTO catalog_identity (singleton, uuid) VALUES (1, lower(hex(randomblob(16))));
+
+CREATE TABLE merged_runs (
+    id              INTEGER PRIMARY KEY,
+    run_id          INTEGER NOT NULL REFERENCES ingest_runs(id) ON DELETE CASCADE,  -- the run's copy in this catalog
+    source_uuid     TEXT    NOT NULL,                         -- catalog_identity.uuid of the source catalog
+    source_path     TEXT    NOT NULL,                         -- the source catalog's file when merged
+    source_run_id   INTEGER NOT NULL,                         -- the run's id in the source catalog
+    merged_at       TEXT    NOT NULL,
+    UNIQUE (source_uuid, source_run_id)
+);
+
+"""#),
+        CatalogMigration(version: 6, fileName: "006_shot_commits.sql", sql: #"""
+-- seqcurate catalog, schema version 5: long videos commit shot by shot.
+--
+-- Ingest commits a video each time a shot ends (and at least every 5 minutes of video), so a
+-- killed run loses at most the shot it was in. Until its last shot is committed the video has
+-- status 'partial': its committed shots, tracks, faces and sequences are final, but readers
+-- that want whole videos (export, stats) take status 'ok' only. claimed_by_run is the run
+-- working on a partial video; a later run takes it over, and resumes after its last committed
+-- shot, once that run's process is gone. ingest_run_id stays the run that started the video
+-- (its crop folder is named after it).
+-- SQLite cannot change a CHECK constraint in place, so the table is rebuilt with the same ids
+-- (foreign keys off, checked before the commit, as in version 2).
+
+CREATE TABLE videos_v5 (
+    id             INTEGER PRIMARY KEY,
+    path           TEXT    NOT NULL,                          -- as given on the command line, made absolute; a URL as given
+    content_hash   TEXT    NOT NULL UNIQUE,                   -- hex SHA-256 of the file
+    duration       REAL,                                      -- seconds
+    fps            REAL,
+    width          INTEGER,
+    height         INTEGER,
+    frame_count    INTEGER,
+    status         TEXT    NOT NULL CHECK (status IN ('ok', 'failed', 'partial')),
+    failure_reason TEXT,                                      -- set when status = 'failed'
+    ingest_run_id  INTEGER REFERENCES ingest_runs(id) ON DELETE SET NULL,
+    ingested_at    TEXT    NOT NULL,
+    claimed_by_run INTEGER REFERENCES ingest_runs(id) ON DELETE SET NULL,  -- the run ingesting a partial video
+    CHECK (status <> 'failed' OR failure_reason IS NOT NULL)
+);
+INSERT INTO videos_v5 (id, path, content_hash, duration, fps, width, height, frame_count, status, failure_reason, ingest_run_id, ingested_at)
+    SELECT id, path, content_hash, duration, fps, width, height, frame_count, status, failure_reason, ingest_run_id, ingested_at FROM videos;
+DROP TABLE videos;
+ALTER TABLE videos_v5 RENAME TO videos;
+
+"""#),
+        CatalogMigration(version: 7, fileName: "007_face_embeddings.sql", sql: #"""
+-- seqcurate catalog, schema version 3: face embeddings, for decisions by identity.
+--
+-- An embedding is a face descriptor (dlib's 128-d ResNet in seqcurate) stored as little-endian
+-- float32 values in a BLOB (4 bytes per dimension), with the name of the model that made it:
+-- embeddings of different models are never compared. Ingest embeds a sample of the faces of
+-- each track (every Nth detected frame); identity images are embedded at import, or at the
+-- first `exclude` or `export` that needs them. Which sequence matches which imported identity
+-- is not stored: it is computed from these rows under the threshold in force (see
+-- docs/catalog.md), so changing the threshold never leaves stale decisions behind.
+
+CREATE TABLE face_embeddings (
+    face_id   INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+    model     TEXT    NOT NULL,                               -- e.g. "dlib_face_resnet_v1"
+    dimension INTEGER NOT NULL CHECK (dimension > 0),
+    vector    BLOB    NOT NULL,                               -- dimension float32, little-endian
+    CHECK (length(vector) = 4 * dimension)
+);
+
+CREATE TABLE identity_image_embeddings (
+    identity_image_id INTEGER PRIMARY KEY REFERENCES identity_images(id) ON DELETE CASCADE,
+    model             TEXT    NOT NULL,
+    dimension         INTEGER NOT NULL CHECK (dimension > 0),
+    vector            BLOB    NOT NULL,
+    CHECK (length(vector) = 4 * dimension)
+);
+
+"""#),
+        CatalogMigration(version: 8, fileName: "008_face_source.sql", sql: #"""
+-- seqcurate catalog, schema version 8: how each face of a track was obtained.
 --
 -- faces.source is one of
 --   detected      full MTCNN (P-Net pyramid, R-Net, O-Net) found it: a key frame, or every

@@ -5,6 +5,16 @@ import SeqCore
 public struct ExportOptions: Sendable {
     public enum PathStyle: String, Sendable, CaseIterable { case relative, absolute }
     public enum Format: String, Sendable, CaseIterable { case caffe, csv, webdataset }
+    /// What happens to a sequence whose person matches an imported identity
+    /// (`Catalog.sequenceIdentityMatches`).
+    public enum SequenceOverlap: String, Sendable, CaseIterable {
+        /// Its faces are exported as images of that identity, with the identity's label.
+        case relabel
+        /// It is left out.
+        case drop
+        /// It is exported as a sequence, as without embeddings.
+        case keep
+    }
 
     /// The folder to write; must be missing or empty unless `force`.
     public var outDir: URL
@@ -30,6 +40,15 @@ public struct ExportOptions: Sendable {
     public var force = false
     /// Recorded in the manifest.
     public var toolVersion = "unknown"
+    /// Sequences that are an imported identity's person (default relabel).
+    public var sequenceOverlap: SequenceOverlap = .relabel
+    /// Largest distance between a sequence's person and an identity's centre that counts as the
+    /// same person (default `defaultIdentityThreshold`).
+    public var identityThreshold: Float = ExportOptions.defaultIdentityThreshold
+    /// The embedding model whose embeddings decide; nil: the only one in the catalog.
+    public var embeddingModel: String?
+    /// The default of `identityThreshold` (see docs/export.md for the measurement).
+    public static let defaultIdentityThreshold: Float = 0.5
 
     public init(outDir: URL) { self.outDir = outDir }
 
@@ -42,6 +61,7 @@ public struct ExportOptions: Sendable {
         if minImagesPerIdentity < 1 { throw SeqError("--min-images-per-identity must be at least 1") }
         if let m = maxSequencesPerVideo, m < 1 { throw SeqError("--max-sequences-per-video must be at least 1") }
         if !(0..<1).contains(valFraction) { throw SeqError("--val-fraction must be in [0, 1)") }
+        if !(identityThreshold > 0) { throw SeqError("--identity-threshold must be positive") }
         if sequencesOnly && valFraction > 0 { throw SeqError("--val-fraction holds out identities; it makes no sense with --sequences-only") }
     }
 

@@ -33,7 +33,9 @@ public struct IngestRunRecord: Sendable, Equatable {
 
 /// One video file.
 public struct VideoRecord: Sendable, Equatable {
-    public enum Status: String, Sendable { case ok, failed }
+    /// `partial`: a video still being ingested shot by shot (schema 5); its committed shots,
+    /// tracks, faces and sequences are final, the rest is still to come.
+    public enum Status: String, Sendable { case ok, failed, partial }
     public var id: Int64?
     public var path: String
     /// Hex SHA-256 of the file content.
@@ -144,6 +146,10 @@ public struct FaceReason: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let pose = FaceReason(rawValue: "pose")
     /// A near-duplicate of a face already kept.
     public static let duplicate = FaceReason(rawValue: "duplicate")
+    /// Its embedding repeats a kept face's (`SequenceSelectionOptions.minEmbeddingDistance`).
+    public static let duplicateEmbedding = FaceReason(rawValue: "duplicate_embedding")
+    /// On a frame next to a kept face's (`SequenceSelectionOptions.minFrameGap`).
+    public static let adjacent = FaceReason(rawValue: "adjacent")
     /// Good, but not picked when spreading `--max-sequence-faces` over time.
     public static let notSpread = FaceReason(rawValue: "not_spread")
     /// The track could not give `--min-sequence-faces` good faces, so it gives no sequence.

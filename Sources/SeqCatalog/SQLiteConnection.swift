@@ -251,6 +251,12 @@ final class SQLiteStatement {
     }
     func bind(_ index: Int32, _ value: Float?) { bind(index, value.map(Double.init)) }
     func bind(_ index: Int32, _ value: UInt64?) { bind(index, value.map { Int64(bitPattern: $0) }) }
+    func bind(_ index: Int32, _ value: Data?) {
+        guard let value else { sqlite3_bind_null(handle, index); return }
+        _ = value.withUnsafeBytes { raw in
+            sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), seq_sqlite_transient())
+        }
+    }
     func bind(_ index: Int32, _ value: String?) {
         if let value { sqlite3_bind_text(handle, index, value, -1, seq_sqlite_transient()) } else { sqlite3_bind_null(handle, index) }
     }
@@ -341,7 +347,7 @@ final class SQLiteStatement {
 }
 
 /// A value to bind to a statement parameter.
-enum SQLiteValue {
+enum SQLiteValue: Hashable {
     case null
     case integer(Int64)
     case real(Double)

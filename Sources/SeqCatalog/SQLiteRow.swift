@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import SeqCore
 
 /// The result columns of a prepared statement by name, resolved once per statement: the
@@ -117,8 +118,33 @@ extension UInt64: SQLiteColumnValue {
     static func read(_ s: OpaquePointer?, _ i: Int32) -> UInt64 { UInt64(bitPattern: sqlite3_column_int64(s, i)) }
 }
 
+/// BLOBs (embeddings) read as their bytes.
+extension Data: SQLiteColumnValue {
+    static func read(_ s: OpaquePointer?, _ i: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(s, i))
+        guard count > 0, let p = sqlite3_column_blob(s, i) else { return Data() }
+        return Data(bytes: p, count: count)
+    }
+}
+
 extension Optional: SQLiteColumnValue where Wrapped: SQLiteColumnValue {
     static func read(_ s: OpaquePointer?, _ i: Int32) -> Wrapped? {
         sqlite3_column_type(s, i) == SQLITE_NULL ? nil : Wrapped.read(s, i)
+    }
+}
+
+extension SQLiteRow {
+    /// The names of the result's columns, in order (for code that copies rows whatever their columns).
+    var columnNames: [String] { columns.names }
+
+    /// The value of the `i`-th result column as SQLite stores it (no conversion).
+    func value(at i: Int) -> SQLiteValue {
+        let index = Int32(i)
+        switch sqlite3_column_type(statement.handle, index) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement.handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement.handle, index))
+        default: return .text(sqlite3_column_text(statement.handle, index).map { String(cString: $0) } ?? "")
+        }
     }
 }

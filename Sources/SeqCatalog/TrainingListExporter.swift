@@ -25,6 +25,10 @@ public struct ExportResult: Sendable {
     /// The row in the catalog's `exports` table; nil when the catalog was opened read-only
     /// (the export is then not recorded).
     public var exportID: Int64?
+    /// Sequences exported under an imported identity's label, and left out, for being that
+    /// identity's person (`--sequence-overlap`), with the identity and distance of each.
+    public var relabelled: [SequenceIdentityMatch] = []
+    public var dropped: [SequenceIdentityMatch] = []
 }
 
 /// Writes the training lists of SeqFace's Caffe `train_val.prototxt`, a manifest, and (for
@@ -98,6 +102,10 @@ public struct TrainingListExporter {
         var sequences: [LabelledSequence] = []
         /// Catalog files that do not exist and were left out, in the order they were checked.
         var missingFiles: [String] = []
+        /// Sequences exported under an imported identity's label, and sequences left out, for
+        /// being that identity's person (`--sequence-overlap`).
+        var relabelled: [SequenceIdentityMatch] = []
+        var dropped: [SequenceIdentityMatch] = []
     }
 
     /// The lines of each list, before rendering.
@@ -126,13 +134,19 @@ public struct TrainingListExporter {
         let root = (options.root ?? catalog.folder).standardizedFileURL
         try checkOutputFolder(out, force: options.force)
 
-        let labels = Self.label(try catalog.trainingCandidates(), options: options)
+        let (matches, model) = try overlapMatches(options)
+        let labels = Self.label(try catalog.trainingCandidates(), options: options, matches: matches)
         let geometry = try Self.geometry(of: labels)
         let lists = Self.lists(labels)
         var contents = try render(lists, options: options, root: root)
         let files = contents.map { ExportResult.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: SHA256.hex($0.data)) }
 
-        let filters = options.filters(root: root)
+        var filters = options.filters(root: root)
+        filters.sequenceOverlap = options.sequenceOverlap.rawValue
+        if options.sequenceOverlap != .keep, let model {
+            filters.identityThreshold = options.identityThreshold
+            filters.embeddingModel = model
+        }
         var manifestContent = try manifest(labels, lists, files: files, filters: filters, options: options)
         manifestContent.cropGeometry = geometry
         let manifestData = try manifestContent.serialized()
@@ -149,7 +163,8 @@ public struct TrainingListExporter {
         return ExportResult(outDir: out, faceidNum: labels.train.count, seqidNum: labels.sequences.count,
                             identityImages: lists.identities.count, sequenceFaces: lists.sequences.count,
                             validationIdentities: labels.validation.count, validationImages: lists.validation.count,
-                            missingFiles: labels.missingFiles, files: files, exportID: exportID)
+                            missingFiles: labels.missingFiles, files: files, exportID: exportID,
+                            relabelled: labels.relabelled, dropped: labels.dropped)
     }
 
     // MARK: labelling
@@ -167,15 +182,45 @@ public struct TrainingListExporter {
         }
     }
 
-    /// Labels the candidates `options` asks for: identities first, then sequences.
-    static func label(_ candidates: TrainingCandidates, options: ExportOptions) -> Labels {
+    /// The sequences that are an imported identity's person, under `options` (none with
+    /// `keep`), and the embedding model that decided (nil when the catalog has no embeddings).
+    /// - Throws: `SeqError` when the catalog holds embeddings of several models and none is named.
+    func overlapMatches(_ options: ExportOptions) throws -> (matches: [Int64: SequenceIdentityMatch], model: String?) {
+        guard options.sequenceOverlap != .keep, let model = try catalog.decidingEmbeddingModel(named: options.embeddingModel) else {
+            return ([:], nil)
+        }
+        return (try catalog.sequenceIdentityMatches(model: model, threshold: options.identityThreshold), model)
+    }
+
+    /// Labels the candidates `options` asks for: identities first, then sequences. Sequences in
+    /// `matches` (an imported identity's person) are relabelled or dropped by
+    /// `options.sequenceOverlap`: relabelled faces join that identity's images when the identity
+    /// is exported for training, and are dropped otherwise (held out for validation, too few
+    /// images, or `--sequences-only`), since training on them as a sequence would push the
+    /// person away from their own identity.
+    static func label(_ candidates: TrainingCandidates, options: ExportOptions,
+                      matches: [Int64: SequenceIdentityMatch] = [:]) -> Labels {
         var labels = Labels()
         var check = FileCheck()
         if !options.sequencesOnly {
             (labels.train, labels.validation) = labelIdentities(candidates.identities, options: options, check: &check)
         }
         if !options.identitiesOnly {
-            labels.sequences = labelSequences(candidates.sequences, options: options, check: &check)
+            var plain: [TrainingCandidates.Sequence] = []
+            for sequence in candidates.sequences {
+                guard options.geometry == nil || sequence.geometry == options.geometry else { continue }
+                guard let match = matches[sequence.id] else { plain.append(sequence); continue }
+                let files = check.existing(sequence.faces.map(\.file))
+                guard !files.isEmpty else { continue }
+                if options.sequenceOverlap == .relabel, let k = labels.train.firstIndex(where: { $0.identity.id == match.identityID }) {
+                    labels.train[k].images += files
+                    labels.train[k].geometries += files.map { _ in sequence.geometry }
+                    labels.relabelled.append(match)
+                } else {
+                    labels.dropped.append(match)
+                }
+            }
+            labels.sequences = labelSequences(plain, options: options, check: &check)
         }
         labels.missingFiles = check.missing
         return labels
@@ -330,7 +375,8 @@ public struct TrainingListExporter {
                 identities: train.count, identityImages: lists.identities.count, sequences: sequences.count,
                 sequenceFaces: lists.sequences.count, videos: Set(sequences.map(\.sequence.videoID)).count,
                 validationIdentities: validation.count, validationImages: lists.validation.count,
-                missingFiles: labels.missingFiles.count),
+                missingFiles: labels.missingFiles.count, relabelledSequences: labels.relabelled.count,
+                droppedSequences: labels.dropped.count),
             filters: filters,
             files: files.map { ExportManifest.File(name: $0.name, role: $0.role, lines: $0.lines, sha256: $0.sha256) },
             labels: ExportManifest.Labels(

@@ -51,9 +51,21 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// The most `workers` used: a batch holds that many decoded frames.
     public static let maxWorkers = 256
+    /// A shot longer than this many seconds of video is ended there, as if cut (default 300):
+    /// ingest commits a video shot by shot, so a killed run loses at most this much of it.
+    public var maxShotSeconds: Double = 300
     public var shots = ShotDetectorOptions()
     public var tracker = TrackerOptions()
     public var selection = SequenceSelectionOptions()
+    /// With a face embedder: embed the faces of every Nth detected frame (default 10). One
+    /// embedding costs more than detecting a frame, so tracks are sampled, not embedded whole;
+    /// see docs/ingest.md for the measurement behind the default.
+    public var embedEvery = 10
+    /// The embedding model, when ingest embeds faces (set from the embedder; nil: no identity
+    /// decisions, tracks and sequences as without embeddings).
+    public var embeddingModel: String?
+    /// Joining of one person's fragments inside a shot (needs embeddings).
+    public var join = TrackJoinOptions()
 
     public init() {}
 

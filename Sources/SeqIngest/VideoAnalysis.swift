@@ -12,6 +12,8 @@ struct MeasuredFace {
     var hash: UInt64
     var jpeg: Data
     var thumbnail: Data?
+    /// The identity embedding, on the frames sampled for one (`IngestOptions.embedEvery`).
+    var embedding: [Float]?
     /// Found by full detection or by refinement.
     var source: FaceSource = .detected
 }
@@ -32,6 +34,8 @@ struct PlannedFace {
     /// Relative to the video's crop folder.
     var cropPath: String?
     var cropBytes: Data?
+    /// The face's identity embedding, when it was sampled.
+    var embedding: [Float]? { observation.embedding }
     /// How a measured face was found (nil for interpolated ones).
     var source: FaceSource?
 }
@@ -39,10 +43,14 @@ struct PlannedFace {
 /// The in-order half of a video's ingest. Fed every frame with the faces measured on it, it
 /// cuts shots, links faces into tracks, selects each finished track's sequence and plans its
 /// faces and crops (`TrackPlan`). It neither decodes, nor detects, nor writes anything.
+///
+/// With embeddings (`IngestOptions.embeddingModel` set), finished tracks are held until their
+/// shot ends, so that one person's fragments can be joined (`TrackJoiner`) before sequences
+/// are selected; tracks shorter than `minTrack` are dropped after joining, not before.
 struct VideoAnalysis {
     /// What a whole video gave.
     struct Result {
-        /// Finished tracks in the order they finished (their index in the video).
+        /// Finished tracks not handed out by `takeFinishedShot`, in the order they finished.
         var plans: [TrackPlan]
         /// Frame ranges of the shots; one shot over every frame when no cut was found.
         var shots: [Range<Int>]
@@ -54,13 +62,21 @@ struct VideoAnalysis {
         var keptFaces: Int
         /// Time of the last frame, in seconds.
         var lastTime: Double
-        var tracks: Int { plans.count }
+        /// Tracks of the video (handed out or not; on a resumed video, with those committed before).
+        var tracks: Int
     }
 
     private let options: IngestOptions
     private var shotDetector: ShotDetector
     private var tracker: FaceTracker
     private let selector: SequenceSelector
+    private let joiner: TrackJoiner
+    /// Whether faces carry embeddings, and so tracks are joined per shot.
+    private let identity: Bool
+    /// Finished tracks of the current shot, waiting for it to end (identity only).
+    private var held: [FaceTrack] = []
+    /// Tracks dropped after joining for spanning fewer than `minTrack` frames.
+    private(set) var droppedShort = 0
     /// Faces of frames that open tracks may still use.
     private var pending = PendingFaces()
     private var plans: [TrackPlan] = []
@@ -70,39 +86,62 @@ struct VideoAnalysis {
     private(set) var keptFaces = 0
     private var lastFrame = -1
     private var lastTime = 0.0
-    var tracks: Int { plans.count }
+    /// Tracks handed out by `takeFinishedShot` (and, on a resumed video, committed before).
+    private var handedOut = 0
+    /// Time of the first frame of the current shot (for `IngestOptions.maxShotSeconds`).
+    private var shotStartTime: Double?
+    private var shotStartFrame: Int?
+    /// Set by `consume`/`skip` when a shot ended at the frame just fed: the shot's frames.
+    private var endedShot: Range<Int>?
+    var tracks: Int { handedOut + plans.count }
 
-    init(options: IngestOptions) {
+    /// - Parameter firstTrack: the index of the first track planned here (on a video resumed
+    ///   after its committed shots: the tracks committed so far).
+    init(options: IngestOptions, firstTrack: Int = 0) {
         self.options = options
+        handedOut = firstTrack
         shotDetector = ShotDetector(options: options.shots)
         var trackerOptions = options.tracker
         // Frames that are not detected count as missed: widen the gap by the detection stride.
         trackerOptions.maxGap += max(options.detectEvery - 1, 0)
+        identity = options.embeddingModel != nil
+        // Short fragments may join others: the length floor is applied after joining.
+        if identity { trackerOptions.minTrack = 1 }
         tracker = FaceTracker(options: trackerOptions)
         selector = SequenceSelector(options: options.selection)
+        joiner = TrackJoiner(options: options.join)
     }
 
-    /// Cuts found ahead of `consume` by `cut(at:)`, by frame index.
-    private var cutsAhead: [Int: Bool] = [:]
+    /// Cuts found ahead of `consume` by `cut(at:)`, by frame index, with the shot each ended.
+    private var cutsAhead: [Int: (cut: Bool, ended: Range<Int>?)] = [:]
 
     /// Feeds `frame` to the shot detector now and says whether a new shot starts at it, for
     /// callers that must know before detecting (key frames at cuts); `consume` then takes this
-    /// answer instead of feeding the frame again. Frames in order, each at most once.
+    /// answer (and the shot it ends) instead of feeding the frame again. Frames in order, each
+    /// at most once.
     mutating func cut(at frame: VideoFrame) -> Bool {
-        let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image)
-        cutsAhead[frame.index] = cut
-        return cut
+        let found = detectCut(frame)
+        cutsAhead[frame.index] = found
+        return found.cut
     }
 
     /// Takes the next frame (in decoding order) with the faces `VideoIngestor` measured on it
     /// (none on frames that are not detected, see `IngestOptions.detectEvery`).
     mutating func consume(frame: VideoFrame, faces: [MeasuredFace]) {
-        let cut = cutsAhead.removeValue(forKey: frame.index) ?? shotDetector.feed(frameIndex: frame.index, image: frame.image)
+        let cut = feedShotDetector(frame)
         let detected = frame.index % options.detectEvery == 0
         if detected || cut {
             if !faces.isEmpty { pending.append(frame: frame.index, faces: faces) }
-            tracker.update(frameIndex: frame.index, time: frame.time, detections: faces.map(\.detection), cut: cut)
-            plan(tracker.takeFinishedTracks())
+            tracker.update(frameIndex: frame.index, time: frame.time, detections: faces.map(\.detection),
+                           embeddings: identity ? faces.map(\.embedding) : [], cut: cut)
+            let finished = tracker.takeFinishedTracks()
+            if !identity {
+                plan(finished)
+            } else {
+                // On a cut every track that finished belongs to the shot that just ended.
+                held += finished
+                if cut { planShot() } else { planSettled(at: frame.index) }
+            }
         }
         detections += faces.count
         frames += 1
@@ -110,25 +149,104 @@ struct VideoAnalysis {
         lastTime = frame.time
     }
 
+    /// Takes a frame of a resumed video that lies before its resume point (inside shots already
+    /// committed): only the shot detector sees it, so that its state, and the cuts it finds
+    /// from the resume point on, are those of a run that never stopped.
+    mutating func skip(frame: VideoFrame) {
+        _ = feedShotDetector(frame)
+        endedShot = nil
+        frames += 1
+        lastFrame = frame.index
+        lastTime = frame.time
+    }
+
+    /// Feeds the shot detector, ending a shot that has run `maxShotSeconds` at this frame.
+    private mutating func feedShotDetector(_ frame: VideoFrame) -> Bool {
+        let found = cutsAhead.removeValue(forKey: frame.index) ?? detectCut(frame)
+        if let ended = found.ended { endedShot = ended }
+        return found.cut
+    }
+
+    /// Feeds the shot detector; says whether a shot starts at `frame` and which shot that ends.
+    private mutating func detectCut(_ frame: VideoFrame) -> (cut: Bool, ended: Range<Int>?) {
+        let forced = shotStartTime.map { frame.time - $0 >= options.maxShotSeconds } ?? false
+        let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image, forceCut: forced)
+        var ended: Range<Int>?
+        if cut, let start = shotStartFrame { ended = start..<frame.index }
+        if cut || shotStartTime == nil {
+            shotStartTime = frame.time
+            shotStartFrame = frame.index
+        }
+        return (cut, ended)
+    }
+
+    /// The shot that ended at the frame just consumed, with the tracks of it not handed out
+    /// yet (a cut ends every track, so these are all of them); nil when no shot ended there.
+    mutating func takeFinishedShot() -> (shot: Range<Int>, plans: [TrackPlan])? {
+        guard let shot = endedShot else { return nil }
+        endedShot = nil
+        defer { handedOut += plans.count; plans.removeAll() }
+        return (shot, plans)
+    }
+
     /// Ends the video: the tracks still open are finished and planned. Nothing is to be
     /// consumed afterwards.
     mutating func finish() -> Result {
-        plan(tracker.finish())
+        if identity {
+            held += tracker.finish()
+            planShot()
+        } else {
+            plan(tracker.finish())
+        }
         var shots = shotDetector.shots
         if shots.isEmpty { shots = [0..<(lastFrame + 1)] }
         return Result(plans: plans, shots: shots, frames: frames, detections: detections, sequences: sequences,
-                      keptFaces: keptFaces, lastTime: lastTime)
+                      keptFaces: keptFaces, lastTime: lastTime, tracks: tracks)
+    }
+
+    /// Joins the fragments of the shot that ended, drops chains still too short, and plans the rest.
+    private mutating func planShot() {
+        let chains = joiner.join(held).tracks
+        held = []
+        planLong(chains)
+    }
+
+    /// Within a shot: plans the held chains that no later fragment can join any more (the
+    /// join's `maxGap` has passed since their last face, for the frames to come and for every
+    /// open track), so that a long shot does not hold all its faces until it ends.
+    private mutating func planSettled(at frameIndex: Int) {
+        guard let maxGap = options.join.maxGap, !held.isEmpty,
+              held.contains(where: { frameIndex - $0.lastFrame - 1 > maxGap }) else { return }
+        let chains = joiner.join(held).tracks
+        let openStarts = tracker.openTrackFirstFrames
+        func settled(_ c: FaceTrack) -> Bool {
+            frameIndex - c.lastFrame - 1 > maxGap
+                && openStarts.allSatisfy { $0 <= c.lastFrame || $0 - c.lastFrame - 1 > maxGap }
+        }
+        held = chains.filter { !settled($0) }
+        planLong(chains.filter(settled))
+    }
+
+    private mutating func planLong(_ chains: [FaceTrack]) {
+        let long = chains.filter { $0.frameSpan >= options.tracker.minTrack }
+        droppedShort += chains.count - long.count
+        plan(long)
     }
 
     /// Selects the sequence of each finished track and plans its faces.
     private mutating func plan(_ finished: [FaceTrack]) {
         for var track in finished {
-            if options.detectEvery > 1 { track = track.filledByInterpolation() }
+            // Joined fragments keep the frames between them empty: only the gaps the tracker
+            // itself bridges are filled.
+            if options.detectEvery > 1 {
+                track = identity ? track.filledByInterpolation(maxMissing: options.tracker.maxGap + options.detectEvery - 1)
+                                 : track.filledByInterpolation()
+            }
             let measured: [MeasuredFace?] = track.observations.map { o in
                 o.interpolated ? nil : pending.faces(at: o.frameIndex).first { $0.detection == o.detection }
             }
             let selection = selector.select(Self.candidates(track, measured))
-            let faces = plannedFaces(track, measured, selection, trackIndex: plans.count)
+            let faces = plannedFaces(track, measured, selection, trackIndex: handedOut + plans.count)
             plans.append(TrackPlan(track: track, faces: faces, isSequence: selection.isSequence))
             if selection.isSequence {
                 sequences += 1
@@ -137,7 +255,8 @@ struct VideoAnalysis {
         }
         // Faces of frames before every open track belonged to tracks already handed out
         // (or dropped as short): free them, so memory follows the open tracks, not the video.
-        pending.drop(before: tracker.oldestOpenFrame ?? Int.max)
+        let oldestHeld = held.map(\.firstFrame).min() ?? Int.max
+        pending.drop(before: min(tracker.oldestOpenFrame ?? Int.max, oldestHeld))
     }
 
     /// What sequence selection sees of each face: measured quality, or for a face that was
@@ -147,7 +266,7 @@ struct VideoAnalysis {
         return zip(track.observations, measured).map { o, m -> SelectionCandidate in
             if let m {
                 return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: o.interpolated,
-                                          quality: m.quality, signature: m.signature)
+                                          quality: m.quality, signature: m.signature, embedding: o.embedding)
             }
             return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: true,
                                       quality: FaceQuality(detection: o.detection, sharpness: 0), signature: blank)

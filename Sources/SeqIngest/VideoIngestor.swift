@@ -33,6 +33,9 @@ public struct VideoIngestResult: Sendable {
     /// Seconds of video per second of wall time.
     public var speed: Double { seconds > 0 && videoDuration > 0 ? videoDuration / seconds : 0 }
     public var videoDuration = 0.0
+    /// True when the input's bytes were read to compute its content hash; false when the
+    /// catalog remembered the hash of this path at this size and modification time.
+    public var readToHash = false
 
     /// Takes the counts of an analysed video.
     mutating func record(_ analysis: VideoAnalysis.Result, video: VideoRecord) {
@@ -50,7 +53,9 @@ public struct VideoIngestResult: Sendable {
 /// faces of a batch on `IngestOptions.workers` threads (`measure`), analyse the frames in order
 /// (`VideoAnalysis`: shot cuts, tracking, quality, sequence selection), turn the finished tracks
 /// into catalog rows and crop files (`VideoRows`), stage the crops, and write the rows in one
-/// catalog transaction per video.
+/// catalog transaction per shot (tracks never cross a cut; a shot longer than
+/// `IngestOptions.maxShotSeconds` is ended there). A video is `partial` until its last shot is
+/// committed; a killed run's partial video is resumed by the next run after its last shot.
 public final class VideoIngestor {
     public let catalog: Catalog
     public let detector: MTCNN
@@ -58,15 +63,24 @@ public final class VideoIngestor {
     public let options: IngestOptions
     public let runID: Int64
     public let store: CropStore
+    /// Embeds a sample of faces (`IngestOptions.embedEvery`) for identity decisions; nil: none.
+    public let embedder: FaceIdentityEmbedder?
     /// Called after a video's crops are staged, just before its transaction: tests use it to
     /// commit the same content from another connection, the race two processes can run.
     var beforeTransaction: (() throws -> Void)?
 
-    public init(catalog: Catalog, detector: MTCNN, cropper: @escaping FaceCropper, options: IngestOptions, runID: Int64) {
+    /// - Parameter embedder: when given, the faces of every `options.embedEvery`-th detected
+    ///   frame are embedded and stored, tracks are kept to one person, fragments are joined
+    ///   and sequences are diversified by embedding; `options.embeddingModel` is set from it.
+    public init(catalog: Catalog, detector: MTCNN, cropper: @escaping FaceCropper, options: IngestOptions, runID: Int64,
+                embedder: FaceIdentityEmbedder? = nil) {
         self.catalog = catalog
         self.detector = detector
         self.cropper = cropper
+        var options = options
+        options.embeddingModel = embedder?.model
         self.options = options
+        self.embedder = embedder
         self.runID = runID
         self.store = CropStore(catalogFolder: catalog.folder)
     }
@@ -77,10 +91,73 @@ public final class VideoIngestor {
 
     /// Content hashes can meet in concurrent runs: each checks the catalog at the start of a
     /// video, but only the check under the write lock (in the transaction) is final. Throws
-    /// `TakenByAnotherRun` when the row for `hash` is no longer the one seen at the start.
-    private func claim(_ hash: String, sawAtStart existing: VideoRecord?) throws {
+    /// `TakenByAnotherRun` when the row for `hash` is no longer the one expected (seen at the
+    /// start, or this run's own partial row).
+    private func claim(_ hash: String, expecting id: Int64?) throws {
         let now = try catalog.video(contentHash: hash)
-        if now?.id != existing?.id { throw TakenByAnotherRun() }
+        if now?.id != id { throw TakenByAnotherRun() }
+    }
+
+    /// Where the commits of one video stand.
+    struct ShotCommits {
+        var hash: String
+        /// The run whose crop folder the video's crops go to: the run that started the video.
+        var cropRun: Int64
+        /// The row seen at the start (replaced by the first commit: `--force`, a failed one).
+        var expected: Int64?
+        /// The video's row once its first shot is committed (or the partial row resumed).
+        var videoID: Int64?
+        /// Shots and tracks committed: the indices of the next ones.
+        var shots = 0
+        var tracks = 0
+        /// The staging folder of the commit in progress.
+        var staging: URL?
+    }
+
+    /// Test hook, named so that nobody sets it by chance: `SEQCURATE_TEST_HOOK_SIGKILL_AFTER_COMMIT=N`
+    /// makes the process SIGKILL itself right after its N-th shot commit (before that
+    /// commit's crops are moved into place), so that tests can stop a run at an exact point.
+    private static let killAfterCommit: Int? = ProcessInfo.processInfo.environment["SEQCURATE_TEST_HOOK_SIGKILL_AFTER_COMMIT"].flatMap { Int($0) }
+    nonisolated(unsafe) private static var commitsDone = 0
+
+    /// Commits one shot of a video with its tracks, faces, sequences and crops: the video's
+    /// row comes with its first commit (status `partial` unless it is also the last), and the
+    /// last commit (`final`: frames decoded, duration) marks it `ok`.
+    private func commit(shot: Range<Int>, plans: [TrackPlan], video: VideoRecord, final: (frames: Int, duration: Double?)?,
+                        _ c: inout ShotCommits, existing: VideoRecord?) throws {
+        let rows = VideoRows(video: video, shots: [shot], plans: plans,
+                             cropFolder: store.relativeFolder(contentHash: c.hash, runID: c.cropRun),
+                             firstShot: c.shots, firstTrack: c.tracks, embeddingModel: options.embeddingModel)
+        let folder = try store.makeStaging(contentHash: c.hash, runID: c.cropRun, part: c.shots)
+        c.staging = folder
+        for crop in rows.crops { try write(crop.bytes, to: folder.appendingPathComponent(crop.path)) }
+        if c.videoID == nil { try beforeTransaction?() }
+        let first = c.videoID == nil
+        let videoID = try catalog.transaction { () -> Int64 in
+            if let id = c.videoID {
+                guard try catalog.claimedRunID(videoID: id) == runID else { throw TakenByAnotherRun() }
+                try catalog.insertContent(rows, videoID: id)
+                if let final { try catalog.completeVideo(id: id, frameCount: final.frames, duration: final.duration) }
+                return id
+            }
+            try claim(c.hash, expecting: c.expected)
+            if let old = c.expected { try catalog.deleteVideo(id: old) }
+            var rows = rows
+            rows.video.status = final == nil ? .partial : .ok
+            let id = try catalog.insert(rows)
+            if final == nil { try catalog.markPartial(videoID: id, runID: runID) }
+            return id
+        }
+        c.videoID = videoID
+        Self.commitsDone += 1
+        if let n = Self.killAfterCommit, Self.commitsDone == n { kill(getpid(), SIGKILL) }
+        try store.publish(staging: folder, contentHash: c.hash, runID: c.cropRun)
+        c.staging = nil
+        c.shots += 1
+        c.tracks += plans.count
+        if first, let old = existing, let oldRun = old.ingestRunID, oldRun != c.cropRun {
+            store.removeFinal(contentHash: c.hash, runID: oldRun)
+        }
     }
 
     /// Ingests one video. Failures of the video itself (unreadable, truncated) are recorded in the
@@ -88,15 +165,17 @@ public final class VideoIngestor {
     /// ingests at the same time is ingested once: the later one reports `skippedConcurrent`.
     public func ingest(_ url: URL, quiet: Bool = false) throws -> VideoIngestResult {
         let clock = Date()
-        var result = VideoIngestResult(path: url.path, outcome: .ingested)
+        var result = VideoIngestResult(path: url.mediaName, outcome: .ingested)
         let hash: String
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            result.outcome = .failed("no such file")
-            return result
+        if url.isFileURL {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                result.outcome = .failed("no such file")
+                return result
+            }
         }
         do {
-            hash = try SHA256.hex(fileAt: url)
+            (hash, result.readToHash) = try contentHash(of: url)
         } catch {
             // Nothing to hash: nothing to record either, as the catalog keys videos by content.
             result.outcome = .failed((error as? SeqError)?.reason ?? "\(error)")
@@ -108,68 +187,118 @@ public final class VideoIngestor {
             result.videoID = existing.id
             return result
         }
-        // Crops stay in memory until the video is analysed, so a run killed while analysing
-        // leaves no files; they are written into a staging folder just before the transaction.
-        var staging: URL?
+        // A partial video (a run committed some of its shots) is resumed after its last
+        // committed shot once the run working on it is gone; while that run lives, it is skipped.
+        var commits = ShotCommits(hash: hash, cropRun: runID, expected: existing?.id)
+        var resumeFrom = 0
+        var firstTrack = 0
+        if let existing, existing.status == .partial, let id = existing.id {
+            guard try catalog.transaction({ try catalog.claimPartialVideo(id: id, by: runID) }) else {
+                result.outcome = .skippedConcurrent
+                result.videoID = id
+                return result
+            }
+            let point = try catalog.resumePoint(videoID: id)
+            commits.videoID = id
+            commits.cropRun = existing.ingestRunID ?? runID
+            commits.shots = point.shots
+            commits.tracks = point.tracks
+            resumeFrom = point.nextFrame
+            firstTrack = point.tracks
+        }
+        // Crops stay in memory until their shot ends, so a run killed while analysing one
+        // leaves no files of it; they are written into a staging folder just before the shot's
+        // transaction, and moved into place after it.
         do {
-            let (video, analysis, declaredFrames) = try analyse(url, quiet: quiet)
+            let (video, analysis, declaredFrames) = try analyse(url, quiet: quiet, resumeFrom: resumeFrom, firstTrack: firstTrack) { shot, plans, info in
+                var partial = VideoRecord(path: url.mediaName, contentHash: hash, duration: info.duration, fps: info.fps,
+                                          width: info.width, height: info.height, frameCount: nil, status: .partial, ingestRunID: runID)
+                partial.ingestRunID = commits.cropRun
+                try commit(shot: shot, plans: plans, video: partial, final: nil, &commits, existing: existing)
+            }
             result.record(analysis, video: video)
             try checkDecoded(analysis, declaredFrames: declaredFrames, url)
-            var rows = VideoRows(video: video, shots: analysis.shots, plans: analysis.plans,
-                                 cropFolder: store.relativeFolder(contentHash: hash, runID: runID))
-            rows.video.contentHash = hash
-            rows.video.ingestRunID = runID
-            let folder = try store.makeStaging(contentHash: hash, runID: runID)
-            staging = folder
-            for crop in rows.crops { try write(crop.bytes, to: folder.appendingPathComponent(crop.path)) }
-            try beforeTransaction?()
-            let videoID = try catalog.transaction { () -> Int64 in
-                try claim(hash, sawAtStart: existing)
-                if let old = existing?.id { try catalog.deleteVideo(id: old) }
-                return try catalog.insert(rows)
-            }
-            try store.publish(staging: folder, contentHash: hash, runID: runID)
-            if let old = existing, let oldRun = old.ingestRunID, oldRun != runID {
-                store.removeFinal(contentHash: hash, runID: oldRun)
-            }
-            result.videoID = videoID
+            var whole = video
+            whole.contentHash = hash
+            whole.ingestRunID = commits.cropRun
+            let last = analysis.shots.last ?? 0..<analysis.frames
+            try commit(shot: last, plans: analysis.plans, video: whole, final: (analysis.frames, whole.duration), &commits, existing: existing)
+            result.videoID = commits.videoID
         } catch is TakenByAnotherRun {
-            if let staging { store.discard(staging: staging) }
+            if let staging = commits.staging { store.discard(staging: staging) }
             result.outcome = .skippedConcurrent
             result.videoID = try catalog.video(contentHash: hash)?.id
-        } catch let error as SeqError where error.file == url.path || error.file == nil {
-            if let staging { store.discard(staging: staging) }
+        } catch let error as SeqError where error.file == url.mediaName || error.file == nil {
+            if let staging = commits.staging { store.discard(staging: staging) }
             let reason = error.reason
             result.outcome = .failed(reason)
             do {
                 result.videoID = try catalog.transaction { () -> Int64 in
-                    try claim(hash, sawAtStart: existing)
-                    if let old = existing?.id { try catalog.deleteVideo(id: old) }
+                    try claim(hash, expecting: commits.videoID ?? existing?.id)
+                    if let old = commits.videoID ?? existing?.id { try catalog.deleteVideo(id: old) }
                     return try catalog.insertVideo(VideoRecord(
-                        path: url.path, contentHash: hash, duration: nil, fps: nil, width: nil, height: nil, frameCount: nil,
+                        path: url.mediaName, contentHash: hash, duration: nil, fps: nil, width: nil, height: nil, frameCount: nil,
                         status: .failed, failureReason: reason, ingestRunID: runID))
                 }
+                // The shots committed before the failure went with their rows.
+                if commits.videoID != nil { store.removeFinal(contentHash: hash, runID: commits.cropRun) }
             } catch is TakenByAnotherRun {
                 // Another run recorded this content meanwhile (ingested, or failed the same way).
                 result.outcome = .skippedConcurrent
                 result.videoID = try catalog.video(contentHash: hash)?.id
             }
         } catch {
-            if let staging { store.discard(staging: staging) }
+            if let staging = commits.staging { store.discard(staging: staging) }
             throw error
         }
         result.seconds = Date().timeIntervalSince(clock)
         return result
     }
 
+    /// The content hash of an input, and whether its bytes were read for it. A local file
+    /// whose path, size and modification time the catalog remembers (`file_memory`) is not
+    /// read; any other is hashed and, when it did not change while being read, remembered.
+    /// A URL is read through FFmpeg (`RemoteMedia`) every time: it has no trusted size or time.
+    private func contentHash(of url: URL) throws -> (String, read: Bool) {
+        guard url.isFileURL else { return (try RemoteMedia.sha256(of: url), true) }
+        let before = FileStamp(url)
+        if let before, let known = try catalog.rememberedHash(path: url.path, size: before.size, mtimeNanoseconds: before.mtime) {
+            return (known, false)
+        }
+        let hash = try SHA256.hex(fileAt: url)
+        // A file written to while it was hashed is not remembered: its time may not change again.
+        if let before, FileStamp(url) == before {
+            unsavedMemory.append(RememberedFile(path: url.path, size: before.size, mtimeNanoseconds: before.mtime, contentHash: hash))
+            if unsavedMemory.count >= 512 { try saveFileMemory() }
+        }
+        return (hash, true)
+    }
+
+    /// Hashes remembered but not yet written: they are written 512 at a time, in one
+    /// transaction (one commit per file would cost more than reading a small file), and by
+    /// `saveFileMemory`. Losing them to a kill only means reading those files again.
+    private var unsavedMemory: [RememberedFile] = []
+
+    /// Writes the remembered hashes not written yet; call it at the end of a run. (Not on the
+    /// way out of a failed one: a full disk must leave room to mark the run failed.)
+    public func saveFileMemory() throws {
+        guard !unsavedMemory.isEmpty else { return }
+        let files = unsavedMemory
+        try catalog.transaction { for f in files { try catalog.remember(f) } }
+        unsavedMemory.removeAll()
+    }
+
+
     /// Decodes the video in batches of frames, measures each batch's faces in parallel and
-    /// feeds the frames in order to a `VideoAnalysis`. Returns the video's row (without content
-    /// hash or run), what the analysis gave, and the frame count the header declares.
-    /// Nothing is written.
-    private func analyse(_ url: URL, quiet: Bool) throws -> (VideoRecord, VideoAnalysis.Result, declaredFrames: Int?) {
+    /// feeds the frames in order to a `VideoAnalysis`; each shot that ends goes to `commit`
+    /// with its tracks. Frames before `resumeFrom` (shots a killed run committed) are decoded
+    /// for the shot detector only. Returns the video's row (without content hash or run), what
+    /// the analysis gave (the last shot's tracks), and the frame count the header declares.
+    private func analyse(_ url: URL, quiet: Bool, resumeFrom: Int = 0, firstTrack: Int = 0,
+                         commit: (Range<Int>, [TrackPlan], VideoInfo) throws -> Void) throws -> (VideoRecord, VideoAnalysis.Result, declaredFrames: Int?) {
         let reader = try VideoReader(url: url)
         let info = reader.info
-        var analysis = VideoAnalysis(options: options)
+        var analysis = VideoAnalysis(options: options, firstTrack: firstTrack)
         let expected = info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil)
         let progress = ProgressReporter(url.lastPathComponent, total: expected, unit: "frames", quiet: quiet)
         let batchSize = options.framesPerBatch
@@ -183,13 +312,29 @@ public final class VideoIngestor {
             while batch.count < batchSize, let frame = try reader.nextFrame() { batch.append(frame) }
             guard !batch.isEmpty else { break }
             var found: [[FoundFace]]?
-            if finder != nil { found = batch.map { finder!.faces(in: $0, cut: analysis.cut(at: $0)) } }
-            for (frame, faces) in zip(batch, measure(batch, found: found)) { analysis.consume(frame: frame, faces: faces) }
+            if finder != nil {
+                // Frames before the resume point only feed the shot detector (`skip`).
+                found = batch.map { frame in
+                    frame.index < resumeFrom ? [] : finder!.faces(in: frame, cut: analysis.cut(at: frame))
+                }
+            }
+            for (frame, faces) in zip(batch, measure(batch, from: resumeFrom, found: found)) {
+                if frame.index < resumeFrom {
+                    // Inside shots a killed run committed: only the shot detector sees it.
+                    analysis.skip(frame: frame)
+                    continue
+                }
+                analysis.consume(frame: frame, faces: faces)
+                // A shot that ends at the resume point is the last one committed before.
+                if let ended = analysis.takeFinishedShot(), ended.shot.upperBound > resumeFrom {
+                    try commit(ended.shot, ended.plans, info)
+                }
+            }
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
         } while batch.count == batchSize
         let done = analysis.finish()
         progress.finish(note: "faces \(done.detections) tracks \(done.tracks) sequences \(done.sequences)")
-        let video = VideoRecord(path: url.path, contentHash: "", duration: max(info.duration, done.lastTime), fps: info.fps,
+        let video = VideoRecord(path: url.mediaName, contentHash: "", duration: max(info.duration, done.lastTime), fps: info.fps,
                                 width: info.width, height: info.height, frameCount: done.frames)
         return (video, done, info.declaredFrames)
     }
@@ -197,20 +342,20 @@ public final class VideoIngestor {
     /// Refuses a video of which no frame, or under half of the frames its header declares,
     /// could be decoded (truncated or corrupt).
     private func checkDecoded(_ analysis: VideoAnalysis.Result, declaredFrames: Int?, _ url: URL) throws {
-        guard analysis.frames > 0 else { throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.path) }
+        guard analysis.frames > 0 else { throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.mediaName) }
         if let declared = declaredFrames, analysis.frames < declared / 2 {
-            throw SeqError("truncated: decoded \(analysis.frames) of \(declared) frames", file: url.path)
+            throw SeqError("truncated: decoded \(analysis.frames) of \(declared) frames", file: url.mediaName)
         }
     }
 
     /// Measures the faces of the frames of a batch that are to be detected (`detectEvery`),
-    /// `workers` frames at a time; other frames get none.
+    /// `workers` frames at a time; other frames, and frames before `first`, get none.
     /// With `found` (the faces `KeyFrameFinder` found on each frame), those are measured instead
     /// of detecting again.
-    private func measure(_ frames: [VideoFrame], found: [[FoundFace]]? = nil) -> [[MeasuredFace]] {
+    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
         let detected = found.map { f in frames.indices.filter { !f[$0].isEmpty } }
-            ?? frames.indices.filter { frames[$0].index % options.detectEvery == 0 }
+            ?? frames.indices.filter { frames[$0].index >= first && frames[$0].index % options.detectEvery == 0 }
         let workers = min(max(options.workers, 1), IngestOptions.maxWorkers, detected.count)
         guard workers > 0 else { return out }
         out.withUnsafeMutableBufferPointer { results in
@@ -219,19 +364,32 @@ public final class VideoIngestor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for k in stride(from: w, to: detected.count, by: workers) {
                     let i = detected[k]
-                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i])
+                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: isSampled(frames[i].index))
                 }
             }
         }
         return out
     }
 
+    /// Whether the faces of a detected frame are embedded: every `embedEvery`-th detected frame.
+    private func isSampled(_ frameIndex: Int) -> Bool {
+        embedder != nil && frameIndex % (max(options.detectEvery, 1) * max(options.embedEvery, 1)) == 0
+    }
+
     /// Detects the faces of one frame, aligns each, and measures its quality, duplicate
-    /// signature and hash, and encodes its crop (and thumbnail) as JPEG.
-    private func measureFaces(in image: Image, found: [FoundFace]? = nil) -> [MeasuredFace] {
+    /// signature and hash, and encodes its crop (and thumbnail) as JPEG; on sampled frames
+    /// (`embed`) all its faces are embedded in one batch. With `found`, those faces are
+    /// measured instead of detecting.
+    private func measureFaces(in image: Image, found: [FoundFace]? = nil, embed: Bool) -> [MeasuredFace] {
         let thumb = options.droppedThumbnailSize
         let faces = found ?? detector.detect(image).map { FoundFace(detection: $0, source: .detected) }
-        return faces.map { f in
+        let detections = faces.map(\.detection)
+        var embeddings: [[Float]?] = Array(repeating: nil, count: detections.count)
+        if embed, let embedder, !detections.isEmpty {
+            let vectors = embedder.embed(image, detections)
+            if vectors.count == detections.count { embeddings = vectors }
+        }
+        return zip(faces, embeddings).map { f, embedding in
             let d = f.detection
             let crop = cropper(image, d)
             let q = FaceQuality(detection: d, alignedCrop: crop)
@@ -240,7 +398,7 @@ public final class VideoIngestor {
             if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
             return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
                                 hash: PerceptualHash.dHash(crop),
-                                jpeg: jpeg, thumbnail: small, source: f.source)
+                                jpeg: jpeg, thumbnail: small, embedding: embedding, source: f.source)
         }
     }
 
@@ -254,5 +412,19 @@ public final class VideoIngestor {
             throw SeqError("cannot create the crop folder: \(IOFailure.reason(of: error))", file: dir.path)
         }
         try CropStore.writeCrop(data, url)
+    }
+}
+
+/// Size and modification time of a file, as `file_memory` remembers them.
+struct FileStamp: Equatable {
+    var size: Int64
+    /// Nanoseconds since 1970.
+    var mtime: Int64
+
+    init?(_ url: URL) {
+        var st = stat()
+        guard stat(url.path, &st) == 0 else { return nil }
+        size = Int64(st.st_size)
+        mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
     }
 }

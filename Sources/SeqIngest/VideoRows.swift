@@ -14,6 +14,8 @@ struct VideoRows {
         /// Index in `shots` of the shot the track starts in.
         var shotIndex: Int?
         var faces: [FaceRecord]
+        /// The embedding of each face, where it was sampled (same order as `faces`).
+        var embeddings: [[Float]?]
         /// Present when the track gave a sequence.
         var sequence: SequenceRecord?
     }
@@ -23,6 +25,8 @@ struct VideoRows {
     var tracks: [Track]
     /// Crop files to write, relative to the video's crop folder.
     var crops: [(path: String, bytes: Data)]
+    /// The model of the faces' embeddings (nil: none were computed).
+    var embeddingModel: String?
 
     /// - Parameters:
     ///   - video: the video's row, without content hash or run (`ingest` sets them).
@@ -30,15 +34,20 @@ struct VideoRows {
     ///   - plans: the finished tracks, in track index order.
     ///   - cropFolder: the video's crop folder relative to the catalog folder, which the faces'
     ///     `cropPath`s start with.
-    init(video: VideoRecord, shots: [Range<Int>], plans: [TrackPlan], cropFolder: String) {
+    ///   - firstShot, firstTrack: the video's index of the first of these shots and tracks
+    ///     (a commit of a later shot of a long video).
+    init(video: VideoRecord, shots: [Range<Int>], plans: [TrackPlan], cropFolder: String, firstShot: Int = 0, firstTrack: Int = 0,
+         embeddingModel: String? = nil) {
         self.video = video
+        self.embeddingModel = embeddingModel
         self.shots = shots.enumerated().map { i, r in
-            ShotRecord(videoID: 0, index: i, firstFrame: r.lowerBound, lastFrame: r.upperBound - 1)
+            ShotRecord(videoID: 0, index: firstShot + i, firstFrame: r.lowerBound, lastFrame: r.upperBound - 1)
         }
         tracks = plans.enumerated().map { index, plan in
-            Track(track: Self.track(plan.track, index: index),
+            Track(track: Self.track(plan.track, index: firstTrack + index),
                   shotIndex: shots.firstIndex { $0.contains(plan.track.firstFrame) },
                   faces: plan.faces.map { Self.face($0, cropFolder: cropFolder) },
+                  embeddings: plan.faces.map(\.embedding),
                   sequence: plan.isSequence ? Self.sequence(plan) : nil)
         }
         crops = plans.flatMap { plan in
@@ -95,6 +104,13 @@ extension Catalog {
     /// video's id. Meant to run inside the video's transaction.
     func insert(_ rows: VideoRows) throws -> Int64 {
         let videoID = try insertVideo(rows.video)
+        try insertContent(rows, videoID: videoID)
+        return videoID
+    }
+
+    /// Inserts the shots, tracks, faces and sequences of `rows` for a video already in the
+    /// catalog (a shot commit of a long video).
+    func insertContent(_ rows: VideoRows, videoID: Int64) throws {
         let shotIDs = try insertShots(rows.shots.map { s in
             var s = s
             s.videoID = videoID
@@ -105,18 +121,21 @@ extension Catalog {
             track.videoID = videoID
             track.shotID = t.shotIndex.map { shotIDs[$0] }
             let trackID = try insertTrack(track)
-            try insertFaces(t.faces.map { f in
+            let faceIDs = try insertFaces(t.faces.map { f in
                 var f = f
                 f.trackID = trackID
                 f.videoID = videoID
                 return f
             })
+            if let model = rows.embeddingModel {
+                let sampled = zip(faceIDs, t.embeddings).compactMap { id, e in e.map { FaceEmbeddingRecord(ownerID: id, model: model, vector: $0) } }
+                try insertFaceEmbeddings(sampled)
+            }
             if var sequence = t.sequence {
                 sequence.trackID = trackID
                 sequence.videoID = videoID
                 try insertSequence(sequence)
             }
         }
-        return videoID
     }
 }

@@ -83,12 +83,17 @@ public final class VideoReader {
         _ = quietFFmpegLogs
         self.url = url
         self.options = options
-        let path = url.path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw SeqError("no such file", file: path) }
-        guard !isDir.boolValue else { throw SeqError("is a directory, not a video file", file: path) }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard size > 0 else { throw SeqError("empty file (0 bytes)", file: path) }
+        // An http(s) URL is handed to FFmpeg as it is: its protocols read it.
+        let path = url.mediaName
+        if url.isFileURL {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw SeqError("no such file", file: path) }
+            guard !isDir.boolValue else { throw SeqError("is a directory, not a video file", file: path) }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            guard size > 0 else { throw SeqError("empty file (0 bytes)", file: path) }
+        } else {
+            _ = networkReady
+        }
         guard options.stride >= 1 else { throw SeqError("stride must be at least 1", file: path) }
 
         var fmt: UnsafeMutablePointer<AVFormatContext>?
@@ -211,14 +216,14 @@ public final class VideoReader {
             }
             if rc == seq_averror_eof() { try endOfStream(); return nil }
             guard rc == seq_averror_eagain() else {
-                throw SeqError("decoding failed at frame \(decodedCount) (\(ffmpegErrorText(rc)))", file: url.path)
+                throw SeqError("decoding failed at frame \(decodedCount) (\(ffmpegErrorText(rc)))", file: url.mediaName)
             }
             if flushing { try endOfStream(); return nil }
             // The decoder wants input.
             let readRC = av_read_frame(format, packet)
             if readRC < 0 {
                 if readRC != seq_averror_eof() && decodedCount == 0 {
-                    throw SeqError("cannot read packets (\(ffmpegErrorText(readRC)))", file: url.path)
+                    throw SeqError("cannot read packets (\(ffmpegErrorText(readRC)))", file: url.mediaName)
                 }
                 flushing = true
                 avcodec_send_packet(codec, nil)
@@ -228,7 +233,7 @@ public final class VideoReader {
             guard packet.pointee.stream_index == streamIndex else { continue }
             let sendRC = avcodec_send_packet(codec, packet)
             if sendRC < 0 && sendRC != seq_averror_eagain() && sendRC != seq_averror_invaliddata() {
-                throw SeqError("decoding failed at frame \(decodedCount) (\(ffmpegErrorText(sendRC)))", file: url.path)
+                throw SeqError("decoding failed at frame \(decodedCount) (\(ffmpegErrorText(sendRC)))", file: url.mediaName)
             }
         }
         return nil
@@ -240,10 +245,10 @@ public final class VideoReader {
         finished = true
         guard !seeked else { return }
         if decodedCount == 0 {
-            throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.path)
+            throw SeqError("no frame could be decoded (truncated or corrupt)", file: url.mediaName)
         }
         if let declared = info.declaredFrames, decodedCount < declared / 2 {
-            throw SeqError("truncated: decoded \(decodedCount) of \(declared) frames", file: url.path)
+            throw SeqError("truncated: decoded \(decodedCount) of \(declared) frames", file: url.mediaName)
         }
     }
 

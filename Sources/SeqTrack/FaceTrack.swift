@@ -10,12 +10,16 @@ public struct TrackObservation: Sendable, Equatable, Codable {
     public var detection: FaceDetection
     /// True when the frame was not detected but filled in between two detections.
     public var interpolated: Bool
+    /// The face's identity embedding (dlib's 128-d descriptor) when this face was sampled for
+    /// one (see `IngestOptions.embedEvery`); nil otherwise.
+    public var embedding: [Float]?
 
-    public init(frameIndex: Int, time: Double, detection: FaceDetection, interpolated: Bool = false) {
+    public init(frameIndex: Int, time: Double, detection: FaceDetection, interpolated: Bool = false, embedding: [Float]? = nil) {
         self.frameIndex = frameIndex
         self.time = time
         self.detection = detection
         self.interpolated = interpolated
+        self.embedding = embedding
     }
 }
 
@@ -75,6 +79,12 @@ public struct FaceTrack: Sendable, Equatable, Codable {
         }
         return worst
     }
+
+    /// The embedded observations of the track.
+    public var embeddings: [[Float]] { observations.compactMap(\.embedding) }
+
+    /// The mean of the track's embeddings (nil when none was sampled): the track's person.
+    public var meanEmbedding: [Float]? { EmbeddingMath.mean(embeddings) }
 
     private func mean(_ value: (TrackObservation) -> Float) -> Float {
         observations.isEmpty ? 0 : observations.reduce(0) { $0 + value($1) } / Float(observations.count)

@@ -26,6 +26,14 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
     /// Smoothing of the per-frame velocity used to predict a track's box: each link sets
     /// `v = a * step + (1 - a) * v` (default 0.5; 0 switches prediction off).
     public var motionSmoothing: Float = 0.5
+    /// Identity guard, where both the track and the detection have an embedding: a detection
+    /// farther than this (Euclidean) from the mean embedding of the track's person does not
+    /// continue the track; if it overlaps the track anyway the track ends as `identity`
+    /// (default 0.55: one face against a person's mean; see docs/ingest.md for the measurement).
+    public var identityThreshold: Float = 0.55
+    /// Weight of the embedding distance in the matching cost where both sides have an
+    /// embedding, so that two people who cross keep their own tracks (default 1).
+    public var identityWeight: Float = 1
 
     public init() {}
 }
@@ -41,6 +49,13 @@ public struct TrackerOptions: Sendable, Equatable, Codable {
 /// detection left over that overlaps an unmatched track but failed the shift or size test
 /// splits that track (identity switch); every left-over detection starts a new track. Tracks
 /// missing for more than `maxGap` frames end as lost; a cut ends all tracks.
+///
+/// Detections may carry embeddings (a sparse sample of frames). Where a detection and a track
+/// both have one, the distance to the mean embedding of the track's person is added to the
+/// cost (`identityWeight`), and beyond `identityThreshold` the pair cannot match; a left-over
+/// detection that overlaps such a track ends it as `identity`. The observations after the
+/// track's last matching embedding are then dropped from it: who they show is not known (the
+/// person changed somewhere between the two samples), so neither person's track keeps them.
 public struct FaceTracker: Sendable {
     public let options: TrackerOptions
     /// Tracks closed (and long enough) that `takeFinishedTracks()` has not handed out yet.
@@ -51,7 +66,40 @@ public struct FaceTracker: Sendable {
     private struct OpenTrack: Sendable {
         var track: FaceTrack
         var velocity = Point2(0, 0)   // pixels per frame
+        /// Sum and count of the embeddings linked so far: their mean is the track's person.
+        var embeddingSum: [Float]?
+        var embeddingCount = 0
+        /// Observations up to the last one with an embedding (all, while none has one).
+        var verifiedCount = 0
         var last: TrackObservation { track.observations[track.observations.count - 1] }
+        var person: [Float]? { embeddingSum.map { s in s.map { $0 / Float(embeddingCount) } } }
+
+        init(_ obs: TrackObservation, id: Int) {
+            track = FaceTrack(id: id, observations: [])
+            append(obs)
+        }
+
+        mutating func append(_ obs: TrackObservation) {
+            track.observations.append(obs)
+            if let e = obs.embedding {
+                if var sum = embeddingSum, sum.count == e.count {
+                    for i in e.indices { sum[i] += e[i] }
+                    embeddingSum = sum
+                } else {
+                    embeddingSum = e
+                    embeddingCount = 0
+                }
+                embeddingCount += 1
+                verifiedCount = track.observations.count
+            }
+        }
+
+        /// The track cut back to its last embedded observation (`identity` ends).
+        var verifiedTrack: FaceTrack {
+            var t = track
+            if embeddingCount > 0 { t.observations.removeLast(t.observations.count - verifiedCount) }
+            return t
+        }
     }
     private var open: [OpenTrack] = []
     private var nextID = 0
@@ -70,10 +118,22 @@ public struct FaceTracker: Sendable {
     /// earlier frames can no longer join any track still to be handed out.
     public var oldestOpenFrame: Int? { open.map(\.track.firstFrame).min() }
 
+    /// The first frame of every open track.
+    public var openTrackFirstFrames: [Int] { open.map(\.track.firstFrame) }
+
     /// Processes one frame: `cut` is true when a new shot starts at this frame (all open tracks end
     /// before its detections are linked). Frame indices must increase; frames without detections
     /// may be skipped (they count as missed).
-    public mutating func update(frameIndex: Int, time: Double, detections: [FaceDetection], cut: Bool = false) {
+    ///
+    /// `embeddings`, when not empty, holds one entry per detection: its embedding, or nil for a
+    /// detection that was not embedded.
+    public mutating func update(frameIndex: Int, time: Double, detections: [FaceDetection], embeddings: [[Float]?] = [],
+                                cut: Bool = false) {
+        precondition(embeddings.isEmpty || embeddings.count == detections.count, "one embedding entry per detection")
+        func observation(_ di: Int) -> TrackObservation {
+            TrackObservation(frameIndex: frameIndex, time: time, detection: detections[di],
+                             embedding: embeddings.isEmpty ? nil : embeddings[di])
+        }
         if let last = lastFrame { precondition(frameIndex > last, "frames must be given in increasing order") }
         lastFrame = frameIndex
         if cut { closeAll(.cut) }
@@ -83,34 +143,35 @@ public struct FaceTracker: Sendable {
         }
         open = kept
 
-        let links = linkCosts(frameIndex: frameIndex, detections: detections)
+        let links = linkCosts(frameIndex: frameIndex, detections: detections, embeddings: embeddings)
         let big = 1e6
         let assignment = Assignment.solve(links.map { row in row.map { $0.admissible ? Double($0.cost) : big } })
         var detectionTaken = [Bool](repeating: false, count: detections.count)
         var trackLinked = [Bool](repeating: false, count: open.count)
         for (ti, di) in assignment.enumerated() {
             guard let di, links[ti][di].admissible else { continue }
-            extend(&open[ti], with: TrackObservation(frameIndex: frameIndex, time: time, detection: detections[di]))
+            extend(&open[ti], with: observation(di))
             detectionTaken[di] = true
             trackLinked[ti] = true
         }
 
-        var splitTracks = Set<Int>()
+        var splitTracks: [Int: TrackEndReason] = [:]
         let linkedCount = open.count   // tracks started below have no links
         for di in detections.indices where !detectionTaken[di] {
             // The unlinked track this detection overlaps most but could not continue: an identity switch.
             var best: (track: Int, iou: Float)?
-            for ti in 0..<linkedCount where !trackLinked[ti] && !splitTracks.contains(ti) && links[ti][di].jump {
+            for ti in 0..<linkedCount where !trackLinked[ti] && splitTracks[ti] == nil && (links[ti][di].jump || links[ti][di].otherPerson) {
                 if best == nil || links[ti][di].iou > best!.iou { best = (ti, links[ti][di].iou) }
             }
-            if let best { splitTracks.insert(best.track) }
-            let obs = TrackObservation(frameIndex: frameIndex, time: time, detection: detections[di])
-            open.append(OpenTrack(track: FaceTrack(id: nextID, observations: [obs])))
+            if let best { splitTracks[best.track] = links[best.track][di].otherPerson ? .identity : .split }
+            open.append(OpenTrack(observation(di), id: nextID))
             nextID += 1
         }
         if !splitTracks.isEmpty {
-            for ti in splitTracks.sorted() { close(open[ti].track, .split) }
-            open = open.enumerated().filter { !splitTracks.contains($0.offset) }.map { $0.element }
+            for (ti, reason) in splitTracks.sorted(by: { $0.key < $1.key }) {
+                close(reason == .identity ? open[ti].verifiedTrack : open[ti].track, reason)
+            }
+            open = open.enumerated().filter { splitTracks[$0.offset] == nil }.map { $0.element }
         }
     }
 
@@ -135,17 +196,20 @@ public struct FaceTracker: Sendable {
         var admissible = false
         /// Overlaps the prediction but moved or resized too much: evidence of an identity switch.
         var jump = false
+        /// Overlaps the prediction but its embedding is another person's.
+        var otherPerson = false
     }
 
-    private func linkCosts(frameIndex: Int, detections: [FaceDetection]) -> [[Link]] {
+    private func linkCosts(frameIndex: Int, detections: [FaceDetection], embeddings: [[Float]?]) -> [[Link]] {
         open.map { t in
+            let person = t.person
             let last = t.last.detection
             let g = Float(frameIndex - t.last.frameIndex)
             let shift = Point2(t.velocity.x * g, t.velocity.y * g)
             let predicted = FaceBox(x1: last.box.x1 + shift.x, y1: last.box.y1 + shift.y,
                                     x2: last.box.x2 + shift.x, y2: last.box.y2 + shift.y)
             let size = boxSize(last.box)
-            return detections.map { d in
+            return detections.enumerated().map { di, d in
                 var link = Link()
                 link.iou = d.box.iou(predicted)
                 guard link.iou >= options.iouThreshold else { return link }
@@ -162,6 +226,14 @@ public struct FaceTracker: Sendable {
                 }
                 landmarkShift /= 5 * size
                 link.cost = (1 - link.iou) + options.landmarkWeight * min(1, landmarkShift)
+                if let person, !embeddings.isEmpty, let e = embeddings[di] {
+                    let d = EmbeddingMath.distance(person, e)
+                    if d > options.identityThreshold {
+                        link.otherPerson = true
+                        return link
+                    }
+                    link.cost += options.identityWeight * d
+                }
                 link.admissible = true
                 return link
             }
@@ -175,7 +247,7 @@ public struct FaceTracker: Sendable {
         let step = Point2((obs.detection.box.center.x - prev.detection.box.center.x) / g,
                           (obs.detection.box.center.y - prev.detection.box.center.y) / g)
         t.velocity = Point2(a * step.x + (1 - a) * t.velocity.x, a * step.y + (1 - a) * t.velocity.y)
-        t.track.observations.append(obs)
+        t.append(obs)
     }
 
     // MARK: - Closing

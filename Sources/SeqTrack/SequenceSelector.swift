@@ -17,6 +17,11 @@ public enum FaceSelectionReason: String, Sendable, Equatable, Codable, CaseItera
     case interpolated
     /// Too similar to a face already kept (`duplicateThreshold`).
     case duplicate
+    /// Its embedding is within `minEmbeddingDistance` of a kept face's: the same look again.
+    case duplicateEmbedding = "duplicate_embedding"
+    /// Fewer than `minFrameGap` frames from a kept face (adjacent frames), in a track long enough
+    /// to give its sequence without it.
+    case adjacent
     /// Good, but the sequence was full (`maxFaces`) with better-spread faces.
     case notSelected = "not_selected"
     /// Good, but the track did not yield `minFaces` good, distinct faces, so it gives no sequence.
@@ -54,6 +59,12 @@ public struct SequenceSelectionOptions: Sendable, Equatable, Codable {
     /// gray difference is a duplicate (default 3.0 levels; on carphone consecutive frames differ by
     /// a median 3.3, frames 12 apart by at least 6.7).
     public var duplicateThreshold: Float = 3.0
+    /// Kept faces lie at least this many frames apart (default 2: never adjacent frames),
+    /// unless the track is too short to give `minFaces` faces that way.
+    public var minFrameGap: Int = 2
+    /// Two faces that both have an embedding and lie closer than this are the same look: only
+    /// one is kept (default 0.1), unless the track then gives fewer than `minFaces` faces.
+    public var minEmbeddingDistance: Float = 0.1
 
     public init() {}
 }
@@ -66,13 +77,17 @@ public struct SelectionCandidate: Sendable, Equatable {
     public var interpolated: Bool
     public var quality: FaceQuality
     public var signature: DuplicateSignature
+    /// The face's identity embedding, when it was sampled for one.
+    public var embedding: [Float]?
 
-    public init(frameIndex: Int, time: Double, interpolated: Bool, quality: FaceQuality, signature: DuplicateSignature) {
+    public init(frameIndex: Int, time: Double, interpolated: Bool, quality: FaceQuality, signature: DuplicateSignature,
+                embedding: [Float]? = nil) {
         self.frameIndex = frameIndex
         self.time = time
         self.interpolated = interpolated
         self.quality = quality
         self.signature = signature
+        self.embedding = embedding
     }
 }
 
@@ -98,8 +113,11 @@ public struct SequenceSelection: Sendable, Equatable {
 /// 4. Fill: while there is room, the remaining face farthest in time from every kept face (ties
 ///    by rank) is kept unless it is a duplicate.
 /// 5. Faces never needed are `not_selected`; faces checked against the kept ones and found too
-///    similar are `duplicate`. If fewer than `minFaces` were kept, the track gives no sequence
-///    and those get `track_too_few`.
+///    similar are `duplicate` (crop signature), `duplicate_embedding` (embedding), or
+///    `adjacent` (fewer than `minFrameGap` frames from a kept face). If fewer than `minFaces`
+///    were kept, the embedding test and then the frame gap are relaxed (a short track may keep
+///    adjacent frames); if still too few, the track gives no sequence and those get
+///    `track_too_few`.
 public struct SequenceSelector: Sendable {
     public let options: SequenceSelectionOptions
 
@@ -126,10 +144,43 @@ public struct SequenceSelector: Sendable {
             let sharp = medianSharpness > 0 ? min(2, c.quality.sharpness / medianSharpness) : 1
             return c.quality.score * frontal * sharp
         }
+        // Strictest first; each relaxation only runs when the stricter one kept too few.
+        var outcome = (reasons: reasons, kept: [Int]())
+        for (gap, byEmbedding) in [(true, true), (true, false), (false, false)] {
+            outcome = spread(candidates, eligible: eligible, rank: rank, reasons: reasons, gap: gap, byEmbedding: byEmbedding)
+            if outcome.kept.count >= options.minFaces { break }
+        }
+        reasons = outcome.reasons
+        var kept = outcome.kept
+        if kept.count < options.minFaces {
+            for i in kept { reasons[i] = .trackTooFew }
+            kept = []
+        }
+        kept.sort { (candidates[$0].time, $0) < (candidates[$1].time, $1) }
+        return SequenceSelection(reasons: reasons.map { $0! }, kept: kept)
+    }
+
+    /// Steps 3 and 4 (spread, then fill) over the eligible faces, with the frame-gap and
+    /// embedding tests on or off.
+    private func spread(_ candidates: [SelectionCandidate], eligible: [Int], rank: [Float], reasons start: [FaceSelectionReason?],
+                        gap: Bool, byEmbedding: Bool) -> (reasons: [FaceSelectionReason?], kept: [Int]) {
+        var reasons = start
         var kept: [Int] = []
         func tryKeep(_ i: Int) -> Bool {
-            for k in kept where candidates[i].signature.meanAbsoluteDifference(to: candidates[k].signature) < options.duplicateThreshold {
+            let c = candidates[i]
+            // The most telling reason first: the same crop, then the same embedding, then only near in time.
+            if kept.contains(where: { c.signature.meanAbsoluteDifference(to: candidates[$0].signature) < options.duplicateThreshold }) {
                 reasons[i] = .duplicate
+                return false
+            }
+            if byEmbedding, let a = c.embedding, kept.contains(where: { k in
+                candidates[k].embedding.map { EmbeddingMath.distance(a, $0) < options.minEmbeddingDistance } ?? false
+            }) {
+                reasons[i] = .duplicateEmbedding
+                return false
+            }
+            if gap && kept.contains(where: { abs(c.frameIndex - candidates[$0].frameIndex) < options.minFrameGap }) {
+                reasons[i] = .adjacent
                 return false
             }
             reasons[i] = .kept
@@ -162,12 +213,7 @@ public struct SequenceSelector: Sendable {
         }
 
         for i in eligible where reasons[i] == nil { reasons[i] = .notSelected }
-        if kept.count < options.minFaces {
-            for i in kept { reasons[i] = .trackTooFew }
-            kept = []
-        }
-        kept.sort { (candidates[$0].time, $0) < (candidates[$1].time, $1) }
-        return SequenceSelection(reasons: reasons.map { $0! }, kept: kept)
+        return (reasons, kept)
     }
 
     /// The first quality floor the candidate fails (nil when it passes them all); the relative

@@ -52,7 +52,11 @@ public struct ShotDetector: Sendable {
 
     /// Takes the next frame (any size, RGB or gray) and returns true when a new shot starts at it.
     /// Frame indices must increase; the first frame fed starts the first shot and returns false.
-    public mutating func feed(frameIndex: Int, image: Image) -> Bool {
+    ///
+    /// `forceCut` starts a new shot at this frame whatever its difference (ingest ends a shot
+    /// that runs too long there, see `IngestOptions.maxShotSeconds`); it is ignored on the
+    /// first frame.
+    public mutating func feed(frameIndex: Int, image: Image, forceCut: Bool = false) -> Bool {
         if let last = lastFrame { precondition(frameIndex > last, "frames must be fed in increasing order") }
         let histogram = ColorHistogram(of: image, thumbnailWidth: options.thumbnailWidth,
                                        thumbnailHeight: options.thumbnailHeight,
@@ -67,7 +71,7 @@ public struct ShotDetector: Sendable {
         let threshold = currentThreshold()
         lastDifference = d
         lastThreshold = threshold
-        if d > threshold && frameIndex - shotStart >= options.minShotLength {
+        if forceCut || (d > threshold && frameIndex - shotStart >= options.minShotLength) {
             cuts.append(frameIndex)
             shotStart = frameIndex
             return true

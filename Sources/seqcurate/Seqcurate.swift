@@ -31,7 +31,7 @@ struct Seqcurate: ParsableCommand {
         subcommands: [
             ProbeCommand.self,
             FramesCommand.self, DetectCommand.self, AlignCommand.self, EmbedCommand.self,
-            IngestCommand.self,
+            IngestCommand.self, MergeCommand.self,
             ImportIdentitiesCommand.self,
             LossCommand.self, TrainCommand.self, FeaturesCommand.self, ImportCaffeCommand.self,
             EvalCommand.self,

@@ -37,6 +37,7 @@ enum IngestTestSupport {
                                      options: options, runID: runID)
         try ingestor.store.recover(catalog: catalog)
         let results = try videos.map { try ingestor.ingest($0, quiet: true) }
+        try ingestor.saveFileMemory()
         try catalog.finishIngestRun(id: runID, status: .finished)
         return results
     }

@@ -47,8 +47,12 @@ final class SequenceSelectorTests: XCTestCase {
         }
         let result = SequenceSelector().select(candidates)
         XCTAssertTrue(result.isSequence)
-        XCTAssertEqual(result.kept.count, 7, "one copy of the still face and the six distinct looks")
-        XCTAssertEqual(result.kept.filter { $0 % 5 != 0 }.count, 1)
+        // One copy of the still face and the six distinct looks, less a look on a frame next to
+        // that copy (kept faces are never neighbours).
+        let stillKept = result.kept.filter { $0 % 5 != 0 }
+        XCTAssertEqual(stillKept.count, 1)
+        let besideALook = [1, 4].contains(stillKept[0] % 5)
+        XCTAssertEqual(result.kept.count, besideALook ? 6 : 7)
         for a in result.kept {
             for b in result.kept where a < b {
                 XCTAssertGreaterThanOrEqual(candidates[a].signature.meanAbsoluteDifference(to: candidates[b].signature), 3)
@@ -110,7 +114,8 @@ final class SequenceSelectorTests: XCTestCase {
     func testFillUsesFacesFarFromTheKeptOnes() {
         // All good faces sit at the two ends of the track: the bins in between are empty, so the
         // fill takes the remaining faces, and reaches the maximum.
-        let frames = Array(0..<8) + Array(92..<100)
+        // Every other frame, so that no two are neighbours.
+        let frames = Array(stride(from: 0, to: 16, by: 2)) + Array(stride(from: 184, to: 200, by: 2))
         let candidates = frames.map { candidate($0) }
         let result = SequenceSelector().select(candidates)
         XCTAssertEqual(result.kept.count, 10)

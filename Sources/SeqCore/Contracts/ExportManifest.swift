@@ -89,9 +89,18 @@ public struct ExportManifest: Codable, Equatable, Sendable {
         public var validationImages: Int
         /// Catalog files not found on disk and left out.
         public var missingFiles: Int
+        /// Sequences whose person is an imported identity, exported under that identity's label
+        /// (`--sequence-overlap relabel`); their faces count in `identityImages`, not in `sequences`.
+        public var relabelledSequences: Int
+        /// Sequences whose person is an imported identity, left out (`--sequence-overlap drop`,
+        /// or relabel when that identity is not exported for training).
+        public var droppedSequences: Int
 
         public init(identities: Int, identityImages: Int, sequences: Int, sequenceFaces: Int, videos: Int,
-                    validationIdentities: Int, validationImages: Int, missingFiles: Int) {
+                    validationIdentities: Int, validationImages: Int, missingFiles: Int,
+                    relabelledSequences: Int = 0, droppedSequences: Int = 0) {
+            self.relabelledSequences = relabelledSequences
+            self.droppedSequences = droppedSequences
             self.identities = identities
             self.identityImages = identityImages
             self.sequences = sequences
@@ -105,6 +114,23 @@ public struct ExportManifest: Codable, Equatable, Sendable {
         enum CodingKeys: String, CodingKey {
             case identities, identityImages = "identity_images", sequences, sequenceFaces = "sequence_faces", videos
             case validationIdentities = "validation_identities", validationImages = "validation_images", missingFiles = "missing_files"
+            case relabelledSequences = "relabelled_sequences", droppedSequences = "dropped_sequences"
+        }
+
+        /// Manifests written before identity overlap was decided have no relabelled or dropped
+        /// counts: they read as 0.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            identities = try c.decode(Int.self, forKey: .identities)
+            identityImages = try c.decode(Int.self, forKey: .identityImages)
+            sequences = try c.decode(Int.self, forKey: .sequences)
+            sequenceFaces = try c.decode(Int.self, forKey: .sequenceFaces)
+            videos = try c.decode(Int.self, forKey: .videos)
+            validationIdentities = try c.decode(Int.self, forKey: .validationIdentities)
+            validationImages = try c.decode(Int.self, forKey: .validationImages)
+            missingFiles = try c.decode(Int.self, forKey: .missingFiles)
+            relabelledSequences = try c.decodeIfPresent(Int.self, forKey: .relabelledSequences) ?? 0
+            droppedSequences = try c.decodeIfPresent(Int.self, forKey: .droppedSequences) ?? 0
         }
     }
 
@@ -127,6 +153,12 @@ public struct ExportManifest: Codable, Equatable, Sendable {
         public var geometry: String?
         /// `--shard-size` of a webdataset export; nil (null) for the other formats.
         public var shardSize: Int?
+        /// `--sequence-overlap` (relabel, drop, keep); nil in manifests written before it existed.
+        public var sequenceOverlap: String?
+        /// `--identity-threshold` and the embedding model that decided the overlap; nil when
+        /// nothing was decided (keep, or no embeddings in the catalog).
+        public var identityThreshold: Float?
+        public var embeddingModel: String?
 
         public init(minImagesPerIdentity: Int, maxSequencesPerVideo: Int?, identitiesOnly: Bool, sequencesOnly: Bool,
                     valFraction: Double, paths: String, root: String, format: String, exclusionsApplied: Bool,
@@ -151,6 +183,7 @@ public struct ExportManifest: Codable, Equatable, Sendable {
             case identitiesOnly = "identities_only", sequencesOnly = "sequences_only", valFraction = "val_fraction"
             case paths, root, format, exclusionsApplied = "exclusions_applied", geometry
             case shardSize = "shard_size"
+            case sequenceOverlap = "sequence_overlap", identityThreshold = "identity_threshold", embeddingModel = "embedding_model"
         }
     }
 

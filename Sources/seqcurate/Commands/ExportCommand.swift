@@ -5,6 +5,7 @@ import SeqCore
 
 extension ExportOptions.PathStyle: ExpressibleByArgument {}
 extension ExportOptions.Format: ExpressibleByArgument {}
+extension ExportOptions.SequenceOverlap: ExpressibleByArgument {}
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +28,12 @@ struct ExportCommand: ParsableCommand {
         refused with the counts of each; pick one with --geometry METHOD/SIZE.
         manifest.json records the geometry (crop_geometry).
 
+        A sequence whose person (mean embedding of its faces) lies within
+        --identity-threshold of an imported identity's centre is that
+        identity's person: --sequence-overlap relabel (default) exports its
+        faces under the identity's label, drop leaves it out, keep exports it
+        as a sequence; manifest.json counts relabelled_sequences and
+        dropped_sequences (see docs/export.md).
         Excluded identities, videos and faces never appear; missing files are
         left out and counted. A failed export leaves nothing behind. --out is
         never the catalog's folder, a folder above it, or its crops folder, even
@@ -43,6 +50,7 @@ struct ExportCommand: ParsableCommand {
           seqcurate export --out lists/ --val-fraction 0.05 --paths absolute --force
           seqcurate export --out lists-csv/ --format csv --sequences-only
           seqcurate export --out shards/ --format webdataset --shard-size 5000
+          seqcurate export --out lists/ --sequence-overlap drop --identity-threshold 0.5
         """)
 
     @Option(help: "The catalog file.") var catalog = Catalog.defaultPath
@@ -57,6 +65,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "caffe (two `path label` lists), csv, or webdataset (tar shards).") var format: ExportOptions.Format = .caffe
     @Option(parsing: .unconditional, help: "Samples per tar shard of --format webdataset.") var shardSize = 1000
     @Option(help: "Export only crops of this geometry, METHOD/SIZE (seqface/144, similarity/112) or as-is[/SIZE].") var geometry: String?
+    @Option(help: "A sequence that is an imported identity's person: relabel (under that identity), drop, or keep.") var sequenceOverlap: ExportOptions.SequenceOverlap = .relabel
+    @Option(parsing: .unconditional, help: "Largest embedding distance between a sequence and an identity that counts as one person.") var identityThreshold = ExportOptions.defaultIdentityThreshold
+    @Option(help: "The embedding model that decides (default: the only one in the catalog).") var embeddingModel: String?
     @Flag(help: "Replace a non-empty output folder.") var force = false
 
     /// The export the flags ask for.
@@ -73,6 +84,9 @@ struct ExportCommand: ParsableCommand {
         options.shardSize = shardSize
         options.geometry = geometry.flatMap { ExportManifest.CropGeometry(parsing: $0) }
         options.force = force
+        options.sequenceOverlap = sequenceOverlap
+        options.identityThreshold = identityThreshold
+        options.embeddingModel = embeddingModel
         options.toolVersion = Seqcurate.version
         return options
     }
@@ -105,6 +119,12 @@ struct ExportCommand: ParsableCommand {
         print("wrote \(result.outDir.appendingPathComponent(TrainingListExporter.manifestName).path)")
         print("faceid_num (F) = \(result.faceidNum) identities, \(result.identityImages) images")
         print("seqid_num  (S) = \(result.seqidNum) sequences, \(result.sequenceFaces) faces")
+        for m in result.relabelled {
+            print("sequence \(m.sequenceID) relabelled as identity \(m.name) (distance \(String(format: "%.3f", m.distance)))")
+        }
+        for m in result.dropped {
+            print("sequence \(m.sequenceID) dropped: the person of identity \(m.name) (distance \(String(format: "%.3f", m.distance)))")
+        }
         if result.validationIdentities > 0 {
             print("validation     = \(result.validationIdentities) identities, \(result.validationImages) images")
         }

@@ -57,6 +57,8 @@ struct ImportIdentitiesCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Images per transaction (a crash loses at most this many).") var commitEvery = IdentityImportOptions().batchSize
     @Option(name: .customLong("batch"), parsing: .unconditional, help: .init("Old name of --commit-every.", visibility: .hidden)) var oldBatch: Int?
     @Flag(help: "Exit non-zero when any image failed (after the import finished and committed what it could).") var strict = false
+    @Option(help: "Face embedding weights (default: dlib_face_resnet.safetensors where the MTCNN weights are found).") var embeddingWeights: String?
+    @Flag(help: "Do not embed the identity images (sequences then never match an identity at export).") var noEmbeddings = false
     @Flag(help: "No progress output.") var quiet = false
 
     /// Images per transaction, given as --commit-every or by its old name --batch.
@@ -113,6 +115,13 @@ struct ImportIdentitiesCommand: ParsableCommand {
             throw error
         }
         try db.finishIngestRun(id: runID, status: .finished)
+        if !noEmbeddings, let embedder = try EmbedderLoading.loadIfFound(embeddingWeights, quiet: quiet) {
+            // Identity images are embedded now, so that export and exclude can tell which
+            // sequences show an imported person.
+            let embedding = ImageFaceEmbedding(detector: try mtcnn ?? detector.makeDetector(parallelPyramid: false), embedder: embedder)
+            let filled = try embedding.fillIdentityImages(in: db, quiet: quiet)
+            if filled.noFace > 0 { printError("seqcurate: \(filled.noFace) identity images show no face to embed; they cannot be matched by face") }
+        }
         let failureList = try IdentityImporter.writeFailureList(catalog: db)
         Self.printNotes(summary, root: rootURL)
         let dataset = options.dataset ?? (isRecordIO ? IdentityImporter.recordIODatasetName(rootURL) : rootURL.standardizedFileURL.lastPathComponent)

@@ -4,6 +4,7 @@ import SeqCatalog
 import SeqCore
 import SeqDetect
 import SeqIngest
+import SeqMedia
 import SeqNN
 import SeqTrack
 
@@ -21,15 +22,28 @@ struct IngestCommand: ParsableCommand {
         per video: a run that is killed leaves no trace of the video it was working on, and the next run does it
         again. Videos already in the catalog (same content) are skipped unless --force.
         Folders are searched for video files (mp4, avi, mkv, mov, webm, m4v, mpg, mpeg, flv, wmv).
+        --list FILE reads one path or http(s):// URL a line (- for standard input; blank lines
+        and # comments skipped). A re-run does not read files whose path, size and modification
+        time the catalog remembers. --shard K/N keeps the inputs whose path hash falls in shard
+        K of N (0 <= K < N), for N machines; `seqcurate merge` joins their catalogs.
+        When the face embedding weights are found (dlib_face_resnet.safetensors, see docs/install.md),
+        the faces of every --embed-every-th detected frame are embedded and stored: a track whose
+        person changes is split, people who cross keep their tracks, fragments of one person in a
+        shot are joined, and kept faces differ by embedding (docs/ingest.md). --no-embeddings skips it.
 
         Examples:
           seqcurate ingest assets/carphone_pristine.mp4
           seqcurate ingest videos/ --catalog work/seqcurate.db --detect-every 2
           seqcurate ingest clip.mp4 --align similarity --size 112 --force
           seqcurate ingest clip.mp4 --catalog full.db --exhaustive
+          seqcurate ingest --list videos.txt --catalog shard3.db --shard 3/8
+          find /data -name '*.mp4' | seqcurate ingest --list -
+          seqcurate ingest clip.mp4 --embed-every 5
         """)
 
-    @Argument(help: "Video files or folders.") var inputs: [String]
+    @Argument(help: "Video files or folders.") var inputs: [String] = []
+    @Option(help: "A file of inputs, one path or http(s):// URL a line (- for standard input).") var list: String?
+    @Option(help: "Keep only shard K of N of the inputs (0 <= K < N), by a stable hash of each path.") var shard: String?
     @Option(help: "The catalog file (created if missing).") var catalog = Catalog.defaultPath
     @OptionGroup var detector: DetectorOptions
     @Flag(help: "Run full MTCNN on every frame, not only on key frames (slow; the reference for coverage).") var exhaustive = false
@@ -50,6 +64,11 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Crop geometry: seqface (published SeqFace crop) or similarity (5-point template).") var align: AlignMethod = .seqface
     @Option(parsing: .unconditional, help: "Crop side in pixels (default 144 for seqface, 112 for similarity).") var size: Int?
     @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
+    @Option(parsing: .unconditional, help: .init("A shot longer than this many seconds of video is ended there (commit granularity; default 300).", visibility: .hidden))
+    var maxShotSeconds: Double = IngestOptions().maxShotSeconds
+    @Option(parsing: .unconditional, help: "Embed the faces of every Nth detected frame (identity decisions).") var embedEvery = IngestOptions().embedEvery
+    @Option(help: "Face embedding weights (default: dlib_face_resnet.safetensors where the MTCNN weights are found).") var embeddingWeights: String?
+    @Flag(help: "Do not embed faces: tracks and sequences by boxes alone.") var noEmbeddings = false
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -64,6 +83,8 @@ struct IngestCommand: ParsableCommand {
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
         if exhaustive && detectEvery > 1 { throw ValidationError("--exhaustive detects every frame; it cannot be used with --detect-every \(detectEvery)") }
         if keyFrameInterval < 1 { throw ValidationError("--key-frame-interval must be at least 1, got \(keyFrameInterval)") }
+        if embedEvery < 1 { throw ValidationError("--embed-every must be at least 1, got \(embedEvery)") }
+        if noEmbeddings && embeddingWeights != nil { throw ValidationError("--no-embeddings and --embedding-weights exclude each other") }
         if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
         if minTrack < 1 { throw ValidationError("--min-track must be at least 1, got \(minTrack)") }
         if minFaces < 1 { throw ValidationError("--min-sequence-faces must be at least 1, got \(minFaces)") }
@@ -71,6 +92,11 @@ struct IngestCommand: ParsableCommand {
             throw ValidationError("--max-sequence-faces (\(maxFaces)) must be at least --min-sequence-faces (\(minFaces))")
         }
         if let size, size < 8 || size > 4096 { throw ValidationError("--size must lie between 8 and 4096, got \(size)") }
+        if inputs.isEmpty && list == nil { throw ValidationError("give video files or folders, or --list FILE") }
+        if let shard, InputShard(shard) == nil {
+            throw ValidationError("--shard must be K/N with 0 <= K < N, got '\(shard)'")
+        }
+        if !(maxShotSeconds > 0) { throw ValidationError("--max-shot-seconds must be above 0, got \(maxShotSeconds)") }
         if let threads, !(1...IngestOptions.maxWorkers).contains(threads) {
             throw ValidationError("--threads must be in 1…\(IngestOptions.maxWorkers), got \(threads)")
         }
@@ -98,8 +124,12 @@ struct IngestCommand: ParsableCommand {
         options.cropSize = size
         if let threads { options.workers = threads }
         options.force = force
+        options.maxShotSeconds = maxShotSeconds
+        options.embedEvery = embedEvery
 
-        let videos = try VideoInputs.expand(inputs)
+        var videos = try VideoInputs.expand(inputs)
+        if let list { videos += try VideoInputList.read(list) }
+        if let shard = shard.flatMap(InputShard.init) { videos = videos.filter(shard.contains) }
         RunInterruption.install()
         let db = try Catalog.open(at: URL(fileURLWithPath: catalog))
         if !quiet {
@@ -110,12 +140,14 @@ struct IngestCommand: ParsableCommand {
         // detection run one frame per core instead.
         let mtcnn = try detector.makeDetector(parallelPyramid: options.usesKeyFrames)
         let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
+        let embedder = noEmbeddings ? nil : try EmbedderLoading.loadIfFound(embeddingWeights, quiet: quiet)
+        options.embeddingModel = embedder?.model
         let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
                                   parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
         let runID = try db.beginIngestRun(run)
         RunInterruption.track(catalog: db.url, runID: runID)
         do {
-            try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper)
+            try ingestAll(videos, db: db, runID: runID, options: options, mtcnn: mtcnn, cropper: cropper, embedder: embedder)
         } catch let failures as InputFailures {
             throw failures  // some videos failed; the run is already marked failed
         } catch {
@@ -126,20 +158,20 @@ struct IngestCommand: ParsableCommand {
     }
 
     private func ingestAll(_ videos: [URL], db: Catalog, runID: Int64, options: IngestOptions, mtcnn: MTCNN,
-                           cropper: @escaping FaceCropper) throws {
+                           cropper: @escaping FaceCropper, embedder: FaceIdentityEmbedder?) throws {
         if options.workers > 1 { BLASRuntime.yieldThreads() }
-        let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID)
+        let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID, embedder: embedder)
         try ingestor.store.recover(catalog: db)
 
         var results: [VideoIngestResult] = []
         // Overall progress is measured in bytes: videos differ in length far more than in count.
-        let sizes = videos.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 }
+        let sizes = videos.map { $0.isFileURL ? (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0 : 0 }
         let totalBytes = max(sizes.reduce(0, +), 1)
         var doneBytes = 0
         let clock = Date()
         for (i, url) in videos.enumerated() {
             if !quiet && videos.count > 1 {
-                var line = "[\(i + 1)/\(videos.count)] \(url.path)"
+                var line = "[\(i + 1)/\(videos.count)] \(url.mediaName)"
                 if doneBytes > 0 {
                     let elapsed = Date().timeIntervalSince(clock)
                     let eta = elapsed * Double(totalBytes - doneBytes) / Double(doneBytes)
@@ -160,19 +192,21 @@ struct IngestCommand: ParsableCommand {
                 if !quiet { printError("  already in the catalog (same content); --force re-does it") }
             case .skippedConcurrent:
                 // Said even with --quiet: the run did the work and dropped it, which the user may wonder about.
-                printError("seqcurate: \(url.path): skipped, another seqcurate process ingested the same video meanwhile")
+                printError("seqcurate: \(url.mediaName): skipped, another seqcurate process ingested the same video meanwhile")
             case .failed:
                 if !quiet { printError("  failed (listed at the end)") }
             }
             results.append(r)
         }
+        try ingestor.saveFileMemory()
         let failed = results.filter { if case .failed = $0.outcome { return true } else { return false } }
         try db.finishIngestRun(id: runID, status: failed.isEmpty ? .finished : .failed)
         let ingested = results.filter { $0.outcome == .ingested }
         let skipped = results.filter { $0.outcome == .skipped || $0.outcome == .skippedConcurrent }
         print("ingested \(ingested.count), skipped \(skipped.count), failed \(failed.count) of \(results.count) videos; "
               + "\(ingested.reduce(0) { $0 + $1.tracks }) tracks, \(ingested.reduce(0) { $0 + $1.sequences }) sequences, "
-              + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; catalog \(db.url.path)")
+              + "\(ingested.reduce(0) { $0 + $1.keptFaces }) faces kept; read \(results.filter(\.readToHash).count) files to hash them; "
+              + "catalog \(db.url.path)")
         var failures = InputFailures(of: "videos")
         for f in failed { if case .failed(let reason) = f.outcome { failures.record(message: "\(f.path): \(reason)") } }
         try failures.throwIfAny(of: results.count)

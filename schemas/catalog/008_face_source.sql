@@ -1,4 +1,4 @@
--- seqcurate catalog, schema version 4: how each face of a track was obtained.
+-- seqcurate catalog, schema version 8: how each face of a track was obtained.
 --
 -- faces.source is one of
 --   detected      full MTCNN (P-Net pyramid, R-Net, O-Net) found it: a key frame, or every
