@@ -50,12 +50,12 @@ extension Catalog {
         sharpness, yaw, roll, crop_path, crop_hash, reason
         """
 
-    static let faceColumnsWithSource = faceColumns + ", source"
+    static let faceColumnsWithSource = faceColumns + ", face_source"
 
-    /// The schema version that added `faces.source`, found by its migration's file name.
+    /// The schema version that added `faces.face_source`, found by its migration's file name.
     static let faceSourceVersion = CatalogSchemaSQL.migrations.first { $0.fileName.hasSuffix("_face_source.sql") }!.version
 
-    /// The face columns this catalog has: an older catalog opened for reading has no `source`.
+    /// The face columns this catalog has: an older catalog opened for reading has no `face_source`.
     var readableFaceColumns: String { openedSchemaVersion >= Self.faceSourceVersion ? Self.faceColumnsWithSource : Self.faceColumns }
 
     /// The landmark columns in `FaceRecord.landmarks` order (x, y of each point).
@@ -68,7 +68,7 @@ extension Catalog {
                        landmarks: landmarkColumns.map { try r[$0] }, score: r["score"], interpolated: r["interpolated"],
                        eyeDistance: r["eye_distance"], sharpness: r["sharpness"], yaw: r["yaw"], roll: r["roll"],
                        cropPath: r["crop_path"], cropHash: r["crop_hash"], reason: FaceReason(rawValue: r["reason"]),
-                       source: r.has("source") ? (r["source"] as String?).flatMap(FaceSource.init(rawValue:)) : nil)
+                       source: r.has("face_source") ? (r["face_source"] as String?).flatMap(FaceSource.init(rawValue:)) : nil)
     }
 
     /// Inserts faces with one prepared statement in one transaction (or the caller's);
@@ -78,7 +78,7 @@ extension Catalog {
         let sql = """
             INSERT INTO faces (track_id, video_id, frame_index, time, x1, y1, x2, y2, left_eye_x, left_eye_y, right_eye_x, right_eye_y,
                                nose_x, nose_y, mouth_left_x, mouth_left_y, mouth_right_x, mouth_right_y, score, interpolated,
-                               eye_distance, sharpness, yaw, roll, crop_path, crop_hash, kept, reason, source)
+                               eye_distance, sharpness, yaw, roll, crop_path, crop_hash, kept, reason, face_source)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         return try transaction {

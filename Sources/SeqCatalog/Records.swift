@@ -159,7 +159,7 @@ public struct FaceReason: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static func < (a: FaceReason, b: FaceReason) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// How a face of a track was obtained (`faces.source`).
+/// How a face of a track was obtained (`faces.face_source`).
 public enum FaceSource: String, Sendable, Equatable, CaseIterable, Codable {
     /// Full MTCNN (P-Net pyramid, R-Net, O-Net) found it: a key frame, or any frame with
     /// `ingest --exhaustive`.

@@ -19,6 +19,12 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     /// start a key frame earlier.
     public var keyFrameInterval = IngestOptions.defaultKeyFrameInterval
     public static let defaultKeyFrameInterval = 8
+    /// The smallest face key frames look for unless one is given (24 pixels): the sequence
+    /// selector keeps faces with 12 pixels between the eyes (`SequenceSelectionOptions.minEyeDistance`),
+    /// and MTCNN's eye distance is 0.36–0.57 of its box width (measured on Megamind at 720p),
+    /// so a keepable face's box is at least 21 and mostly over 26 pixels wide; each pyramid
+    /// costs (20/24)² = 0.69 of the 20-pixel one.
+    public static let keyFrameMinFaceSize: Float = 24
     /// Run MTCNN on every Nth frame and interpolate boxes and landmarks between (default 1: every frame).
     public var detectEvery = 1
     /// MTCNN minimum face size in pixels (default 20).

@@ -19,8 +19,10 @@ struct FoundFace {
 /// - it is the first frame, or `keyFrameInterval` frames have passed since the last key frame
 ///   (new faces are found at most that late);
 /// - a shot cut starts at it (the faces of the last shot say nothing about the new one);
-/// - a refinement failed on the previous frame (a face was lost or two faces merged: the
-///   picture is uncertain, so it is checked by full detection at once).
+/// - a face was lost (its refinement failed, or two faces merged) within the last
+///   `keyFrameInterval` frames and full detection has not found as many faces again: the
+///   picture is uncertain, so every frame is detected until the face is back (a face missed
+///   for a few frames is found on the frame it returns) or the interval has passed.
 ///
 /// It runs in frame order on one thread: each frame's refinement needs the faces of the frame
 /// before. Full detection parallelises inside MTCNN (`MTCNNOptions.parallelPyramid`).
@@ -35,7 +37,14 @@ struct KeyFrameFinder {
     let keyFrameInterval: Int
     private var followed: [Followed] = []
     private var lastKeyFrame: Int?
-    private var uncertain = false
+    /// After a loss: detect every frame up to this one, unless the faces are found again.
+    private var searchUntil: Int?
+    /// How many faces were followed before the loss.
+    private var facesBeforeLoss = 0
+    /// Faces lost in this shot, refined again at their last place until frame `until`
+    /// (`2 * keyFrameInterval` frames): a face hidden or blurred for a while comes back there,
+    /// often after the search by full detection has ended.
+    private var lost: [(box: FaceBox, until: Int)] = []
     /// Key frames run so far, and faces refined.
     private(set) var keyFrames = 0
     private(set) var refinedFaces = 0
@@ -52,32 +61,59 @@ struct KeyFrameFinder {
         if isKeyFrame(frame.index, cut: cut) {
             lastKeyFrame = frame.index
             keyFrames += 1
-            uncertain = false
+            if cut {  // a new shot: the faces lost before do not matter
+                searchUntil = nil
+                lost.removeAll()
+            }
             let found = detector.detect(frame.image)
+            if let until = searchUntil, found.count >= facesBeforeLoss || frame.index >= until { searchUntil = nil }
+            lost.removeAll { l in l.until < frame.index || found.contains { $0.box.iou(l.box) > 0.3 } }
+            // Faces followed until now that full detection does not find are lost as well.
+            let missing = cut ? [] : followed.filter { f in !found.contains { $0.box.iou(f.detection.box) > 0.3 } }
+            if !missing.isEmpty { noteLoss(at: frame.index, of: missing.map(\.detection.box), among: followed.count) }
             followed = found.map { Followed(detection: $0) }
             return found.map { FoundFace(detection: $0, source: .detected) }
         }
-        let predicted = followed.map { f in Self.shifted(f.detection.box, by: f.velocity) }
+        lost.removeAll { $0.until < frame.index }
+        let predicted = followed.map { f in Self.shifted(f.detection.box, by: f.velocity) } + lost.map(\.box)
         let refined = detector.refine(frame.image, around: predicted)
         var next: [Followed] = []
-        for (f, r) in zip(followed, refined) {
-            guard let r else { continue }
-            // Two followed faces that settled on the same face are one: keep the better one.
-            if let k = next.firstIndex(where: { $0.detection.box.iou(r.box) > 0.5 }) {
-                if r.score > next[k].detection.score { next[k] = Self.follow(f, to: r) }
+        var failed: [FaceBox] = []
+        var foundAgain = Set<Int>()
+        for (i, r) in refined.enumerated() {
+            let isFollowed = i < followed.count
+            guard let r else {
+                if isFollowed { failed.append(followed[i].detection.box) }
                 continue
             }
-            next.append(Self.follow(f, to: r))
+            if !isFollowed { foundAgain.insert(i - followed.count) }
+            let face = isFollowed ? Self.follow(followed[i], to: r) : Followed(detection: r)
+            // Two faces that settled on the same face are one: keep the better one.
+            if let k = next.firstIndex(where: { $0.detection.box.iou(r.box) > 0.5 }) {
+                if isFollowed { failed.append(followed[i].detection.box) }
+                if r.score > next[k].detection.score { next[k] = face }
+                continue
+            }
+            next.append(face)
         }
-        uncertain = next.count < followed.count
+        lost = lost.enumerated().filter { !foundAgain.contains($0.offset) }.map(\.element)
+        if !failed.isEmpty { noteLoss(at: frame.index, of: failed, among: followed.count) }
         followed = next
         refinedFaces += next.count
         return next.map { FoundFace(detection: $0.detection, source: .refined) }
     }
 
+    /// Faces were lost at `frame` (`boxes`, of `count` followed): full detection runs on every
+    /// frame for `keyFrameInterval` frames, and their last places are refined again for twice that.
+    private mutating func noteLoss(at frame: Int, of boxes: [FaceBox], among count: Int) {
+        if searchUntil == nil { facesBeforeLoss = count }
+        searchUntil = frame + keyFrameInterval
+        lost += boxes.map { ($0, frame + 2 * keyFrameInterval) }
+    }
+
     private func isKeyFrame(_ index: Int, cut: Bool) -> Bool {
         guard let last = lastKeyFrame else { return true }
-        return cut || uncertain || index - last >= keyFrameInterval
+        return cut || index - last >= keyFrameInterval || searchUntil.map { index <= $0 } == true
     }
 
     /// The face followed into its new place; the velocity is smoothed over frames (half the

@@ -313,15 +313,21 @@ public final class VideoIngestor {
             guard !batch.isEmpty else { break }
             var found: [[FoundFace]]?
             if finder != nil {
-                // Frames before the resume point only feed the shot detector (`skip`).
+                // The shot detector sees the frames in order here: frames before the resume point
+                // only feed it (`skip`), the others tell the finder where shots are cut.
                 found = batch.map { frame in
-                    frame.index < resumeFrom ? [] : finder!.faces(in: frame, cut: analysis.cut(at: frame))
+                    if frame.index < resumeFrom {
+                        analysis.skip(frame: frame)
+                        return []
+                    }
+                    return finder!.faces(in: frame, cut: analysis.cut(at: frame))
                 }
             }
             for (frame, faces) in zip(batch, measure(batch, from: resumeFrom, found: found)) {
                 if frame.index < resumeFrom {
-                    // Inside shots a killed run committed: only the shot detector sees it.
-                    analysis.skip(frame: frame)
+                    // Inside shots a killed run committed: only the shot detector sees it (with
+                    // key frames, it saw it above).
+                    if finder == nil { analysis.skip(frame: frame) }
                     continue
                 }
                 analysis.consume(frame: frame, faces: faces)

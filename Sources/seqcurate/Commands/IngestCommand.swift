@@ -107,7 +107,9 @@ struct IngestCommand: ParsableCommand {
         options.detectEvery = detectEvery
         options.exhaustive = exhaustive
         options.keyFrameInterval = keyFrameInterval
-        options.minFaceSize = detector.minFace
+        // Key frames look for faces the sequence selector can keep (docs/ingest.md): unless
+        // the user chose a size, the smallest face is raised from 20 to 24 pixels.
+        options.minFaceSize = detector.minFaceGiven || !options.usesKeyFrames ? detector.minFace : IngestOptions.keyFrameMinFaceSize
         options.thresholds = try detector.parsedThresholds()
         options.maxSide = detector.maxSide
         options.tracker.maxGap = maxGap
@@ -138,7 +140,7 @@ struct IngestCommand: ParsableCommand {
         }
         // Key frames are detected one at a time, so each uses every core; exhaustive and strided
         // detection run one frame per core instead.
-        let mtcnn = try detector.makeDetector(parallelPyramid: options.usesKeyFrames)
+        let mtcnn = try detector.makeDetector(parallelPyramid: options.usesKeyFrames, minFaceSize: options.minFaceSize)
         let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
         let embedder = noEmbeddings ? nil : try EmbedderLoading.loadIfFound(embeddingWeights, quiet: quiet)
         options.embeddingModel = embedder?.model
