@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Python peer of `seqcurate ingest` for tools/bench_ingest.sh: facenet-pytorch MTCNN on
+"""The Python peer of `seqcurate ingest` for tools/bench_ingest_vs_peer.sh: facenet-pytorch MTCNN on
 every frame plus greedy IoU linking of detections into tracks.
 
     python3 tools/bench_ingest_peer.py VIDEO [--threads 2] [--batch 1]

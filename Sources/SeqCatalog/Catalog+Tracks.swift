@@ -50,6 +50,14 @@ extension Catalog {
         sharpness, yaw, roll, crop_path, crop_hash, reason
         """
 
+    static let faceColumnsWithSource = faceColumns + ", face_source"
+
+    /// The schema version that added `faces.face_source`, found by its migration's file name.
+    static let faceSourceVersion = CatalogSchemaSQL.migrations.first { $0.fileName.hasSuffix("_face_source.sql") }!.version
+
+    /// The face columns this catalog has: an older catalog opened for reading has no `face_source`.
+    var readableFaceColumns: String { openedSchemaVersion >= Self.faceSourceVersion ? Self.faceColumnsWithSource : Self.faceColumns }
+
     /// The landmark columns in `FaceRecord.landmarks` order (x, y of each point).
     static let landmarkColumns = ["left_eye_x", "left_eye_y", "right_eye_x", "right_eye_y", "nose_x", "nose_y",
                                   "mouth_left_x", "mouth_left_y", "mouth_right_x", "mouth_right_y"]
@@ -59,7 +67,8 @@ extension Catalog {
                        x1: r["x1"], y1: r["y1"], x2: r["x2"], y2: r["y2"],
                        landmarks: landmarkColumns.map { try r[$0] }, score: r["score"], interpolated: r["interpolated"],
                        eyeDistance: r["eye_distance"], sharpness: r["sharpness"], yaw: r["yaw"], roll: r["roll"],
-                       cropPath: r["crop_path"], cropHash: r["crop_hash"], reason: FaceReason(rawValue: r["reason"]))
+                       cropPath: r["crop_path"], cropHash: r["crop_hash"], reason: FaceReason(rawValue: r["reason"]),
+                       source: r.has("face_source") ? (r["face_source"] as String?).flatMap(FaceSource.init(rawValue:)) : nil)
     }
 
     /// Inserts faces with one prepared statement in one transaction (or the caller's);
@@ -69,8 +78,8 @@ extension Catalog {
         let sql = """
             INSERT INTO faces (track_id, video_id, frame_index, time, x1, y1, x2, y2, left_eye_x, left_eye_y, right_eye_x, right_eye_y,
                                nose_x, nose_y, mouth_left_x, mouth_left_y, mouth_right_x, mouth_right_y, score, interpolated,
-                               eye_distance, sharpness, yaw, roll, crop_path, crop_hash, kept, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               eye_distance, sharpness, yaw, roll, crop_path, crop_hash, kept, reason, face_source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         return try transaction {
             let stmt = try db.statement(sql)
@@ -84,6 +93,7 @@ extension Catalog {
                 stmt.bind(19, f.score); stmt.bind(20, f.interpolated); stmt.bind(21, f.eyeDistance)
                 stmt.bind(22, f.sharpness); stmt.bind(23, f.yaw); stmt.bind(24, f.roll)
                 stmt.bind(25, f.cropPath); stmt.bind(26, f.cropHash); stmt.bind(27, f.kept); stmt.bind(28, f.reason.rawValue)
+                stmt.bind(29, f.source?.rawValue)
                 try stmt.run()
                 ids.append(db.lastInsertRowID)
             }
@@ -93,12 +103,12 @@ extension Catalog {
 
     /// Faces of a track in frame order.
     public func faces(trackID: Int64) throws -> [FaceRecord] {
-        try query("SELECT \(Self.faceColumns) FROM faces WHERE track_id = ? ORDER BY frame_index, id", [.integer(trackID)], Self.face)
+        try query("SELECT \(readableFaceColumns) FROM faces WHERE track_id = ? ORDER BY frame_index, id", [.integer(trackID)], Self.face)
     }
 
     /// Faces of a video by track and frame.
     public func faces(videoID: Int64) throws -> [FaceRecord] {
-        try query("SELECT \(Self.faceColumns) FROM faces WHERE video_id = ? ORDER BY track_id, frame_index, id", [.integer(videoID)], Self.face)
+        try query("SELECT \(readableFaceColumns) FROM faces WHERE video_id = ? ORDER BY track_id, frame_index, id", [.integer(videoID)], Self.face)
     }
 
     /// Sets the perceptual hash of face crops (computed lazily by `exclude --images`).
@@ -150,7 +160,7 @@ extension Catalog {
     /// The kept faces of a sequence in frame order.
     public func sequenceFaces(sequenceID: Int64) throws -> [FaceRecord] {
         try query("""
-            SELECT \(Self.faceColumns.split(separator: ",").map { "f." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            SELECT \(readableFaceColumns.split(separator: ",").map { "f." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
             FROM faces f JOIN sequences q ON q.track_id = f.track_id
             WHERE q.id = ? AND f.kept = 1 ORDER BY f.frame_index, f.id
             """, [.integer(sequenceID)], Self.face)

@@ -159,6 +159,17 @@ public struct FaceReason: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static func < (a: FaceReason, b: FaceReason) -> Bool { a.rawValue < b.rawValue }
 }
 
+/// How a face of a track was obtained (`faces.face_source`).
+public enum FaceSource: String, Sendable, Equatable, CaseIterable, Codable {
+    /// Full MTCNN (P-Net pyramid, R-Net, O-Net) found it: a key frame, or any frame with
+    /// `ingest --exhaustive`.
+    case detected
+    /// R-Net and O-Net re-found it around the track's predicted box, between key frames.
+    case refined
+    /// Filled in between two faces of the track (`ingest --detect-every N`).
+    case interpolated
+}
+
 /// One face on a track, kept or dropped.
 public struct FaceRecord: Sendable, Equatable {
     public var id: Int64?
@@ -182,17 +193,20 @@ public struct FaceRecord: Sendable, Equatable {
     /// 64-bit dHash of the aligned crop (see `PerceptualHash`).
     public var cropHash: UInt64?
     public var reason: FaceReason
+    /// How the face was obtained; nil for faces ingested before the catalog recorded it.
+    public var source: FaceSource?
     public var kept: Bool { reason == .kept }
 
     public init(id: Int64? = nil, trackID: Int64, videoID: Int64, frameIndex: Int, time: Double,
                 x1: Float, y1: Float, x2: Float, y2: Float, landmarks: [Float], score: Float, interpolated: Bool = false,
                 eyeDistance: Float, sharpness: Float?, yaw: Float?, roll: Float?, cropPath: String?, cropHash: UInt64? = nil,
-                reason: FaceReason) {
+                reason: FaceReason, source: FaceSource? = nil) {
         precondition(landmarks.count == 10, "a face has 5 landmarks (10 coordinates), got \(landmarks.count)")
         self.id = id; self.trackID = trackID; self.videoID = videoID; self.frameIndex = frameIndex; self.time = time
         self.x1 = x1; self.y1 = y1; self.x2 = x2; self.y2 = y2; self.landmarks = landmarks; self.score = score
         self.interpolated = interpolated; self.eyeDistance = eyeDistance; self.sharpness = sharpness
         self.yaw = yaw; self.roll = roll; self.cropPath = cropPath; self.cropHash = cropHash; self.reason = reason
+        self.source = source
     }
 }
 

@@ -31,6 +31,36 @@ struct FloatRGBImage {
             initialised = count * 3
         }
     }
+
+    /// Converts the region `x0 ..< x0+width`, `y0 ..< y0+height` of an 8-bit RGB or grayscale
+    /// image: refinement reads a few faces of a frame, so converting the whole frame would cost
+    /// more than the networks.
+    init(_ image: Image, x0: Int, y0: Int, width: Int, height: Int) {
+        precondition(x0 >= 0 && y0 >= 0 && width > 0 && height > 0
+                     && x0 + width <= image.width && y0 + height <= image.height, "region outside the image")
+        self.width = width
+        self.height = height
+        let channels = image.channels, stride = image.width
+        pixels = [Float](unsafeUninitializedCapacity: width * height * 3) { out, initialised in
+            image.pixels.withUnsafeBufferPointer { src in
+                var o = 0
+                for y in y0..<(y0 + height) {
+                    var i = (y * stride + x0) * channels
+                    for _ in 0..<width {
+                        if channels == 3 {
+                            out[o] = Float(src[i]); out[o + 1] = Float(src[i + 1]); out[o + 2] = Float(src[i + 2])
+                        } else {
+                            let v = Float(src[i])
+                            out[o] = v; out[o + 1] = v; out[o + 2] = v
+                        }
+                        o += 3
+                        i += channels
+                    }
+                }
+            }
+            initialised = width * height * 3
+        }
+    }
 }
 
 /// Area-average resampling as PyTorch's `interpolate(mode: "area")` (adaptive average pooling)

@@ -40,7 +40,7 @@ public final class MTCNN: @unchecked Sendable {
     }
 
     /// Runs `body` with a network set no other thread is using.
-    private func withNetworks<T>(_ body: (MTCNNNetworks) -> T) -> T {
+    func withNetworks<T>(_ body: (MTCNNNetworks) -> T) -> T {
         lock.lock()
         let nets = idle.popLast()
         lock.unlock()
@@ -229,7 +229,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// The boxes cut from the image (clipped to it) and resampled to `side` x `side`, as one
     /// normalised batch; `valid` lists which boxes had a non-empty crop, in batch order.
-    private func crops(_ image: FloatRGBImage, _ boxes: [Candidate], side: Int) -> (Tensor, valid: [Int]) {
+    func crops(_ image: FloatRGBImage, _ boxes: [Candidate], side: Int) -> (Tensor, valid: [Int]) {
         var regions: [(x0: Int, y0: Int, x1: Int, y1: Int)] = []
         var valid: [Int] = []
         for (i, b) in boxes.enumerated() {
@@ -253,7 +253,7 @@ public final class MTCNN: @unchecked Sendable {
     }
 
     /// The box moved by its regression offsets (in units of the pixel-inclusive size).
-    private func regressed(_ b: Candidate) -> Candidate {
+    func regressed(_ b: Candidate) -> Candidate {
         var r = b
         let w = b.x2 - b.x1 + 1, h = b.y2 - b.y1 + 1
         r.x1 = b.x1 + b.reg.0 * w
@@ -264,7 +264,7 @@ public final class MTCNN: @unchecked Sendable {
     }
 
     /// The square with the box's centre and its longer side.
-    private func squared(_ b: Candidate) -> Candidate {
+    func squared(_ b: Candidate) -> Candidate {
         var r = b
         let w = b.x2 - b.x1, h = b.y2 - b.y1, l = max(w, h)
         r.x1 = b.x1 + w * 0.5 - l * 0.5

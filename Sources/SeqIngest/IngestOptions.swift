@@ -12,10 +12,27 @@ public enum AlignMethod: String, Sendable, Codable, CaseIterable {
 
 /// Every setting of `seqcurate ingest`; recorded in the catalog with each run.
 public struct IngestOptions: Sendable, Codable, Equatable {
+    /// Run full MTCNN on every frame (today's behaviour before key frames; slow). Off by default:
+    /// full detection runs on key frames, faces are refined between them (docs/ingest.md).
+    public var exhaustive = false
+    /// At most this many frames from one key frame to the next (default 8); cuts and lost faces
+    /// start a key frame earlier.
+    public var keyFrameInterval = IngestOptions.defaultKeyFrameInterval
+    public static let defaultKeyFrameInterval = 8
+    /// The smallest face key frames look for unless one is given (24 pixels): the sequence
+    /// selector keeps faces with 12 pixels between the eyes (`SequenceSelectionOptions.minEyeDistance`),
+    /// and MTCNN's eye distance is 0.36–0.57 of its box width (measured on Megamind at 720p),
+    /// so a keepable face's box is at least 21 and mostly over 26 pixels wide; each pyramid
+    /// costs (20/24)² = 0.69 of the 20-pixel one.
+    public static let keyFrameMinFaceSize: Float = 24
     /// Run MTCNN on every Nth frame and interpolate boxes and landmarks between (default 1: every frame).
     public var detectEvery = 1
     /// MTCNN minimum face size in pixels (default 20).
     public var minFaceSize: Float = 20
+
+    /// True when faces are found by key frames and refinement (`KeyFrameFinder`), not by
+    /// MTCNN on every (or every Nth) frame.
+    public var usesKeyFrames: Bool { !exhaustive && detectEvery == 1 }
     /// MTCNN thresholds of P-Net, R-Net, O-Net (default 0.6, 0.7, 0.7).
     public var thresholds: [Float] = [0.6, 0.7, 0.7]
     /// Downscale frames so that their longer side is at most this before detecting (nil: native size).

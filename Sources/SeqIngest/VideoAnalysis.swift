@@ -1,4 +1,5 @@
 import Foundation
+import SeqCatalog
 import SeqDetect
 import SeqMedia
 import SeqTrack
@@ -13,6 +14,8 @@ struct MeasuredFace {
     var thumbnail: Data?
     /// The identity embedding, on the frames sampled for one (`IngestOptions.embedEvery`).
     var embedding: [Float]?
+    /// Found by full detection or by refinement.
+    var source: FaceSource = .detected
 }
 
 /// A finished track with everything its catalog rows need.
@@ -33,6 +36,8 @@ struct PlannedFace {
     var cropBytes: Data?
     /// The face's identity embedding, when it was sampled.
     var embedding: [Float]? { observation.embedding }
+    /// How a measured face was found (nil for interpolated ones).
+    var source: FaceSource?
 }
 
 /// The in-order half of a video's ingest. Fed every frame with the faces measured on it, it
@@ -107,6 +112,19 @@ struct VideoAnalysis {
         joiner = TrackJoiner(options: options.join)
     }
 
+    /// Cuts found ahead of `consume` by `cut(at:)`, by frame index, with the shot each ended.
+    private var cutsAhead: [Int: (cut: Bool, ended: Range<Int>?)] = [:]
+
+    /// Feeds `frame` to the shot detector now and says whether a new shot starts at it, for
+    /// callers that must know before detecting (key frames at cuts); `consume` then takes this
+    /// answer (and the shot it ends) instead of feeding the frame again. Frames in order, each
+    /// at most once.
+    mutating func cut(at frame: VideoFrame) -> Bool {
+        let found = detectCut(frame)
+        cutsAhead[frame.index] = found
+        return found.cut
+    }
+
     /// Takes the next frame (in decoding order) with the faces `VideoIngestor` measured on it
     /// (none on frames that are not detected, see `IngestOptions.detectEvery`).
     mutating func consume(frame: VideoFrame, faces: [MeasuredFace]) {
@@ -144,14 +162,22 @@ struct VideoAnalysis {
 
     /// Feeds the shot detector, ending a shot that has run `maxShotSeconds` at this frame.
     private mutating func feedShotDetector(_ frame: VideoFrame) -> Bool {
+        let found = cutsAhead.removeValue(forKey: frame.index) ?? detectCut(frame)
+        if let ended = found.ended { endedShot = ended }
+        return found.cut
+    }
+
+    /// Feeds the shot detector; says whether a shot starts at `frame` and which shot that ends.
+    private mutating func detectCut(_ frame: VideoFrame) -> (cut: Bool, ended: Range<Int>?) {
         let forced = shotStartTime.map { frame.time - $0 >= options.maxShotSeconds } ?? false
         let cut = shotDetector.feed(frameIndex: frame.index, image: frame.image, forceCut: forced)
-        if cut, let start = shotStartFrame { endedShot = start..<frame.index }
+        var ended: Range<Int>?
+        if cut, let start = shotStartFrame { ended = start..<frame.index }
         if cut || shotStartTime == nil {
             shotStartTime = frame.time
             shotStartFrame = frame.index
         }
-        return cut
+        return (cut, ended)
     }
 
     /// The shot that ended at the frame just consumed, with the tracks of it not handed out
@@ -260,6 +286,7 @@ struct VideoAnalysis {
             let reason = selection.reasons[i]
             var face = PlannedFace(observation: o, quality: measured[i]?.quality, hash: measured[i]?.hash, reason: reason)
             if let m = measured[i] {
+                face.source = m.source
                 if reason == .kept {
                     face.cropPath = String(format: "t%03d_f%06d.jpg", trackIndex, o.frameIndex)
                     face.cropBytes = m.jpeg

@@ -303,14 +303,31 @@ public final class VideoIngestor {
         let progress = ProgressReporter(url.lastPathComponent, total: expected, unit: "frames", quiet: quiet)
         let batchSize = options.framesPerBatch
         var batch: [VideoFrame] = []
+        // Key frames and refinement (the default) find faces in frame order; the rest of the
+        // measuring still runs on the batch in parallel.
+        var finder = options.usesKeyFrames
+            ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval) : nil
         repeat {
             batch.removeAll(keepingCapacity: true)
             while batch.count < batchSize, let frame = try reader.nextFrame() { batch.append(frame) }
             guard !batch.isEmpty else { break }
-            for (frame, faces) in zip(batch, measure(batch, from: resumeFrom)) {
+            var found: [[FoundFace]]?
+            if finder != nil {
+                // The shot detector sees the frames in order here: frames before the resume point
+                // only feed it (`skip`), the others tell the finder where shots are cut.
+                found = batch.map { frame in
+                    if frame.index < resumeFrom {
+                        analysis.skip(frame: frame)
+                        return []
+                    }
+                    return finder!.faces(in: frame, cut: analysis.cut(at: frame))
+                }
+            }
+            for (frame, faces) in zip(batch, measure(batch, from: resumeFrom, found: found)) {
                 if frame.index < resumeFrom {
-                    // Inside shots a killed run committed: only the shot detector sees it.
-                    analysis.skip(frame: frame)
+                    // Inside shots a killed run committed: only the shot detector sees it (with
+                    // key frames, it saw it above).
+                    if finder == nil { analysis.skip(frame: frame) }
                     continue
                 }
                 analysis.consume(frame: frame, faces: faces)
@@ -339,9 +356,12 @@ public final class VideoIngestor {
 
     /// Measures the faces of the frames of a batch that are to be detected (`detectEvery`),
     /// `workers` frames at a time; other frames, and frames before `first`, get none.
-    private func measure(_ frames: [VideoFrame], from first: Int = 0) -> [[MeasuredFace]] {
+    /// With `found` (the faces `KeyFrameFinder` found on each frame), those are measured instead
+    /// of detecting again.
+    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
-        let detected = frames.indices.filter { frames[$0].index >= first && frames[$0].index % options.detectEvery == 0 }
+        let detected = found.map { f in frames.indices.filter { !f[$0].isEmpty } }
+            ?? frames.indices.filter { frames[$0].index >= first && frames[$0].index % options.detectEvery == 0 }
         let workers = min(max(options.workers, 1), IngestOptions.maxWorkers, detected.count)
         guard workers > 0 else { return out }
         out.withUnsafeMutableBufferPointer { results in
@@ -350,7 +370,7 @@ public final class VideoIngestor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for k in stride(from: w, to: detected.count, by: workers) {
                     let i = detected[k]
-                    buffer[i] = measureFaces(in: frames[i].image, embed: isSampled(frames[i].index))
+                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: isSampled(frames[i].index))
                 }
             }
         }
@@ -364,16 +384,19 @@ public final class VideoIngestor {
 
     /// Detects the faces of one frame, aligns each, and measures its quality, duplicate
     /// signature and hash, and encodes its crop (and thumbnail) as JPEG; on sampled frames
-    /// (`embed`) all its faces are embedded in one batch.
-    private func measureFaces(in image: Image, embed: Bool) -> [MeasuredFace] {
+    /// (`embed`) all its faces are embedded in one batch. With `found`, those faces are
+    /// measured instead of detecting.
+    private func measureFaces(in image: Image, found: [FoundFace]? = nil, embed: Bool) -> [MeasuredFace] {
         let thumb = options.droppedThumbnailSize
-        let detections = detector.detect(image)
+        let faces = found ?? detector.detect(image).map { FoundFace(detection: $0, source: .detected) }
+        let detections = faces.map(\.detection)
         var embeddings: [[Float]?] = Array(repeating: nil, count: detections.count)
         if embed, let embedder, !detections.isEmpty {
             let vectors = embedder.embed(image, detections)
             if vectors.count == detections.count { embeddings = vectors }
         }
-        return zip(detections, embeddings).map { d, embedding in
+        return zip(faces, embeddings).map { f, embedding in
+            let d = f.detection
             let crop = cropper(image, d)
             let q = FaceQuality(detection: d, alignedCrop: crop)
             let jpeg = (try? ImageIO.encodeJPEG(crop, quality: options.jpegQuality)) ?? Data()
@@ -381,7 +404,7 @@ public final class VideoIngestor {
             if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
             return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
                                 hash: PerceptualHash.dHash(crop),
-                                jpeg: jpeg, thumbnail: small, embedding: embedding)
+                                jpeg: jpeg, thumbnail: small, embedding: embedding, source: f.source)
         }
     }
 

@@ -86,7 +86,8 @@ struct VideoRows {
             interpolated: f.observation.interpolated, eyeDistance: q.eyeDistance,
             sharpness: f.quality == nil ? nil : q.sharpness, yaw: q.yaw, roll: q.roll,
             cropPath: f.cropPath.map { "\(cropFolder)/\($0)" }, cropHash: f.hash,
-            reason: FaceReason(rawValue: f.reason.rawValue))
+            reason: FaceReason(rawValue: f.reason.rawValue),
+            source: f.observation.interpolated ? .interpolated : (f.source ?? .detected))
     }
 
     /// The sequence of a track: its kept faces.

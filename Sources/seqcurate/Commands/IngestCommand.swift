@@ -15,8 +15,11 @@ struct IngestCommand: ParsableCommand {
         discussion: """
         Each video is decoded, cut into shots, searched for faces with MTCNN, its faces linked
         into tracks, and each good track cut into a sequence of 5-10 good, distinct faces whose
-        aligned crops are written beside the catalog (crops/). One transaction per video: a run
-        that is killed leaves no trace of the video it was working on, and the next run does it
+        aligned crops are written beside the catalog (crops/). Full MTCNN runs on key frames
+        (every --key-frame-interval frames, at shot cuts and when a face is lost); between them
+        each face is re-found by MTCNN's R-Net and O-Net around its predicted box
+        (docs/ingest.md). --exhaustive runs full MTCNN on every frame instead. One transaction
+        per video: a run that is killed leaves no trace of the video it was working on, and the next run does it
         again. Videos already in the catalog (same content) are skipped unless --force.
         Folders are searched for video files (mp4, avi, mkv, mov, webm, m4v, mpg, mpeg, flv, wmv).
         --list FILE reads one path or http(s):// URL a line (- for standard input; blank lines
@@ -32,6 +35,7 @@ struct IngestCommand: ParsableCommand {
           seqcurate ingest assets/carphone_pristine.mp4
           seqcurate ingest videos/ --catalog work/seqcurate.db --detect-every 2
           seqcurate ingest clip.mp4 --align similarity --size 112 --force
+          seqcurate ingest clip.mp4 --catalog full.db --exhaustive
           seqcurate ingest --list videos.txt --catalog shard3.db --shard 3/8
           find /data -name '*.mp4' | seqcurate ingest --list -
           seqcurate ingest clip.mp4 --embed-every 5
@@ -45,7 +49,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "The catalog file (created if missing), or a postgresql://USER@HOST:PORT/DB URL (default: $SEQCURATE_CATALOG).") var catalog = Catalog.defaultPath
     @Option(help: "The crops folder, needed with a PostgreSQL catalog (shared by all workers, e.g. on NFS).") var crops: String?
     @OptionGroup var detector: DetectorOptions
-    @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between.") var detectEvery = 1
+    @Flag(help: "Run full MTCNN on every frame, not only on key frames (slow; the reference for coverage).") var exhaustive = false
+    @Option(parsing: .unconditional, help: "At most this many frames from one key frame (full MTCNN) to the next.") var keyFrameInterval = IngestOptions.defaultKeyFrameInterval
+    @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between (no key frames).") var detectEvery = 1
     @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
     @Option(parsing: .unconditional, help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
     @Option(parsing: .unconditional, help: "A track must give at least this many good faces to make a sequence.") var minSequenceFaces = SequenceSelectionOptions().minFaces
@@ -85,6 +91,8 @@ struct IngestCommand: ParsableCommand {
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts)") }
         if !(leaseSeconds >= 1) { throw ValidationError("--lease-seconds must be at least 1, got \(leaseSeconds)") }
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
+        if exhaustive && detectEvery > 1 { throw ValidationError("--exhaustive detects every frame; it cannot be used with --detect-every \(detectEvery)") }
+        if keyFrameInterval < 1 { throw ValidationError("--key-frame-interval must be at least 1, got \(keyFrameInterval)") }
         if embedEvery < 1 { throw ValidationError("--embed-every must be at least 1, got \(embedEvery)") }
         if noEmbeddings && embeddingWeights != nil { throw ValidationError("--no-embeddings and --embedding-weights exclude each other") }
         if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
@@ -107,7 +115,11 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         var options = IngestOptions()
         options.detectEvery = detectEvery
-        options.minFaceSize = detector.minFace
+        options.exhaustive = exhaustive
+        options.keyFrameInterval = keyFrameInterval
+        // Key frames look for faces the sequence selector can keep (docs/ingest.md): unless
+        // the user chose a size, the smallest face is raised from 20 to 24 pixels.
+        options.minFaceSize = detector.minFaceGiven || !options.usesKeyFrames ? detector.minFace : IngestOptions.keyFrameMinFaceSize
         options.thresholds = try detector.parsedThresholds()
         options.maxSide = detector.maxSide
         options.tracker.maxGap = maxGap
@@ -136,7 +148,9 @@ struct IngestCommand: ParsableCommand {
             let notice = LockWaitNotice()
             db.observeLockWaits { notice($0) }
         }
-        let mtcnn = try detector.makeDetector(parallelPyramid: false)
+        // Key frames are detected one at a time, so each uses every core; exhaustive and strided
+        // detection run one frame per core instead.
+        let mtcnn = try detector.makeDetector(parallelPyramid: options.usesKeyFrames, minFaceSize: options.minFaceSize)
         let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
         let embedder = noEmbeddings ? nil : try EmbedderLoading.loadIfFound(embeddingWeights, quiet: quiet)
         options.embeddingModel = embedder?.model

@@ -13,17 +13,27 @@ struct TracksCommand: ParsableCommand {
         consecutive faces (jump px, in pixels; max_center_step in --json), why
         the track ended (end: cut, lost, split, identity or end of video; `-`,
         null in --json, for tracks ingested before the catalog recorded it), and
-        the track's sequence (kept faces) if it gave one.
+        the track's sequence (kept faces) if it gave one. With --json --faces each
+        track also lists its faces: frame, box [x1, y1, x2, y2], score, eye
+        distance (pixels) and source
+        (detected: full MTCNN; refined: R-Net/O-Net around the predicted box;
+        interpolated: --detect-every; null for faces ingested before it was recorded).
 
         Examples:
           seqcurate tracks
           seqcurate tracks --video 3
           seqcurate tracks --video 3 --json
+          seqcurate tracks --video 3 --json --faces
         """)
 
     @Option(help: "The catalog file, or a postgresql:// URL.") var catalog = Catalog.defaultPath
     @Option(help: "Only the tracks of this video id (see `seqcurate stats` or --json).") var video: Int64?
     @Flag(help: "Print a JSON array instead of a table.") var json = false
+    @Flag(help: "With --json: list every face of each track (frame, box, score, eye distance, source).") var faces = false
+
+    func validate() throws {
+        if faces && !json { throw ValidationError("--faces lists faces in the JSON output; add --json") }
+    }
 
     func run() throws {
         let db = try Catalog.openForReading(location: catalog)
@@ -40,9 +50,13 @@ struct TracksCommand: ParsableCommand {
             for s in try db.shots(videoID: v.id!) { shotIndex[s.id!] = s.index }
         }
         if json {
+            var facesByTrack: [Int64: [FaceRecord]] = [:]
+            if faces {
+                for v in paths.keys.sorted() { for f in try db.faces(videoID: v) { facesByTrack[f.trackID, default: []].append(f) } }
+            }
             let items: [JSONValue] = tracks.map { t in
                 let s = sequenceByTrack[t.id!]
-                return .object([
+                var fields: [(String, JSONValue)] = [
                     ("video_id", .int(Int(t.videoID))), ("video", .optional(paths[t.videoID])),
                     ("track_id", .int(Int(t.id!))), ("track_index", .int(t.index)),
                     ("shot_index", .optional(t.shotID.flatMap { shotIndex[$0] })),
@@ -52,7 +66,9 @@ struct TracksCommand: ParsableCommand {
                     ("max_center_step", .double(Double(t.maxCenterStep))),
                     ("end_reason", .optional(t.endReason?.rawValue)),
                     ("sequence_id", .optional(s.map { Int($0.id!) })), ("sequence_faces", .optional(s?.faceCount)),
-                ])
+                ]
+                if faces { fields.append(("face_list", .array(facesByTrack[t.id!, default: []].map(Self.faceJSON)))) }
+                return .object(fields)
             }
             print(JSONValue.array(items).serialized(.condensed))
             return
@@ -78,5 +94,16 @@ struct TracksCommand: ParsableCommand {
         }
         let withSequence = tracks.filter { sequenceByTrack[$0.id!] != nil }.count
         print("\(tracks.count) tracks, \(withSequence) with a sequence")
+    }
+
+    /// One face of `--json --faces`.
+    private static func faceJSON(_ f: FaceRecord) -> JSONValue {
+        .object([
+            ("frame", .int(f.frameIndex)),
+            ("box", .array([f.x1, f.y1, f.x2, f.y2].map { .double(Double($0)) })),
+            ("score", .double(Double(f.score))),
+            ("eye_distance", .double(Double(f.eyeDistance))),
+            ("source", .optional(f.source?.rawValue)),
+        ])
     }
 }

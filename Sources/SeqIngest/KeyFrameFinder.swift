@@ -1,0 +1,145 @@
+import Foundation
+import SeqCatalog
+import SeqDetect
+import SeqMedia
+import SeqTrack
+
+/// A face of a frame and how it was found.
+struct FoundFace {
+    var detection: FaceDetection
+    var source: FaceSource
+}
+
+/// The default ingest's face finder: full MTCNN (the P-Net pyramid) only on key frames, and on
+/// the frames between a per-face refinement (`MTCNN.refine`: R-Net and O-Net on the box
+/// predicted from the face's last two frames), which costs a small, fixed amount per face
+/// instead of a pass over the whole frame. See docs/ingest.md.
+///
+/// A frame is a key frame when
+/// - it is the first frame, or `keyFrameInterval` frames have passed since the last key frame
+///   (new faces are found at most that late);
+/// - a shot cut starts at it (the faces of the last shot say nothing about the new one);
+/// - a face was lost (its refinement failed, or two faces merged) within the last
+///   `keyFrameInterval` frames and full detection has not found as many faces again: the
+///   picture is uncertain, so every frame is detected until the face is back (a face missed
+///   for a few frames is found on the frame it returns) or the interval has passed.
+///
+/// It runs in frame order on one thread: each frame's refinement needs the faces of the frame
+/// before. Full detection parallelises inside MTCNN (`MTCNNOptions.parallelPyramid`).
+struct KeyFrameFinder {
+    private struct Followed {
+        var detection: FaceDetection
+        /// Movement of the box centre per frame (pixels), from the face's last two frames.
+        var velocity = Point2(0, 0)
+    }
+
+    let detector: MTCNN
+    let keyFrameInterval: Int
+    private var followed: [Followed] = []
+    private var lastKeyFrame: Int?
+    /// After a loss: detect every frame up to this one, unless the faces are found again.
+    private var searchUntil: Int?
+    /// How many faces were followed before the loss.
+    private var facesBeforeLoss = 0
+    /// Faces lost in this shot, refined again at their last place until frame `until`
+    /// (`2 * keyFrameInterval` frames): a face hidden or blurred for a while comes back there,
+    /// often after the search by full detection has ended.
+    private var lost: [(box: FaceBox, until: Int)] = []
+    /// Key frames run so far, and faces refined.
+    private(set) var keyFrames = 0
+    private(set) var refinedFaces = 0
+
+    init(detector: MTCNN, keyFrameInterval: Int) {
+        precondition(keyFrameInterval >= 1, "key frame interval must be at least 1")
+        self.detector = detector
+        self.keyFrameInterval = keyFrameInterval
+    }
+
+    /// The faces of the next frame (frames in decoding order, every one of them); `cut` is true
+    /// when a new shot starts at it (`VideoAnalysis.cut(at:)`).
+    mutating func faces(in frame: VideoFrame, cut: Bool) -> [FoundFace] {
+        if isKeyFrame(frame.index, cut: cut) { return keyFrame(frame, cut: cut) }
+        return refined(frame) ?? keyFrame(frame, cut: false)
+    }
+
+    /// Full detection on `frame`.
+    private mutating func keyFrame(_ frame: VideoFrame, cut: Bool) -> [FoundFace] {
+        lastKeyFrame = frame.index
+            keyFrames += 1
+            if cut {  // a new shot: the faces lost before do not matter
+                searchUntil = nil
+                lost.removeAll()
+            }
+            let found = detector.detect(frame.image)
+            if let until = searchUntil, found.count >= facesBeforeLoss || frame.index >= until { searchUntil = nil }
+            lost.removeAll { l in l.until < frame.index || found.contains { $0.box.iou(l.box) > 0.3 } }
+            // Faces followed until now that full detection does not find are lost as well.
+            let missing = cut ? [] : followed.filter { f in !found.contains { $0.box.iou(f.detection.box) > 0.3 } }
+            if !missing.isEmpty { noteLoss(at: frame.index, of: missing.map(\.detection.box), among: followed.count) }
+            followed = found.map { Followed(detection: $0) }
+            return found.map { FoundFace(detection: $0, source: .detected) }
+    }
+
+    /// The followed faces refined on `frame`, or nil when a refinement failed or jumped (its
+    /// box overlaps the predicted one by less than `jumpIoU`): the frame is then detected in
+    /// full instead, so a face is never missing, or jittering, on a frame that full detection
+    /// would give. (Measured on carphone at 720p: refined boxes of a 330-pixel face could grow
+    /// by 100 pixels in a frame, which split its track.)
+    private mutating func refined(_ frame: VideoFrame) -> [FoundFace]? {
+        lost.removeAll { $0.until < frame.index }
+        let predicted = followed.map { f in Self.shifted(f.detection.box, by: f.velocity) } + lost.map(\.box)
+        let refined = detector.refine(frame.image, around: predicted)
+        var next: [Followed] = []
+        var failed: [FaceBox] = []
+        var foundAgain = Set<Int>()
+        for (i, r) in refined.enumerated() {
+            let isFollowed = i < followed.count
+            guard let r else {
+                if isFollowed { return nil }
+                continue
+            }
+            if isFollowed && r.box.iou(predicted[i]) < Self.jumpIoU { return nil }
+            if !isFollowed { foundAgain.insert(i - followed.count) }
+            let face = isFollowed ? Self.follow(followed[i], to: r) : Followed(detection: r)
+            // Two faces that settled on the same face are one: keep the better one.
+            if let k = next.firstIndex(where: { $0.detection.box.iou(r.box) > 0.5 }) {
+                if isFollowed { failed.append(followed[i].detection.box) }
+                if r.score > next[k].detection.score { next[k] = face }
+                continue
+            }
+            next.append(face)
+        }
+        lost = lost.enumerated().filter { !foundAgain.contains($0.offset) }.map(\.element)
+        if !failed.isEmpty { noteLoss(at: frame.index, of: failed, among: followed.count) }
+        followed = next
+        refinedFaces += next.count
+        return next.map { FoundFace(detection: $0.detection, source: .refined) }
+    }
+
+    /// Faces were lost at `frame` (`boxes`, of `count` followed): full detection runs on every
+    /// frame for `keyFrameInterval` frames, and their last places are refined again for twice that.
+    private mutating func noteLoss(at frame: Int, of boxes: [FaceBox], among count: Int) {
+        if searchUntil == nil { facesBeforeLoss = count }
+        searchUntil = frame + keyFrameInterval
+        lost += boxes.map { ($0, frame + 2 * keyFrameInterval) }
+    }
+
+    private func isKeyFrame(_ index: Int, cut: Bool) -> Bool {
+        guard let last = lastKeyFrame else { return true }
+        return cut || index - last >= keyFrameInterval || searchUntil.map { index <= $0 } == true
+    }
+
+    /// The face followed into its new place; the velocity is smoothed over frames (half the
+    /// last step, half the earlier velocity), as the tracker predicts.
+    private static func follow(_ f: Followed, to d: FaceDetection) -> Followed {
+        let step = Point2(d.box.center.x - f.detection.box.center.x, d.box.center.y - f.detection.box.center.y)
+        return Followed(detection: d, velocity: Point2(0.5 * step.x + 0.5 * f.velocity.x, 0.5 * step.y + 0.5 * f.velocity.y))
+    }
+
+    /// A refined box overlapping its prediction less than this has jumped (see `refined`).
+    static let jumpIoU: Float = 0.6
+
+    private static func shifted(_ b: FaceBox, by v: Point2) -> FaceBox {
+        FaceBox(x1: b.x1 + v.x, y1: b.y1 + v.y, x2: b.x2 + v.x, y2: b.y2 + v.y)
+    }
+}
