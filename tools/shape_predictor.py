@@ -5,6 +5,7 @@ own cascade of regression trees, the groundwork of a Swift landmark refiner (doc
 
     python3 tools/shape_predictor.py check --seqcurate .build/debug/seqcurate
     python3 tools/shape_predictor.py --layout    # the cascade's sizes
+    python3 tools/shape_predictor.py convert --out assets/dlib_shape_predictor_5.safetensors
 
 The file (assets/shape_predictor_5_face_landmarks.dat) is dlib's `serialize` of a
 `shape_predictor`, integers and floats as in dlib's network files (docs/embedding.md):
@@ -22,6 +23,9 @@ square into the box, read the image's intensity there (nearest pixel, (r+g+b)/3,
 and add the leaf of every tree (a tree goes left while pixel[idx1] - pixel[idx2] > threshold).
 The shape mapped into the box is the five landmarks.
 
+convert: writes the predictor as float32 safetensors for Sources/SeqEmbed/ShapePredictor.swift
+(deterministic; indices are whole numbers, exact in float32): `initial` [P, 2], `idx1`, `idx2`,
+`threshold` [C, T, S], `leaves` [C, T, L, P, 2], `anchor` [C, F], `delta` [C, F, 2].
 check: on the real faces of tools/chip_template.py, this predictor against dlib's own from the
 same HOG boxes (largest landmark difference).
 """
@@ -148,7 +152,8 @@ def check(args, sp):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", nargs="?", choices=["check"])
+    ap.add_argument("mode", nargs="?", choices=["check", "convert"])
+    ap.add_argument("--out", help="convert: the safetensors file to write")
     ap.add_argument("--predictor", default=DEFAULT)
     ap.add_argument("--layout", action="store_true")
     ap.add_argument("--seqcurate", default=os.path.join(ROOT, ".build/debug/seqcurate"))
@@ -158,6 +163,18 @@ def main():
         print(sp.layout())
     if args.mode == "check":
         return check(args, sp)
+    if args.mode == "convert":
+        if not args.out:
+            ap.error("convert needs --out")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from convert_dlib import write_safetensors
+        c = sp.cascades
+        write_safetensors({"initial": sp.initial,
+                           "idx1": np.stack([x[0] for x in c]), "idx2": np.stack([x[1] for x in c]),
+                           "threshold": np.stack([x[2] for x in c]), "leaves": np.stack([x[3] for x in c]),
+                           "anchor": np.stack(sp.anchors), "delta": np.stack(sp.deltas)},
+                          args.out, {"source": os.path.basename(args.predictor), "format": "seqcurate dlib shape predictor 1"})
+        print(f"wrote {args.out}")
     return 0
 
 
