@@ -5,6 +5,7 @@ descriptors come to dlib's full pipeline (docs/embedding.md, "The chip").
     pip install dlib-bin==20.0.1.post1      # the reference; tools only
     python3 tools/chip_template.py template --seqcurate .build/debug/seqcurate
     python3 tools/chip_template.py measure  --seqcurate .build/debug/seqcurate
+    python3 tools/chip_template.py diagnose --seqcurate .build/debug/seqcurate
 
 Faces: assets/messi5.jpg, every 4th frame of assets/carphone_pristine.mp4 and every 10th of
 assets/Megamind.avi (frames decoded with the ffmpeg command line to rgb24, as seqcurate's own
@@ -19,6 +20,13 @@ template: maps every matched MTCNN face's five landmarks into dlib's chip with d
   image-to-chip transform (get_mapping_to_chip: the affine map taking the chip rectangle's
   rotated corners to the chip's corners) and prints the mean position of each point (the
   template for Sources/SeqEmbed/FaceChip.swift) with its spread.
+diagnose: why our chips differ from dlib's, face by face (the 32 real faces of `template`):
+  (1) the warp alone: our resampling (a numpy copy of ImageWarper: bilinear at pixel indices,
+  supersampled when shrinking, black outside) with dlib's own image-to-chip transform, against
+  dlib's chip (pixels and descriptor distance); (2) the geometry: the map from our chip to
+  dlib's chip (shift of the centre, scale, rotation) and the descriptor distance of our chip;
+  (3) weighted landmark fits (eyes, nose, mouth weights) against the plain fit, with the faces
+  each makes worse by more than 0.02; (4) dlib's own descriptor between neighbouring frames.
 measure: for every image with a matched face, `seqcurate embed --json` (MTCNN, our chip, our
   network, the main face) against dlib's descriptor of the same face from its own pipeline:
   the distance per face, and whether every pair of faces gets the same same/different decision
@@ -166,6 +174,156 @@ def template(args):
     print("symmetric: " + ", ".join(f"Point2({x:.2f}, {y:.2f})" for x, y in sym))
 
 
+# FaceChip.template (Sources/SeqEmbed/FaceChip.swift): MTCNN's points in dlib's chip.
+TEMPLATE = np.array([(46.49, 47.96), (102.51, 47.96), (74.50, 73.48), (52.03, 108.97), (96.97, 108.97)])
+
+
+def similarity(src, dst, weights=None):
+    """Weighted least-squares similarity (Umeyama) taking src onto dst: (A, t), dst ~ A src + t.
+    Unweighted, it is SimilarityEstimator's fit."""
+    w = np.ones(len(src)) if weights is None else np.asarray(weights, float)
+    w = w / w.sum()
+    ms, md = w @ src, w @ dst
+    s, d = src - ms, dst - md
+    cov = (d * w[:, None]).T @ s
+    u, sv, vt = np.linalg.svd(cov)
+    flip = np.diag([1.0, -1.0 if np.linalg.det(u) * np.linalg.det(vt) < 0 else 1.0])
+    rot = u @ flip @ vt
+    scale = np.trace(np.diag(sv) @ flip) / (w @ (s ** 2).sum(1))
+    a = scale * rot
+    return a, md - a @ ms
+
+
+def warp(img, a, t, size=150):
+    """ImageWarper.warp in numpy: chip pixel (u, v) shows the image at the inverse of
+    image-to-chip (a, t), bilinear at pixel indices, an n x n grid of samples averaged when one
+    chip pixel covers more than one image pixel (n = rounded-up scale, at most 4), black outside."""
+    ai = np.linalg.inv(a)
+    ti = -ai @ t
+    n = max(1, min(4, int(np.ceil(np.sqrt(abs(np.linalg.det(ai)))))))
+    h, w = img.shape[:2]
+    src = img.astype(np.float64)
+    acc = np.zeros((size, size, 3))
+    offsets = (np.arange(n) + 0.5) / n - 0.5
+    for oy in offsets:
+        for ox in offsets:
+            v, u = np.mgrid[0:size, 0:size].astype(np.float64)
+            u, v = u + ox, v + oy
+            x = ai[0, 0] * u + ai[0, 1] * v + ti[0]
+            y = ai[1, 0] * u + ai[1, 1] * v + ti[1]
+            x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+            wx, wy = x - x0, y - y0
+            for dx, dy, wt in ((0, 0, (1 - wx) * (1 - wy)), (1, 0, wx * (1 - wy)),
+                               (0, 1, (1 - wx) * wy), (1, 1, wx * wy)):
+                xx, yy = x0 + dx, y0 + dy
+                inside = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h)
+                acc += src[np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)] * (wt * inside)[..., None]
+    return np.clip(acc / (n * n) + 0.5, 0, 255).astype(np.uint8)
+
+
+def diagnose(args):
+    ref = Dlib()
+    faces = []  # (name, image, MTCNN landmarks, dlib image-to-chip (A, t), dlib chip, dlib descriptor)
+    boxes = []  # (MTCNN box, dlib's HOG box) of each face
+    for name, img, mt in images(args.seqcurate):
+        if animated(name) or not mt:
+            continue
+        for r in ref.detector(img, 1):
+            f = match((r.left(), r.top(), r.right(), r.bottom()), mt)
+            if f is None:
+                continue
+            shape = ref.predictor(img, r)
+            p0, p1, p2 = image_to_chip(dlib.get_face_chip_details(shape, 150, 0.25))([(0, 0), (1, 0), (0, 1)])
+            chip = np.array(dlib.get_face_chip(img, shape, size=150, padding=0.25))
+            d = np.array(ref.model.compute_face_descriptor(chip))
+            faces.append((name, img, np.array(f["landmarks"], float), (np.stack([p1 - p0, p2 - p0], 1), p0), chip, d))
+            boxes.append((np.array(f["box"], float), np.array([r.left(), r.top(), r.right(), r.bottom()], float)))
+
+    def descriptor(chip):
+        return np.array(ref.model.compute_face_descriptor(np.ascontiguousarray(chip)))
+
+    def summary(tag, dist):
+        print(f"  {tag}: mean {dist.mean():.4f}, max {dist.max():.4f} ({faces[int(dist.argmax())][0]}), "
+              f"{int((dist > 0.2).sum())} over 0.2")
+
+    print(f"{len(faces)} real faces")
+    print("(1) our warp with dlib's transform vs dlib's chip:")
+    pix, dist = [], []
+    for name, img, _, (a, t), chip, d in faces:
+        ours = warp(img, a, t)
+        pix.append(np.abs(ours.astype(int) - chip.astype(int)))
+        dist.append(np.linalg.norm(descriptor(ours) - d))
+    pix = np.array(pix)
+    print(f"  pixels: mean |difference| {pix.mean():.3f}, max {pix.max()}; "
+          f"off by one on {(pix == 1).mean() * 100:.1f}% of values")
+    summary("descriptor distance", np.array(dist))
+
+    print("(2) our chip (MTCNN landmarks onto FaceChip.template) vs dlib's: our chip -> dlib's chip")
+    base = []
+    for name, img, lm, (ad, td), _, d in faces:
+        a, t = similarity(lm, TEMPLATE)
+        m = ad @ np.linalg.inv(a)
+        shift = m @ np.array([74.5, 74.5]) + td - m @ t - 74.5
+        dist = np.linalg.norm(descriptor(warp(img, a, t)) - d)
+        base.append(dist)
+        print(f"  {name:26s} eye distance {np.linalg.norm(lm[1] - lm[0]):5.1f} px  centre shift "
+              f"{shift[0]:+5.2f}, {shift[1]:+5.2f}  scale {np.sqrt(np.linalg.det(m)):.3f}  "
+              f"rotation {np.degrees(np.arctan2(m[1, 0], m[0, 0])):+5.2f} deg  distance {dist:.3f}")
+    base = np.array(base)
+    summary("plain fit", base)
+
+    print("(3) weighted fits (left eye, right eye, nose, left mouth, right mouth):")
+    for weights in ([2, 2, 1, 1, 1], [3, 3, 0.5, 1, 1], [2, 2, 0.5, 1, 1], [2, 2, 1, 0.5, 0.5],
+                    [1, 1, 2, 1, 1], [1, 1, 1, 0.01, 0.01]):
+        dist = []
+        for name, img, lm, _, _, d in faces:
+            a, t = similarity(lm, TEMPLATE, weights)
+            dist.append(np.linalg.norm(descriptor(warp(img, a, t)) - d))
+        dist = np.array(dist)
+        summary(str(weights), dist)
+        worse = [f"{faces[i][0]} {base[i]:.3f}->{dist[i]:.3f}" for i in np.where(dist - base > 0.02)[0]]
+        print(f"    worse by > 0.02: {', '.join(worse) or 'none'}")
+
+    print("(4) dlib's own descriptor between carphone frames 4 apart:")
+    by_frame = {n: d for n, _, _, _, _, d in faces if n.startswith("carphone")}
+    steps = []
+    for n, d in by_frame.items():
+        nxt = n.split("#")[0] + "#" + str(int(n.split("#")[1]) + 4)
+        if nxt in by_frame:
+            steps.append((np.linalg.norm(d - by_frame[nxt]), n, nxt))
+    steps.sort()
+    print(f"  mean {np.mean([s[0] for s in steps]):.3f}; largest: "
+          + ", ".join(f"{a.split('#')[1]}-{b.split('#')[1]} {s:.3f}" for s, a, b in steps[-4:]))
+
+    # (5) The way of the brief's step 3, tried with dlib itself: dlib's 5-point shape predictor
+    # started from a box made from the MTCNN box (its centre moved and its sides scaled by the
+    # mean relation to dlib's HOG box, fitted on the other faces: leave one out), then dlib's
+    # own chip of those landmarks.
+    print("(5) dlib's shape predictor from the MTCNN box (box map fitted leaving the face out), dlib's chip:")
+    rel = []
+    for b, db in boxes:
+        w, h = b[2] - b[0], b[3] - b[1]
+        rel.append([((db[0] + db[2]) - (b[0] + b[2])) / 2 / w, ((db[1] + db[3]) - (b[1] + b[3])) / 2 / h,
+                    (db[2] - db[0]) / w, (db[3] - db[1]) / h])
+    rel = np.array(rel)
+    print(f"  dlib box vs MTCNN box: centre {rel[:, 0].mean():+.3f} w, {rel[:, 1].mean():+.3f} h; "
+          f"width x{rel[:, 2].mean():.3f} (sd {rel[:, 2].std():.3f}), height x{rel[:, 3].mean():.3f} (sd {rel[:, 3].std():.3f})")
+    dist = []
+    for i, ((name, img, _, _, _, d), (b, _)) in enumerate(zip(faces, boxes)):
+        k = np.delete(rel, i, 0).mean(0)
+        w, h = b[2] - b[0], b[3] - b[1]
+        cx, cy = (b[0] + b[2]) / 2 + k[0] * w, (b[1] + b[3]) / 2 + k[1] * h
+        rect = dlib.rectangle(int(round(cx - k[2] * w / 2)), int(round(cy - k[3] * h / 2)),
+                              int(round(cx + k[2] * w / 2)), int(round(cy + k[3] * h / 2)))
+        shape = ref.predictor(img, rect)
+        dist.append(np.linalg.norm(descriptor(np.array(dlib.get_face_chip(img, shape, size=150, padding=0.25))) - d))
+    dist = np.array(dist)
+    summary("distance to dlib's pipeline", dist)
+    worse = [f"{faces[i][0]} {base[i]:.3f}->{dist[i]:.3f}" for i in np.where(dist - base > 0.02)[0]]
+    print(f"    worse than our chip by > 0.02: {', '.join(worse) or 'none'}")
+    return 0
+
+
 def measure(args):
     ref = Dlib()
     rows = []  # (name, dlib descriptor, our descriptor)
@@ -235,13 +393,15 @@ def compare(rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["template", "measure"])
+    ap.add_argument("mode", choices=["template", "measure", "diagnose"])
     ap.add_argument("--seqcurate", default=os.path.join(ROOT, ".build/debug/seqcurate"))
     ap.add_argument("--json", help="measure: also write the figures here")
     args = ap.parse_args()
     if args.mode == "template":
         template(args)
         return 0
+    if args.mode == "diagnose":
+        return diagnose(args)
     return measure(args)
 
 

@@ -157,4 +157,8 @@ if [[ -f tools/convert_dlib.py ]] && [[ ! -f "$ASSETS/dlib_face_resnet.safetenso
     log "converting dlib's face ResNet weights"
     python3 tools/convert_dlib.py "$ASSETS/dlib_face_recognition_resnet_model_v1.dat" --out "$ASSETS/dlib_face_resnet.safetensors"
 fi
+if [[ -f tools/shape_predictor.py ]] && [[ ! -f "$ASSETS/dlib_shape_predictor_5.safetensors" ]]; then
+    log "converting dlib's 5-point shape predictor"
+    python3 tools/shape_predictor.py convert --out "$ASSETS/dlib_shape_predictor_5.safetensors"
+fi
 exit 0

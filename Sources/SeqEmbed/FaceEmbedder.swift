@@ -1,5 +1,6 @@
 import Foundation
 import SeqCore
+import SeqDetect
 import SeqMedia
 import SeqNN
 
@@ -28,6 +29,10 @@ public final class FaceEmbedder: @unchecked Sendable {
     /// Chips run through the network this many at a time (bounded memory, wide products).
     public var batchSize = 32
 
+    /// dlib's 5-point shape predictor, when its converted weights (`ShapePredictor.weightsFileName`)
+    /// lie next to the network's: chips then follow dlib's own landmarks (`chip(of:in:)`).
+    public let shapePredictor: ShapePredictor?
+
     private let weights: [String: Tensor]
     private let lock = NSLock()
     private var idle: [DlibResNet] = []
@@ -45,6 +50,8 @@ public final class FaceEmbedder: @unchecked Sendable {
         } catch let error as SeqError {
             throw SeqError("dlib face embedding weights unusable (\(error.reason)); \(hint)", file: url.path)
         }
+        let predictor = url.deletingLastPathComponent().appendingPathComponent(ShapePredictor.weightsFileName)
+        shapePredictor = FileManager.default.fileExists(atPath: predictor.path) ? try ShapePredictor(weights: predictor) : nil
     }
 
     /// Runs `body` with a network no other thread is using.
@@ -97,5 +104,14 @@ public final class FaceEmbedder: @unchecked Sendable {
         var s: Float = 0
         for i in 0..<a.count { s += (a[i] - b[i]) * (a[i] - b[i]) }
         return s.squareRoot()
+    }
+}
+
+extension FaceEmbedder {
+    /// The 150x150 chip of a detected face: from dlib's own landmarks (`FaceChip.extract(from:face:predictor:)`)
+    /// when the shape predictor is loaded, else from MTCNN's landmarks and `FaceChip.template`.
+    public func chip(of face: FaceDetection, in image: Image) -> Image? {
+        if let shapePredictor { return FaceChip.extract(from: image, face: face, predictor: shapePredictor) }
+        return FaceChip.extract(from: image, face: face)
     }
 }

@@ -67,7 +67,7 @@ public struct EmbedderFeatures {
                         do {
                             let image = try ImageIO.read(batch[i], maxPixels: maxPixels)
                             let face = FaceDetection.mainFace(detector.detect(image), width: image.width, height: image.height)
-                            if let face, let chip = FaceChip.extract(from: image, face: face) {
+                            if let face, let chip = embedder.chip(of: face, in: image) {
                                 cb[i] = chip
                             } else {
                                 cb[i] = image.resizedArea(width: FaceChip.size, height: FaceChip.size)

@@ -62,7 +62,7 @@ struct EmbedCommand: ParsableCommand {
             var chips: [(path: String, box: FaceBox?, chip: Image)] = []
             for path in images[start..<min(start + batchSize, images.count)] {
                 do {
-                    let (box, chip) = try self.chip(path, mtcnn: mtcnn)
+                    let (box, chip) = try self.chip(path, mtcnn: mtcnn, embedder: embedder)
                     chips.append((path, box, chip))
                 } catch {
                     failures.record(error, input: path)
@@ -88,7 +88,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     /// The chip of one image: the image itself with --aligned, else its main face's chip.
-    private func chip(_ path: String, mtcnn: MTCNN?) throws -> (FaceBox?, Image) {
+    private func chip(_ path: String, mtcnn: MTCNN?, embedder: FaceEmbedder) throws -> (FaceBox?, Image) {
         let url = URL(fileURLWithPath: path)
         guard let mtcnn else {
             let image = try ImageIO.read(url, maxPixels: limits.maxPixels)
@@ -104,7 +104,7 @@ struct EmbedCommand: ParsableCommand {
         guard let face = FaceDetection.mainFace(mtcnn.detect(image), width: image.width, height: image.height) else {
             throw SeqError("no face found", file: path)
         }
-        guard let chip = FaceChip.extract(from: image, face: face) else {
+        guard let chip = embedder.chip(of: face, in: image) else {
             throw SeqError("the face's landmarks give no chip", file: path)
         }
         return (face.box, chip)
