@@ -54,4 +54,23 @@ public struct DatasetImages: Sendable {
                 .map { ("\(key)/\($0)", url.appendingPathComponent($0)) }
         }
     }
+
+    /// The images every pair of `list` needs, in need order (each key once), with their image
+    /// keys. A key without an image stops with a message naming the pair's line, unless
+    /// `skipMissing` is set (the pair is then left out by the scorer).
+    public func images(neededBy list: PairList, skipMissing: Bool) throws -> [(key: String, url: URL)] {
+        var needed: [(key: String, url: URL)] = []
+        var seen = Set<String>()
+        for pair in list.pairs {
+            for key in [pair.first, pair.second] where seen.insert(key).inserted {
+                let images = images(forKey: key)
+                if images.isEmpty && !skipMissing {
+                    throw SeqError("no image for '\(key)' under \(base.path) (use --skip-missing to leave such pairs out)",
+                                   file: list.file, line: pair.line)
+                }
+                needed += images
+            }
+        }
+        return needed
+    }
 }

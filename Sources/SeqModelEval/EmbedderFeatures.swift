@@ -28,18 +28,7 @@ public struct EmbedderFeatures {
     /// `DatasetImages` for the keys), in need order.
     public func features(for list: PairList, root: URL) throws -> FeatureFile {
         let dataset = try DatasetImages(root: root, benchmark: list.benchmark)
-        var needed: [(key: String, url: URL)] = []
-        var seen = Set<String>()
-        for pair in list.pairs {
-            for key in [pair.first, pair.second] where seen.insert(key).inserted {
-                let images = dataset.images(forKey: key)
-                if images.isEmpty && !skipMissing {
-                    throw SeqError("no image for '\(key)' under \(dataset.base.path) (use --skip-missing to leave such pairs out)",
-                                   file: list.file, line: pair.line)
-                }
-                needed += images
-            }
-        }
+        let needed = try dataset.images(neededBy: list, skipMissing: skipMissing)
         let values = try descriptors(of: needed.map(\.url))
         return try FeatureFile(keys: needed.map(\.key), values: values, dimension: FaceEmbedder.dimension,
                                featuresPath: "dlib embedding of \(dataset.base.path)", keysPath: list.file)

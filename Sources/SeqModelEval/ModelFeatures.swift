@@ -50,18 +50,7 @@ public struct ModelFeatures {
             throw SeqError("model mode needs a trained model (seqcurate train): the run has no checkpoint yet", file: run.path)
         }
         let dataset = try DatasetImages(root: root, benchmark: list.benchmark)
-        var needed: [(key: String, url: URL)] = []
-        var seen = Set<String>()
-        for pair in list.pairs {
-            for key in [pair.first, pair.second] where seen.insert(key).inserted {
-                let images = dataset.images(forKey: key)
-                if images.isEmpty && !skipMissing {
-                    throw SeqError("no image for '\(key)' under \(dataset.base.path) (use --skip-missing to leave such pairs out)",
-                                   file: list.file, line: pair.line)
-                }
-                needed += images
-            }
-        }
+        let needed = try dataset.images(neededBy: list, skipMissing: skipMissing)
         // The cache name ties features to these weights and this dataset folder.
         let datasetHash = Self.stableHash(dataset.base.standardizedFileURL.path)
         let cache = FeatureCache(directory: run.appendingPathComponent("eval_cache"),
