@@ -1,11 +1,14 @@
 import Foundation
 import SeqCore
 
-/// A table as the catalog declares it: its columns and the tables its columns refer to.
+/// A table as the catalog declares it: its columns, its key and the tables its columns refer to.
 struct TableLayout {
     var name: String
     var columns: [String]
     var references: [(column: String, table: String)]
+    /// The primary key column (`id`, or for a table keyed by a reference such as
+    /// `face_embeddings.face_id`, that column); nil for a table without a one-column key.
+    var key: String?
 }
 
 /// One row of any table, by column name, as stored.
@@ -20,18 +23,11 @@ struct CatalogRow {
 /// schema declares, so that tables and columns added by later migrations need no change there.
 extension Catalog {
     /// Every table of the catalog with its columns and references, parents before children.
+    /// SQLite is read through its pragmas, PostgreSQL through its catalog (current schema),
+    /// so both backends give the same layouts for the same schema version.
     func tableLayouts() throws -> [TableLayout] {
-        let names = try query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
-            try $0["name"] as String
-        }
-        var layouts: [TableLayout] = []
-        for name in names {
-            let columns = try query("SELECT name FROM pragma_table_info(?) ORDER BY cid", [.text(name)]) { try $0["name"] as String }
-            let refs = try query("SELECT \"from\" AS col, \"table\" AS target FROM pragma_foreign_key_list(?) ORDER BY id, seq", [.text(name)]) {
-                (column: try $0["col"] as String, table: try $0["target"] as String)
-            }
-            layouts.append(TableLayout(name: name, columns: columns, references: refs))
-        }
+        let names = try tableNames()
+        let layouts = try names.map(layout)
         // Parents first; the schema has no reference cycles (a self-reference is ignored).
         var ordered: [TableLayout] = []
         var placed: Set<String> = []
@@ -49,8 +45,66 @@ extension Catalog {
         return ordered
     }
 
+    /// One table's columns, references and key.
+    private func layout(_ name: String) throws -> TableLayout {
+        let columns: [String], refs: [(column: String, table: String)], keys: [String]
+        if isPostgres {
+            columns = try query("""
+                SELECT column_name::text AS name FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position
+                """, [.text(name)]) { try $0["name"] as String }
+            refs = try query("""
+                SELECT a.attname::text AS col, p.relname::text AS target
+                FROM pg_constraint c
+                JOIN pg_class t ON t.oid = c.conrelid
+                JOIN pg_namespace n ON n.oid = t.relnamespace
+                JOIN pg_class p ON p.oid = c.confrelid
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+                WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = ?
+                ORDER BY c.conname, a.attnum
+                """, [.text(name)]) { (column: try $0["col"] as String, table: try $0["target"] as String) }
+            keys = try query("""
+                SELECT a.attname::text AS name
+                FROM pg_index i
+                JOIN pg_class t ON t.oid = i.indrelid
+                JOIN pg_namespace n ON n.oid = t.relnamespace
+                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                WHERE i.indisprimary AND n.nspname = current_schema() AND t.relname = ?
+                """, [.text(name)]) { try $0["name"] as String }
+        } else {
+            columns = try query("SELECT name FROM pragma_table_info(?) ORDER BY cid", [.text(name)]) { try $0["name"] as String }
+            refs = try query("SELECT \"from\" AS col, \"table\" AS target FROM pragma_foreign_key_list(?) ORDER BY id, seq", [.text(name)]) {
+                (column: try $0["col"] as String, table: try $0["target"] as String)
+            }
+            keys = try query("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", [.text(name)]) { try $0["name"] as String }
+        }
+        return TableLayout(name: name, columns: columns, references: refs, key: keys.count == 1 ? keys[0] : nil)
+    }
+
+    /// The catalog's tables by name; on PostgreSQL without `seqcurate_schema`, which holds
+    /// what SQLite keeps in its header (the schema version).
+    private func tableNames() throws -> [String] {
+        if isPostgres {
+            return try query("""
+                SELECT table_name::text AS name FROM information_schema.tables
+                WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'seqcurate_schema'
+                ORDER BY 1
+                """) { try $0["name"] as String }
+        }
+        return try query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+            try $0["name"] as String
+        }
+    }
+
     func hasTable(_ name: String) throws -> Bool {
-        try scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", [.text(name)]) > 0
+        try tableNames().contains(name)
+    }
+
+    /// The column rows of `table` are read in: its key, in the order the rows were added
+    /// (ids only grow). SQLite's rowid stands in for a table without a one-column key.
+    private func orderColumn(_ table: String) throws -> String {
+        if let key = try layout(table).key { return Self.quoted(key) }
+        return isPostgres ? "1" : "rowid"
     }
 
     private static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
@@ -63,15 +117,17 @@ extension Catalog {
         }
     }
 
-    /// Every row of a table, in rowid order (the id, or for a table keyed by a reference such
+    /// Every row of a table, in key order (the id, or for a table keyed by a reference such
     /// as `face_embeddings.face_id`, that column).
-    func tableRows(_ table: String) throws -> [CatalogRow] {
-        try rows("SELECT * FROM \(Self.quoted(table)) ORDER BY rowid")
+    func tableRows(_ table: String, key: String? = nil) throws -> [CatalogRow] {
+        let order = try key.map(Self.quoted) ?? orderColumn(table)
+        return try rows("SELECT * FROM \(Self.quoted(table)) ORDER BY \(order)")
     }
 
-    /// The rows of a table that belong to one video, by id.
-    func tableRows(_ table: String, videoID: Int64) throws -> [CatalogRow] {
-        try rows("SELECT * FROM \(Self.quoted(table)) WHERE video_id = ? ORDER BY rowid", [.integer(videoID)])
+    /// The rows of a table that belong to one video, in key order.
+    func tableRows(_ table: String, videoID: Int64, key: String? = nil) throws -> [CatalogRow] {
+        let order = try key.map(Self.quoted) ?? orderColumn(table)
+        return try rows("SELECT * FROM \(Self.quoted(table)) WHERE video_id = ? ORDER BY \(order)", [.integer(videoID)])
     }
 
     /// Inserts a row of any table (columns this catalog lacks are an error); returns its id.
@@ -92,11 +148,15 @@ extension Catalog {
         }
     }
 
-    /// The id of the row of `table` with the same natural key as `values`, if there is one.
-    func existingRow(_ table: String, matching values: [String: SQLiteValue]) throws -> Int64? {
+    /// The key of the row of `table` (`keyColumn`) with the same natural key as `values`, if
+    /// there is one.
+    func existingRow(_ table: String, keyColumn: String?, matching values: [String: SQLiteValue]) throws -> Int64? {
         let key = Self.naturalKey(table, columns: Array(values.keys)).filter { values[$0] != nil }
         guard !key.isEmpty else { return nil }
-        let sql = "SELECT rowid AS id FROM \(Self.quoted(table)) WHERE " + key.map { "\(Self.quoted($0)) IS ?" }.joined(separator: " AND ") + " LIMIT 1"
+        // NULL equals NULL here: SQLite's `IS`, PostgreSQL's `IS NOT DISTINCT FROM`.
+        let same = isPostgres ? "IS NOT DISTINCT FROM" : "IS"
+        let id = try keyColumn.map(Self.quoted) ?? orderColumn(table)
+        let sql = "SELECT \(id) AS id FROM \(Self.quoted(table)) WHERE " + key.map { "\(Self.quoted($0)) \(same) ?" }.joined(separator: " AND ") + " LIMIT 1"
         return try queryFirst(sql, key.map { values[$0]! }) { try $0["id"] as Int64 }
     }
 
@@ -109,7 +169,7 @@ extension Catalog {
             return uuid
         }
         var sha = SHA256()
-        sha.update(Data(url.standardizedFileURL.path.utf8))
+        sha.update(Data((isPostgres ? locationDescription : url.standardizedFileURL.path).utf8))
         return "path-" + sha.finalize().prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 

@@ -65,8 +65,10 @@ public final class CatalogMerger {
     /// Merges `sources` (opened for reading or writing) into the destination in one
     /// transaction, after checking that none of them is the destination.
     public func merge(_ sources: [Catalog]) throws -> MergeSummary {
-        for s in sources where s.url.standardizedFileURL.resolvingSymlinksInPath() == destination.url.standardizedFileURL.resolvingSymlinksInPath() {
-            throw SeqError("a catalog cannot be merged into itself", file: s.url.path)
+        for s in sources where s.isPostgres == destination.isPostgres && (s.isPostgres
+            ? s.locationDescription == destination.locationDescription
+            : s.url.standardizedFileURL.resolvingSymlinksInPath() == destination.url.standardizedFileURL.resolvingSymlinksInPath()) {
+            throw SeqError("a catalog cannot be merged into itself", file: s.locationDescription)
         }
         var summary = MergeSummary()
         summary.sources = sources.count
@@ -113,7 +115,7 @@ public final class CatalogMerger {
                 map.existing.insert(id)
             } else {
                 let new = try destination.insertRow("ingest_runs", row.values.filter { $0.key != "id" })
-                try destination.recordMergedRun(runID: new, sourceUUID: origin.uuid, sourcePath: source.url.path, sourceRunID: origin.runID)
+                try destination.recordMergedRun(runID: new, sourceUUID: origin.uuid, sourcePath: source.locationDescription, sourceRunID: origin.runID)
                 map.ids[id] = new
                 summary.runsAdded += 1
             }
@@ -153,7 +155,7 @@ public final class CatalogMerger {
             state.maps[i]["videos", default: IDMap()].ids[id] = newID
             summary.videosAdded += 1
             for table in perVideo {
-                for child in try source.tableRows(table.name, videoID: id) {
+                for child in try source.tableRows(table.name, videoID: id, key: table.key) {
                     guard let childID = child.id, var v = try remap(child, table: table.name, source: i, &state) else { continue }
                     v["id"] = nil
                     if case .text(let path)? = v["crop_path"] {
@@ -173,13 +175,13 @@ public final class CatalogMerger {
         let done = Set(["ingest_runs", "videos"] + videoTables(state).map(\.name))
         for table in state.tables where !done.contains(table.name) && !Self.ownTables.contains(table.name) {
             guard try source.hasTable(table.name) else { continue }
-            for row in try source.tableRows(table.name) {
+            for row in try source.tableRows(table.name, key: table.key) {
                 // A table keyed by a reference (`face_embeddings.face_id`) has no id of its own:
                 // its rows follow the rows they refer to, and nothing refers to them.
                 let id = row.id
                 guard var v = try remap(row, table: table.name, source: i, &state) else { continue }
                 v["id"] = nil
-                if let existing = try destination.existingRow(table.name, matching: v) {
+                if let existing = try destination.existingRow(table.name, keyColumn: table.key, matching: v) {
                     if let id {
                         state.maps[i][table.name, default: IDMap()].ids[id] = existing
                         state.maps[i][table.name, default: IDMap()].existing.insert(id)

@@ -15,28 +15,32 @@ struct MergeCommand: ParsableCommand {
         nothing. Videos are added in order of path, so shards of one input list merge into the
         catalog one run over the whole list gives. DST is created when missing.
 
+        Any catalog may be a PostgreSQL one (a postgresql:// URL), in any mix with SQLite
+        files. A PostgreSQL catalog keeps its crops in the folder given with --crops (or
+        SEQCURATE_CROPS); that folder serves every PostgreSQL catalog named here.
+
         Examples:
           seqcurate merge shard0.db shard1.db shard2.db --into all.db
           seqcurate merge night/*.db --into seqcurate.db --move
+          seqcurate merge shard0.db shard1.db --into postgresql://me@dbhost/faces --crops /nfs/crops
         """)
 
     @Argument(help: "Source catalogs.") var sources: [String]
     @Option(help: "The catalog to merge into (created when missing).") var into: String
+    @Option(help: "The crops folder of the PostgreSQL catalogs named (a SQLite catalog keeps its crops beside it).") var crops: String?
     @Flag(help: "Move the crops out of the sources instead of linking them (the sources lose their crops).") var move = false
 
     func validate() throws {
         if sources.isEmpty { throw ValidationError("give at least one source catalog") }
-        if (sources + [into]).contains(where: { CatalogLocation($0).isPostgres }) {
-            throw ValidationError("merge works on SQLite catalogs only; a PostgreSQL catalog needs no shards (workers share it through `seqcurate queue`)")
-        }
+        for catalog in sources + [into] { try CatalogArguments.requireCrops(catalog: catalog, crops: crops) }
     }
 
     func run() throws {
         // Sources first: a missing one must not leave an empty destination behind.
-        let catalogs = try sources.map { try Catalog.openExistingPreferringWrite(at: URL(fileURLWithPath: $0)) }
-        let dst = try Catalog.open(at: URL(fileURLWithPath: into))
+        let catalogs = try sources.map { try Catalog.openExistingPreferringWrite(location: $0, crops: crops) }
+        let dst = try Catalog.open(location: into, crops: crops)
         let s = try CatalogMerger(into: dst, crops: move ? .move : .link).merge(catalogs)
-        print("merged \(s.sources) catalogs into \(dst.url.path): \(s.videosAdded) videos added, \(s.videosSkipped) already there; "
+        print("merged \(s.sources) catalogs into \(dst.locationDescription): \(s.videosAdded) videos added, \(s.videosSkipped) already there; "
               + "\(s.runsAdded) runs, \(s.identitiesAdded) identities, \(s.identityImagesAdded) identity images, "
               + "\(s.exclusionsAdded) exclusions added; \(s.cropFiles) crop files \(move ? "moved" : "linked")")
     }
