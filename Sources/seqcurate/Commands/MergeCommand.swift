@@ -22,7 +22,7 @@ struct MergeCommand: ParsableCommand {
         Examples:
           seqcurate merge shard0.db shard1.db shard2.db --into all.db
           seqcurate merge night/*.db --into seqcurate.db --move
-          seqcurate merge shard0.db shard1.db --into postgresql://me@dbhost/faces --crops /nfs/crops
+          seqcurate merge s0.db s1.db --into postgresql://me@db/faces --crops /crops
         """)
 
     @Argument(help: "Source catalogs.") var sources: [String]
