@@ -41,6 +41,14 @@ public final class TestPostgres {
                                    "-k \(folder.path) -p \(port) -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", "start"])
     }
 
+    /// Creates and starts a cluster that is stopped and removed when `testCase`'s current test
+    /// ends (its teardown), as `TestFiles.tempDirectory(_:removedAfter:)` does for folders.
+    public static func started(stoppedAfter testCase: XCTestCase) throws -> TestPostgres {
+        let server = try TestPostgres()
+        testCase.addTeardownBlock { server.stop() }
+        return server
+    }
+
     /// A new empty database; returns its URL (`postgresql://postgres@127.0.0.1:PORT/NAME`).
     public func createDatabase(_ prefix: String = "catalog") throws -> String {
         databases += 1

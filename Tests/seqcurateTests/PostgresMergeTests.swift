@@ -7,13 +7,6 @@ import XCTest
 /// PostgreSQL, PostgreSQL into PostgreSQL and into SQLite, each giving the content and the
 /// export lists one SQLite run over all inputs gives.
 final class PostgresMergeTests: XCTestCase {
-    private var server: TestPostgres?
-
-    override func tearDown() {
-        server?.stop()
-        super.tearDown()
-    }
-
     /// Three cuts of about 1.3 s of the sample video, re-encoded so each has content of its own.
     private func clips(in dir: URL) throws -> URL {
         let source = try TestFiles.asset("carphone_pristine.mp4")
@@ -48,8 +41,7 @@ final class PostgresMergeTests: XCTestCase {
     }
 
     func testShardsMergedIntoPostgresAndBackEqualOneSQLiteRun() throws {
-        let server = try TestPostgres()
-        self.server = server
+        let server = try TestPostgres.started(stoppedAfter: self)
         let dir = try TestFiles.tempDirectory("seqcurate-pgmerge", removedAfter: self)
         let folder = try clips(in: dir).path
         let ingest = ["ingest", "--quiet", "--threads", "1", folder]

@@ -6,16 +6,8 @@ import XCTest
 /// The same command lines on a SQLite catalog and on a PostgreSQL one (a throwaway server)
 /// give the same catalog content and byte-identical exports.
 final class PostgresParityTests: XCTestCase {
-    private var server: TestPostgres?
-
-    override func tearDown() {
-        server?.stop()
-        super.tearDown()
-    }
-
     func testSameClipGivesSameCatalogAndExportOnBothBackends() throws {
-        let server = try TestPostgres()
-        self.server = server
+        let server = try TestPostgres.started(stoppedAfter: self)
         let clip = try TestFiles.asset("carphone_pristine.mp4").path
         let dir = try TestFiles.tempDirectory("pg-parity")
         // The SQLite run's folder is then moved away and the same path serves as the PostgreSQL

@@ -7,16 +7,8 @@ import XCTest
 /// the queue, a worker killed with SIGKILL loses its video to the next one once its lease has
 /// expired, and a bad video ends failed after --max-attempts with its reason in plain words.
 final class QueueCLITests: XCTestCase {
-    private var server: TestPostgres?
-
-    override func tearDown() {
-        server?.stop()
-        super.tearDown()
-    }
-
     func testWorkersShareTheQueueAndAKilledWorkersVideoIsRedone() throws {
-        let server = try TestPostgres()
-        self.server = server
+        let server = try TestPostgres.started(stoppedAfter: self)
         let url = try server.createDatabase("queue")
         let name = String(url.split(separator: "/").last!)
         let dir = try TestFiles.tempDirectory("pg-queue")
