@@ -154,6 +154,9 @@ public struct FaceReason: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let notSpread = FaceReason(rawValue: "not_spread")
     /// The track could not give `--min-sequence-faces` good faces, so it gives no sequence.
     public static let tooFew = FaceReason(rawValue: "too_few")
+    /// Found on a frame ingest does not measure (`ingest --measure-every N`): a box in its
+    /// track, without a crop.
+    public static let unmeasured = FaceReason(rawValue: "unmeasured")
 
     public var description: String { rawValue }
     public static func < (a: FaceReason, b: FaceReason) -> Bool { a.rawValue < b.rawValue }

@@ -25,6 +25,14 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     /// so a keepable face's box is at least 21 and mostly over 26 pixels wide; each pyramid
     /// costs (20/24)² = 0.69 of the 20-pixel one.
     public static let keyFrameMinFaceSize: Float = 24
+    /// With key frames (the default): measure the faces (aligned crop, quality, signature, hash,
+    /// JPEG) of every Nth frame only (default 2). Faces of the frames between still join their
+    /// tracks, with their boxes, but cannot be kept: kept faces are never adjacent frames anyway
+    /// (`SequenceSelectionOptions.minFrameGap`), so every second frame is all the selector needs,
+    /// and the crop of every face was the largest share of the default ingest's time.
+    /// `--exhaustive` and `--detect-every` measure every face they detect.
+    public var measureEvery = IngestOptions.defaultMeasureEvery
+    public static let defaultMeasureEvery = 2
     /// Run MTCNN on every Nth frame and interpolate boxes and landmarks between (default 1: every frame).
     public var detectEvery = 1
     /// MTCNN minimum face size in pixels (default 20).

@@ -16,6 +16,19 @@ struct MeasuredFace {
     var embedding: [Float]?
     /// Found by full detection or by refinement.
     var source: FaceSource = .detected
+    /// False for a face found on a frame that is not measured (`IngestOptions.measureEvery`):
+    /// it joins its track, but has no crop, sharpness, signature or hash.
+    var measured = true
+
+    /// A face found on a frame that is not measured: its box and landmarks only.
+    static func unmeasured(_ found: FoundFace) -> MeasuredFace {
+        MeasuredFace(detection: found.detection, quality: FaceQuality(detection: found.detection, sharpness: 0),
+                     signature: unmeasuredSignature, hash: 0, jpeg: Data(), thumbnail: nil, embedding: nil,
+                     source: found.source, measured: false)
+    }
+
+    /// The signature of faces that have none (never compared: such faces are not kept).
+    static let unmeasuredSignature = DuplicateSignature(alignedCrop: Image(width: 16, height: 16, channels: 1))
 }
 
 /// A finished track with everything its catalog rows need.
@@ -262,11 +275,12 @@ struct VideoAnalysis {
     /// What sequence selection sees of each face: measured quality, or for a face that was
     /// not measured (interpolated) the quality its box and landmarks give, with no sharpness.
     private static func candidates(_ track: FaceTrack, _ measured: [MeasuredFace?]) -> [SelectionCandidate] {
-        let blank = DuplicateSignature(alignedCrop: Image(width: 16, height: 16, channels: 1))
+        let blank = MeasuredFace.unmeasuredSignature
         return zip(track.observations, measured).map { o, m -> SelectionCandidate in
             if let m {
                 return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: o.interpolated,
-                                          quality: m.quality, signature: m.signature, embedding: o.embedding)
+                                          quality: m.quality, signature: m.signature, embedding: o.embedding,
+                                          measured: m.measured)
             }
             return SelectionCandidate(frameIndex: o.frameIndex, time: o.time, interpolated: true,
                                       quality: FaceQuality(detection: o.detection, sharpness: 0), signature: blank)
@@ -284,9 +298,12 @@ struct VideoAnalysis {
         let shown = options.maxDroppedThumbnails > 0 ? Set(stride(from: 0, to: dropped.count, by: step).map { dropped[$0] }) : []
         return track.observations.enumerated().map { i, o in
             let reason = selection.reasons[i]
-            var face = PlannedFace(observation: o, quality: measured[i]?.quality, hash: measured[i]?.hash, reason: reason)
-            if let m = measured[i] {
-                face.source = m.source
+            let m = measured[i]
+            let isMeasured = m?.measured == true
+            var face = PlannedFace(observation: o, quality: isMeasured ? m?.quality : nil, hash: isMeasured ? m?.hash : nil,
+                                   reason: reason)
+            face.source = m?.source
+            if let m, m.measured {
                 if reason == .kept {
                     face.cropPath = String(format: "t%03d_f%06d.jpg", trackIndex, o.frameIndex)
                     face.cropBytes = m.jpeg

@@ -301,16 +301,14 @@ public final class VideoIngestor {
         var analysis = VideoAnalysis(options: options, firstTrack: firstTrack)
         let expected = info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil)
         let progress = ProgressReporter(url.lastPathComponent, total: expected, unit: "frames", quiet: quiet)
-        let batchSize = options.framesPerBatch
-        var batch: [VideoFrame] = []
+        // Decoding runs a batch or two ahead on its own thread, overlapping the analysis.
+        let frames = FramePrefetcher(reader, batchSize: options.framesPerBatch)
+        defer { frames.stop() }
         // Key frames and refinement (the default) find faces in frame order; the rest of the
         // measuring still runs on the batch in parallel.
         var finder = options.usesKeyFrames
             ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval) : nil
-        repeat {
-            batch.removeAll(keepingCapacity: true)
-            while batch.count < batchSize, let frame = try reader.nextFrame() { batch.append(frame) }
-            guard !batch.isEmpty else { break }
+        while case let batch = try frames.nextBatch(), !batch.isEmpty {
             var found: [[FoundFace]]?
             if finder != nil {
                 // The shot detector sees the frames in order here: frames before the resume point
@@ -337,7 +335,7 @@ public final class VideoIngestor {
                 }
             }
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
-        } while batch.count == batchSize
+        }
         let done = analysis.finish()
         progress.finish(note: "faces \(done.detections) tracks \(done.tracks) sequences \(done.sequences)")
         let video = VideoRecord(path: url.mediaName, contentHash: "", duration: max(info.duration, done.lastTime), fps: info.fps,
@@ -360,8 +358,14 @@ public final class VideoIngestor {
     /// of detecting again.
     private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
-        let detected = found.map { f in frames.indices.filter { !f[$0].isEmpty } }
+        let detected = found.map { f in frames.indices.filter { !f[$0].isEmpty && isMeasured(frames[$0].index) } }
             ?? frames.indices.filter { frames[$0].index >= first && frames[$0].index % options.detectEvery == 0 }
+        // Faces found on frames that are not measured join their tracks with their boxes only.
+        if let found {
+            for i in frames.indices where !found[i].isEmpty && !isMeasured(frames[i].index) {
+                out[i] = found[i].map(MeasuredFace.unmeasured)
+            }
+        }
         let workers = min(max(options.workers, 1), IngestOptions.maxWorkers, detected.count)
         guard workers > 0 else { return out }
         out.withUnsafeMutableBufferPointer { results in
@@ -377,9 +381,18 @@ public final class VideoIngestor {
         return out
     }
 
+    /// Whether the faces found on a frame are measured (key frames and refinement only:
+    /// `IngestOptions.measureEvery`).
+    private func isMeasured(_ frameIndex: Int) -> Bool {
+        frameIndex % max(options.measureEvery, 1) == 0
+    }
+
     /// Whether the faces of a detected frame are embedded: every `embedEvery`-th detected frame.
+    /// With key frames only measured frames are embedded (`isMeasured`), so with
+    /// `measureEvery` 2 an odd `embedEvery` embeds every `2 * embedEvery`-th frame.
     private func isSampled(_ frameIndex: Int) -> Bool {
         embedder != nil && frameIndex % (max(options.detectEvery, 1) * max(options.embedEvery, 1)) == 0
+            && (!options.usesKeyFrames || isMeasured(frameIndex))
     }
 
     /// Detects the faces of one frame, aligns each, and measures its quality, duplicate

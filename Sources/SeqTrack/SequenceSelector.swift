@@ -15,6 +15,9 @@ public enum FaceSelectionReason: String, Sendable, Equatable, Codable, CaseItera
     case pose
     /// Filled in between detections and `allowInterpolated` is off.
     case interpolated
+    /// Found on a frame that ingest does not measure (`ingest --measure-every N`): the face is
+    /// in its track, but no crop was cut for it, so it cannot be kept.
+    case unmeasured
     /// Too similar to a face already kept (`duplicateThreshold`).
     case duplicate
     /// Its embedding is within `minEmbeddingDistance` of a kept face's: the same look again.
@@ -75,16 +78,19 @@ public struct SelectionCandidate: Sendable, Equatable {
     /// Seconds; faces are spread over this.
     public var time: Double
     public var interpolated: Bool
+    /// False for a face found but not measured (no crop, no sharpness): never kept.
+    public var measured: Bool
     public var quality: FaceQuality
     public var signature: DuplicateSignature
     /// The face's identity embedding, when it was sampled for one.
     public var embedding: [Float]?
 
     public init(frameIndex: Int, time: Double, interpolated: Bool, quality: FaceQuality, signature: DuplicateSignature,
-                embedding: [Float]? = nil) {
+                embedding: [Float]? = nil, measured: Bool = true) {
         self.frameIndex = frameIndex
         self.time = time
         self.interpolated = interpolated
+        self.measured = measured
         self.quality = quality
         self.signature = signature
         self.embedding = embedding
@@ -104,7 +110,7 @@ public struct SequenceSelection: Sendable, Equatable {
 /// Picks a track's sequence, the Celeb-Seq way.
 ///
 /// 1. Quality floors, checked in this order, give a face its first failing reason:
-///    interpolated, low_score, small, pose, blurry (absolute floor, then relative to the median
+///    interpolated, unmeasured, low_score, small, pose, blurry (absolute floor, then relative to the median
 ///    sharpness of the faces that passed everything else).
 /// 2. If fewer than `minFaces` faces pass, the track gives no sequence (they get `track_too_few`).
 /// 3. Spread: the time span of the passing faces is cut into `maxFaces` equal bins; from each
@@ -220,6 +226,7 @@ public struct SequenceSelector: Sendable {
     /// sharpness floor is applied later, against the passing faces.
     private func floorReason(_ c: SelectionCandidate) -> FaceSelectionReason? {
         if c.interpolated && !options.allowInterpolated { return .interpolated }
+        if !c.measured { return .unmeasured }
         if c.quality.score < options.minScore { return .lowScore }
         if c.quality.eyeDistance < options.minEyeDistance { return .small }
         if abs(c.quality.yaw) > options.maxYaw || abs(c.quality.roll) > options.maxRoll { return .pose }

@@ -41,6 +41,37 @@ final class KeyFrameIngestTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try fast.sequences().count, try full.sequences().count)
     }
 
+    func testOnlyEveryOtherFrameIsMeasuredAndKeptFacesComeFromThose() throws {
+        // The default measures (crops) the faces of even frames only; odd frames' faces stay
+        // in their tracks with their boxes and the reason `unmeasured`.
+        let video = try TestFiles.asset("carphone_pristine.mp4")
+        let (catalog, _) = try IngestTestSupport.ingest([video], into: try TestFiles.tempDirectory("seqcurate-measure2", removedAfter: self))
+        let faces = try catalog.faces(videoID: try XCTUnwrap(try catalog.videos().first?.id))
+        XCTAssertGreaterThanOrEqual(faces.count, 110)
+        let odd = faces.filter { $0.frameIndex % 2 == 1 && !$0.interpolated }
+        XCTAssertFalse(odd.isEmpty)
+        for f in odd {
+            XCTAssertEqual(f.reason, .unmeasured, "frame \(f.frameIndex)")
+            XCTAssertNil(f.sharpness)
+            XCTAssertNil(f.cropPath)
+            XCTAssertNil(f.cropHash)
+            XCTAssertNotNil(f.source)
+        }
+        let kept = faces.filter(\.kept)
+        XCTAssertGreaterThanOrEqual(kept.count, 5)
+        XCTAssertTrue(kept.allSatisfy { $0.frameIndex % 2 == 0 && $0.cropPath != nil && $0.sharpness != nil })
+
+        // --measure-every 1 measures every frame again: no face is `unmeasured`.
+        var every = IngestOptions()
+        every.measureEvery = 1
+        let (all, _) = try IngestTestSupport.ingest([video], into: try TestFiles.tempDirectory("seqcurate-measure1", removedAfter: self),
+                                                    options: every)
+        let allFaces = try all.faces(videoID: try XCTUnwrap(try all.videos().first?.id))
+        XCTAssertFalse(allFaces.contains { $0.reason == .unmeasured })
+        XCTAssertTrue(allFaces.filter { !$0.interpolated }.allSatisfy { $0.sharpness != nil })
+        XCTAssertEqual(try all.sequences().count, try catalog.sequences().count)
+    }
+
     func testExhaustiveFacesAreFullDetectionOnEveryFrame() throws {
         // Today's behaviour: each face of an exhaustive ingest is what MTCNN.detect gives on its frame.
         var options = IngestOptions()

@@ -18,7 +18,10 @@ struct IngestCommand: ParsableCommand {
         aligned crops are written beside the catalog (crops/). Full MTCNN runs on key frames
         (every --key-frame-interval frames, at shot cuts and when a face is lost); between them
         each face is re-found by MTCNN's R-Net and O-Net around its predicted box
-        (docs/ingest.md). --exhaustive runs full MTCNN on every frame instead. One transaction
+        (docs/ingest.md). Decoding runs ahead on its own thread. The faces of every
+        --measure-every-th frame (default 2) are cropped and measured for the sequence selector;
+        the others keep their tracks' boxes only. --exhaustive runs full MTCNN on every frame
+        instead, and measures every face. One transaction
         per video: a run that is killed leaves no trace of the video it was working on, and the next run does it
         again. Videos already in the catalog (same content) are skipped unless --force.
         Folders are searched for video files (mp4, avi, mkv, mov, webm, m4v, mpg, mpeg, flv, wmv).
@@ -51,6 +54,7 @@ struct IngestCommand: ParsableCommand {
     @OptionGroup var detector: DetectorOptions
     @Flag(help: "Run full MTCNN on every frame, not only on key frames (slow; the reference for coverage).") var exhaustive = false
     @Option(parsing: .unconditional, help: "At most this many frames from one key frame (full MTCNN) to the next.") var keyFrameInterval = IngestOptions.defaultKeyFrameInterval
+    @Option(parsing: .unconditional, help: "With key frames, crop and measure the faces of every Nth frame (1: every frame).") var measureEvery = IngestOptions.defaultMeasureEvery
     @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between (no key frames).") var detectEvery = 1
     @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
     @Option(parsing: .unconditional, help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
@@ -93,6 +97,7 @@ struct IngestCommand: ParsableCommand {
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
         if exhaustive && detectEvery > 1 { throw ValidationError("--exhaustive detects every frame; it cannot be used with --detect-every \(detectEvery)") }
         if keyFrameInterval < 1 { throw ValidationError("--key-frame-interval must be at least 1, got \(keyFrameInterval)") }
+        if measureEvery < 1 || measureEvery > 1000 { throw ValidationError("--measure-every must be 1...1000, got \(measureEvery)") }
         if embedEvery < 1 { throw ValidationError("--embed-every must be at least 1, got \(embedEvery)") }
         if noEmbeddings && embeddingWeights != nil { throw ValidationError("--no-embeddings and --embedding-weights exclude each other") }
         if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
@@ -117,6 +122,7 @@ struct IngestCommand: ParsableCommand {
         options.detectEvery = detectEvery
         options.exhaustive = exhaustive
         options.keyFrameInterval = keyFrameInterval
+        options.measureEvery = measureEvery
         // Key frames look for faces the sequence selector can keep (docs/ingest.md): unless
         // the user chose a size, the smallest face is raised from 20 to 24 pixels.
         options.minFaceSize = detector.minFaceGiven || !options.usesKeyFrames ? detector.minFace : IngestOptions.keyFrameMinFaceSize
