@@ -1,64 +1,52 @@
 import Foundation
 import SeqMedia
 
-/// An RGB image as interleaved floats (0...255): converted once per detection so the pyramid
-/// levels and crops, which each read the frame again, do no integer conversions.
-struct FloatRGBImage {
+/// A region of an 8-bit RGB or grayscale image, read as RGB values 0...255 (gray replicated
+/// into the three channels). A view, not a copy: the pyramid levels and the R-/O-Net crops
+/// read the frame's bytes directly. (A float copy of the whole frame, made once per detection
+/// before, was four times the frame's size, and every pyramid level then read all of it: at
+/// 720p that memory traffic was most of the resampling's cost.)
+struct RGBRegion {
     let width: Int
     let height: Int
-    /// `height * width * 3` values, rows top to bottom, RGB interleaved.
-    let pixels: [Float]
+    /// The image and where the region starts in it.
+    let source: Image
+    let x0: Int
+    let y0: Int
 
-    /// Converts an 8-bit RGB or grayscale image (gray is replicated into the three channels).
+    /// The whole image.
     init(_ image: Image) {
-        width = image.width
-        height = image.height
-        let count = image.width * image.height
-        let channels = image.channels
-        let table = (0..<256).map { Float($0) }
-        pixels = [Float](unsafeUninitializedCapacity: count * 3) { out, initialised in
-            image.pixels.withUnsafeBufferPointer { src in
-            table.withUnsafeBufferPointer { t in
-                if channels == 3 {
-                    for i in 0..<(count * 3) { out[i] = t[Int(src[i])] }
-                } else {
-                    for i in 0..<count {
-                        let v = t[Int(src[i * channels])]
-                        out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v
-                    }
-                }
-            }}
-            initialised = count * 3
-        }
+        self.init(image, x0: 0, y0: 0, width: image.width, height: image.height)
     }
 
-    /// Converts the region `x0 ..< x0+width`, `y0 ..< y0+height` of an 8-bit RGB or grayscale
-    /// image: refinement reads a few faces of a frame, so converting the whole frame would cost
-    /// more than the networks.
+    /// The region `x0 ..< x0+width`, `y0 ..< y0+height` of the image: refinement reads a few
+    /// faces of a frame, so its crops are taken relative to (and clipped to) that region.
     init(_ image: Image, x0: Int, y0: Int, width: Int, height: Int) {
         precondition(x0 >= 0 && y0 >= 0 && width > 0 && height > 0
                      && x0 + width <= image.width && y0 + height <= image.height, "region outside the image")
+        source = image
+        self.x0 = x0
+        self.y0 = y0
         self.width = width
         self.height = height
-        let channels = image.channels, stride = image.width
-        pixels = [Float](unsafeUninitializedCapacity: width * height * 3) { out, initialised in
-            image.pixels.withUnsafeBufferPointer { src in
-                var o = 0
-                for y in y0..<(y0 + height) {
-                    var i = (y * stride + x0) * channels
-                    for _ in 0..<width {
-                        if channels == 3 {
-                            out[o] = Float(src[i]); out[o + 1] = Float(src[i + 1]); out[o + 2] = Float(src[i + 2])
-                        } else {
-                            let v = Float(src[i])
-                            out[o] = v; out[o + 1] = v; out[o + 2] = v
-                        }
-                        o += 3
-                        i += channels
-                    }
-                }
+    }
+
+    /// Sets (`first`) or adds to `out` row `y` of the region from column `x` on, `count` pixels,
+    /// as interleaved RGB floats. The same values, added in the same order, as a float copy of
+    /// the image would give: results are bit-for-bit those of the earlier float path.
+    @inline(__always)
+    func row(_ y: Int, x: Int, count: Int, into out: UnsafeMutablePointer<Float>, first: Bool,
+             _ px: UnsafeBufferPointer<UInt8>) {
+        let channels = source.channels
+        let line = px.baseAddress! + ((y0 + y) * source.width + x0 + x) * channels
+        if channels == 3 {
+            let n = count * 3
+            if first { for j in 0..<n { out[j] = Float(line[j]) } } else { for j in 0..<n { out[j] += Float(line[j]) } }
+        } else {
+            for i in 0..<count {
+                let v = Float(line[i * channels])
+                if first { out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v } else { out[3 * i] += v; out[3 * i + 1] += v; out[3 * i + 2] += v }
             }
-            initialised = width * height * 3
         }
     }
 }
@@ -81,31 +69,26 @@ enum AreaResampler {
     /// Resamples the region `x0 ..< x0+width`, `y0 ..< y0+height` of `image` to
     /// `outWidth` x `outHeight` and writes `average * gain + offset` as three float planes (CHW)
     /// at `dst`.
-    static func resample(_ image: FloatRGBImage, x0: Int, y0: Int, width: Int, height: Int,
+    static func resample(_ image: RGBRegion, x0: Int, y0: Int, width: Int, height: Int,
                          outWidth: Int, outHeight: Int, gain: Float, offset: Float,
                          into dst: UnsafeMutablePointer<Float>) {
         precondition(x0 >= 0 && y0 >= 0 && width > 0 && height > 0
                      && x0 + width <= image.width && y0 + height <= image.height,
                      "resample region outside the image")
         let rows = windows(input: height, output: outHeight)
-        let stride = image.width * 3
         let rowLength = width * 3
         // Vertical pass first (whole interleaved rows, vectorisable), so the scalar horizontal
         // pass only runs over the output rows. Averaging is separable, so the order is free.
         var vertical = [Float](repeating: 0, count: outHeight * rowLength)
-        image.pixels.withUnsafeBufferPointer { px in
+        image.source.pixels.withUnsafeBufferPointer { px in
         vertical.withUnsafeMutableBufferPointer { vb in
         rows.start.withUnsafeBufferPointer { rs in
         rows.end.withUnsafeBufferPointer { re in
-            let src = px.baseAddress! + y0 * stride + x0 * 3
             for i in 0..<outHeight {
                 let a = Int(rs[i]), b = Int(re[i])
                 let out = vb.baseAddress! + i * rowLength
-                out.update(from: src + a * stride, count: rowLength)
-                for r in (a + 1)..<max(a + 1, b) {
-                    let line = src + r * stride
-                    for j in 0..<rowLength { out[j] += line[j] }
-                }
+                image.row(y0 + a, x: x0, count: width, into: out, first: true, px)
+                for r in (a + 1)..<max(a + 1, b) { image.row(y0 + r, x: x0, count: width, into: out, first: false, px) }
                 if b - a > 1 {
                     let inv = 1 / Float(b - a)
                     for j in 0..<rowLength { out[j] *= inv }
@@ -146,46 +129,15 @@ enum AreaResampler {
         }}}
     }
 
-    /// The whole image resized to `width` x `height` by area averaging (rounded to 8 bits).
-    /// The same arithmetic as `resample` on a `FloatRGBImage`, but the vertical pass reads the
-    /// 8-bit rows directly: a float copy of the whole input would take four times its size
-    /// (1.7 GB for a 144-megapixel photo) just to shrink it.
+    /// The whole image resized to `width` x `height` by area averaging (rounded to 8 bits): the
+    /// arithmetic of `resample`, which reads the 8-bit rows directly (a float copy of the whole
+    /// input would take four times its size, 1.7 GB for a 144-megapixel photo, just to shrink it).
     static func resized(_ image: Image, width: Int, height: Int) -> Image {
-        let rows = windows(input: image.height, output: height)
-        let rowLength = image.width * 3
         let channels = image.channels
-        var vertical = [Float](repeating: 0, count: height * rowLength)
-        let table = (0..<256).map { Float($0) }
-        image.pixels.withUnsafeBufferPointer { px in
-        table.withUnsafeBufferPointer { t in
-        vertical.withUnsafeMutableBufferPointer { vb in
-            // One source row as floats, gray replicated into three channels as FloatRGBImage does.
-            func add(_ r: Int, to out: UnsafeMutablePointer<Float>, first: Bool) {
-                let line = px.baseAddress! + r * image.width * channels
-                if channels == 3 {
-                    if first { for j in 0..<rowLength { out[j] = t[Int(line[j])] } } else { for j in 0..<rowLength { out[j] += t[Int(line[j])] } }
-                } else {
-                    for x in 0..<image.width {
-                        let v = t[Int(line[x * channels])]
-                        if first { out[3 * x] = v; out[3 * x + 1] = v; out[3 * x + 2] = v } else { out[3 * x] += v; out[3 * x + 1] += v; out[3 * x + 2] += v }
-                    }
-                }
-            }
-            for i in 0..<height {
-                let a = Int(rows.start[i]), b = Int(rows.end[i])
-                let out = vb.baseAddress! + i * rowLength
-                add(a, to: out, first: true)
-                for r in (a + 1)..<max(a + 1, b) { add(r, to: out, first: false) }
-                if b - a > 1 {
-                    let inv = 1 / Float(b - a)
-                    for j in 0..<rowLength { out[j] *= inv }
-                }
-            }
-        }}}
         var planes = [Float](repeating: 0, count: 3 * width * height)
         planes.withUnsafeMutableBufferPointer { pb in
-            horizontalPass(vertical, rowLength: rowLength, inputWidth: image.width, outWidth: width, outHeight: height,
-                           gain: 1, offset: 0, into: pb.baseAddress!)
+            resample(RGBRegion(image), x0: 0, y0: 0, width: image.width, height: image.height,
+                     outWidth: width, outHeight: height, gain: 1, offset: 0, into: pb.baseAddress!)
         }
         let outChannels = channels == 1 ? 1 : 3
         var pixels = [UInt8](repeating: 0, count: width * height * outChannels)

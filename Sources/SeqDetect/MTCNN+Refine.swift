@@ -23,7 +23,7 @@ extension MTCNN {
         let rx1 = min(image.width, Int((squares.map(\.x2).max()! + margin).rounded(.up)))
         let ry1 = min(image.height, Int((squares.map(\.y2).max()! + margin).rounded(.up)))
         guard rx1 > rx0, ry1 > ry0 else { return result }
-        let region = FloatRGBImage(image, x0: rx0, y0: ry0, width: rx1 - rx0, height: ry1 - ry0)
+        let region = RGBRegion(image, x0: rx0, y0: ry0, width: rx1 - rx0, height: ry1 - ry0)
         let dx = Float(rx0), dy = Float(ry0)
         // Candidates in region coordinates; crops clip them to the region as detect clips to the frame.
         let local = squares.map { s in Candidate(x1: s.x1 - dx, y1: s.y1 - dy, x2: s.x2 - dx, y2: s.y2 - dy, score: 0) }

@@ -78,7 +78,7 @@ public final class MTCNN: @unchecked Sendable {
     // MARK: - Cascade
 
     private func cascade(_ frame: Image) -> [FaceDetection] {
-        let image = FloatRGBImage(frame)
+        let image = RGBRegion(frame)
         var boxes = proposals(image)
         if boxes.isEmpty { return [] }
         boxes = refine(image, boxes)
@@ -104,7 +104,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// Stage 1: P-Net over every pyramid level, NMS 0.5 per level, then 0.7 over all, box
     /// regression and squaring.
-    private func proposals(_ image: FloatRGBImage) -> [Candidate] {
+    private func proposals(_ image: RGBRegion) -> [Candidate] {
         let scales = pyramidScales(width: image.width, height: image.height)
         if scales.isEmpty { return [] }
         var perLevel = [[Candidate]](repeating: [], count: scales.count)
@@ -135,7 +135,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// P-Net on one pyramid level: the windows scoring at least the P-Net threshold, in
     /// image coordinates, after NMS 0.5 within the level.
-    private func scanLevel(_ image: FloatRGBImage, scale: Double, networks: MTCNNNetworks) -> [Candidate] {
+    private func scanLevel(_ image: RGBRegion, scale: Double, networks: MTCNNNetworks) -> [Candidate] {
         let h = Int(Double(image.height) * scale + 1), w = Int(Double(image.width) * scale + 1)
         guard h >= 12, w >= 12 else { return [] }
         var input = Tensor(zeros: [1, 3, h, w])
@@ -167,7 +167,7 @@ public final class MTCNN: @unchecked Sendable {
     }
 
     /// Stage 2: R-Net on 24x24 crops, threshold, NMS 0.7, regression, squaring.
-    private func refine(_ image: FloatRGBImage, _ boxes: [Candidate]) -> [Candidate] {
+    private func refine(_ image: RGBRegion, _ boxes: [Candidate]) -> [Candidate] {
         let threshold = options.thresholds.rnet
         let passed = inChunks(boxes.count) { range -> [Candidate] in
             let slice = Array(boxes[range])
@@ -187,7 +187,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// Stage 3: O-Net on 48x48 crops, threshold, landmarks, regression, NMS 0.7 over the
     /// smaller area.
-    private func finish(_ image: FloatRGBImage, _ boxes: [Candidate]) -> [FaceDetection] {
+    private func finish(_ image: RGBRegion, _ boxes: [Candidate]) -> [FaceDetection] {
         let threshold = options.thresholds.onet
         let passed = inChunks(boxes.count) { range -> [Candidate] in
             let slice = Array(boxes[range])
@@ -229,7 +229,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// The boxes cut from the image (clipped to it) and resampled to `side` x `side`, as one
     /// normalised batch; `valid` lists which boxes had a non-empty crop, in batch order.
-    func crops(_ image: FloatRGBImage, _ boxes: [Candidate], side: Int) -> (Tensor, valid: [Int]) {
+    func crops(_ image: RGBRegion, _ boxes: [Candidate], side: Int) -> (Tensor, valid: [Int]) {
         var regions: [(x0: Int, y0: Int, x1: Int, y1: Int)] = []
         var valid: [Int] = []
         for (i, b) in boxes.enumerated() {

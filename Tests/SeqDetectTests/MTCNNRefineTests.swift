@@ -58,14 +58,21 @@ final class MTCNNRefineTests: XCTestCase {
         XCTAssertEqual(detector.refine(image, around: []).count, 0)
     }
 
-    func testRegionConversionMatchesTheWholeFrame() throws {
+    func testRegionReadsTheSamePixelsAsTheWholeFrame() throws {
         let image = try frames(1)[0]
-        let whole = FloatRGBImage(image)
-        let part = FloatRGBImage(image, x0: 10, y0: 20, width: 30, height: 15)
+        let whole = RGBRegion(image)
+        let part = RGBRegion(image, x0: 10, y0: 20, width: 30, height: 15)
+        // Resampling to the same size reads the pixels as they are (planar RGB out).
+        var a = [Float](repeating: -1, count: 3 * 30 * 15), b = a
+        a.withUnsafeMutableBufferPointer { AreaResampler.resample(part, x0: 0, y0: 0, width: 30, height: 15, outWidth: 30, outHeight: 15,
+                                                                  gain: 1, offset: 0, into: $0.baseAddress!) }
+        b.withUnsafeMutableBufferPointer { AreaResampler.resample(whole, x0: 10, y0: 20, width: 30, height: 15, outWidth: 30, outHeight: 15,
+                                                                  gain: 1, offset: 0, into: $0.baseAddress!) }
+        XCTAssertEqual(a, b)
         for y in 0..<15 {
             for x in 0..<30 {
                 for c in 0..<3 {
-                    XCTAssertEqual(part.pixels[(y * 30 + x) * 3 + c], whole.pixels[((y + 20) * image.width + x + 10) * 3 + c])
+                    XCTAssertEqual(a[c * 450 + y * 30 + x], Float(image.pixels[((y + 20) * image.width + x + 10) * 3 + c]))
                 }
             }
         }

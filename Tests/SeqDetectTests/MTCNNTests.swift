@@ -18,7 +18,7 @@ final class MTCNNTests: XCTestCase {
         for x in 0..<5 { for y in 0..<2 { image[x, y, 0] = UInt8(10 * x + y); image[x, y, 1] = 100; image[x, y, 2] = UInt8(x) } }
         var out = [Float](repeating: 0, count: 3 * 2 * 1)
         out.withUnsafeMutableBufferPointer { p in
-            AreaResampler.resample(FloatRGBImage(image), x0: 0, y0: 0, width: 5, height: 2, outWidth: 2, outHeight: 1,
+            AreaResampler.resample(RGBRegion(image), x0: 0, y0: 0, width: 5, height: 2, outWidth: 2, outHeight: 1,
                                    gain: 1, offset: 0, into: p.baseAddress!)
         }
         // Red: mean of 10x+y over x in window, y in {0,1}.

@@ -14,7 +14,7 @@ final class ResizeMemoryTests: XCTestCase {
             let image = Image(width: w, height: h, channels: c, pixels: (0..<(w * h * c)).map { _ in next() })
             var planes = [Float](repeating: 0, count: 3 * ow * oh)
             planes.withUnsafeMutableBufferPointer {
-                AreaResampler.resample(FloatRGBImage(image), x0: 0, y0: 0, width: w, height: h, outWidth: ow, outHeight: oh,
+                AreaResampler.resample(RGBRegion(image), x0: 0, y0: 0, width: w, height: h, outWidth: ow, outHeight: oh,
                                        gain: 1, offset: 0, into: $0.baseAddress!)
             }
             var expected = [UInt8](repeating: 0, count: ow * oh * c)
