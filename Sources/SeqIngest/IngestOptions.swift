@@ -25,6 +25,13 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     /// so a keepable face's box is at least 21 and mostly over 26 pixels wide; each pyramid
     /// costs (20/24)² = 0.69 of the 20-pixel one.
     public static let keyFrameMinFaceSize: Float = 24
+    /// Every this many periodic key frames, one is full (default 4); the others are light:
+    /// the faces followed are refined and new faces are looked for from twice the key frames'
+    /// minimum face size up (a quarter of the pyramid's work), so faces of 48 pixels and more
+    /// are found within `keyFrameInterval` frames, smaller ones within 4 times that. Cuts and
+    /// searches after a lost face are always full. 1: every key frame full.
+    public var fullKeyFrameEvery = IngestOptions.defaultFullKeyFrameEvery
+    public static let defaultFullKeyFrameEvery = 4
     /// With key frames (the default): measure the faces (aligned crop, quality, signature, hash,
     /// JPEG) of every Nth frame only (default 2). Faces of the frames between still join their
     /// tracks, with their boxes, but cannot be kept: kept faces are never adjacent frames anyway

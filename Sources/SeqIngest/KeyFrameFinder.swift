@@ -21,8 +21,17 @@ struct FoundFace {
 /// - a shot cut starts at it (the faces of the last shot say nothing about the new one);
 /// - a face was lost (its refinement failed, or two faces merged) within the last
 ///   `keyFrameInterval` frames and full detection has not found as many faces again: the
-///   picture is uncertain, so every frame is detected until the face is back (a face missed
-///   for a few frames is found on the frame it returns) or the interval has passed.
+///   picture is uncertain, so every second frame (`searchStep`) is detected until the face is
+///   back or the interval has passed; the lost faces' last places are refined on every frame
+///   meanwhile, so a face missed for a few frames is found on the frame it returns.
+///
+/// Periodic key frames (the interval has passed, nothing else asks for one) are full only
+/// every `fullKeyFrameEvery`-th time. The others are **light**: the followed faces are refined
+/// as on any frame, and full MTCNN looks only for new faces of at least `lightMinFaceSize`
+/// pixels (a pyramid starting at a smaller scale: at twice the smallest face, about a quarter
+/// of the work). So a new face is found at most `keyFrameInterval` frames late when it is that
+/// large, and `keyFrameInterval * fullKeyFrameEvery` frames late when it is smaller. A light key
+/// frame whose refinement fails is detected in full at once, as any refined frame.
 ///
 /// It runs in frame order on one thread: each frame's refinement needs the faces of the frame
 /// before. Full detection parallelises inside MTCNN (`MTCNNOptions.parallelPyramid`).
@@ -35,6 +44,12 @@ struct KeyFrameFinder {
 
     let detector: MTCNN
     let keyFrameInterval: Int
+    /// Every this many periodic key frames, one is full; the others are light (see above).
+    let fullKeyFrameEvery: Int
+    /// The smallest new face light key frames look for.
+    let lightMinFaceSize: Float
+    /// Periodic key frames so far (full or light).
+    private var periodicKeyFrames = 0
     private var followed: [Followed] = []
     private var lastKeyFrame: Int?
     /// After a loss: detect every frame up to this one, unless the faces are found again.
@@ -45,21 +60,45 @@ struct KeyFrameFinder {
     /// (`2 * keyFrameInterval` frames): a face hidden or blurred for a while comes back there,
     /// often after the search by full detection has ended.
     private var lost: [(box: FaceBox, until: Int)] = []
-    /// Key frames run so far, and faces refined.
+    /// Key frames run so far (full and light), light ones among them, and faces refined.
     private(set) var keyFrames = 0
+    private(set) var lightKeyFrames = 0
     private(set) var refinedFaces = 0
 
-    init(detector: MTCNN, keyFrameInterval: Int) {
+    /// - Parameters:
+    ///   - fullKeyFrameEvery: 1 makes every key frame full.
+    ///   - lightMinFaceSize: nil: twice the detector's minimum face size.
+    init(detector: MTCNN, keyFrameInterval: Int, fullKeyFrameEvery: Int = 1, lightMinFaceSize: Float? = nil) {
         precondition(keyFrameInterval >= 1, "key frame interval must be at least 1")
+        precondition(fullKeyFrameEvery >= 1, "full key frames must come at least every key frame")
         self.detector = detector
         self.keyFrameInterval = keyFrameInterval
+        self.fullKeyFrameEvery = fullKeyFrameEvery
+        self.lightMinFaceSize = lightMinFaceSize ?? 2 * detector.options.minFaceSize
     }
 
     /// The faces of the next frame (frames in decoding order, every one of them); `cut` is true
     /// when a new shot starts at it (`VideoAnalysis.cut(at:)`).
     mutating func faces(in frame: VideoFrame, cut: Bool) -> [FoundFace] {
-        if isKeyFrame(frame.index, cut: cut) { return keyFrame(frame, cut: cut) }
-        return refined(frame) ?? keyFrame(frame, cut: false)
+        switch kind(of: frame.index, cut: cut) {
+        case .full: return keyFrame(frame, cut: cut)
+        case .light: return lightKeyFrame(frame) ?? keyFrame(frame, cut: false)
+        case .refined: return refined(frame) ?? keyFrame(frame, cut: false)
+        }
+    }
+
+    /// A light key frame: the followed faces refined, and new faces of at least
+    /// `lightMinFaceSize` added from full MTCNN with that minimum; nil when a refinement failed.
+    private mutating func lightKeyFrame(_ frame: VideoFrame) -> [FoundFace]? {
+        guard let followedFaces = refined(frame) else { return nil }
+        lastKeyFrame = frame.index
+        keyFrames += 1
+        lightKeyFrames += 1
+        let found = detector.detect(frame.image, minFaceSize: lightMinFaceSize)
+        let new = found.filter { d in !followedFaces.contains { $0.detection.box.iou(d.box) > 0.3 } }
+        lost.removeAll { l in new.contains { $0.box.iou(l.box) > 0.3 } }
+        followed += new.map { Followed(detection: $0) }
+        return followedFaces + new.map { FoundFace(detection: $0, source: .detected) }
     }
 
     /// Full detection on `frame`.
@@ -124,9 +163,21 @@ struct KeyFrameFinder {
         lost += boxes.map { ($0, frame + 2 * keyFrameInterval) }
     }
 
-    private func isKeyFrame(_ index: Int, cut: Bool) -> Bool {
-        guard let last = lastKeyFrame else { return true }
-        return cut || index - last >= keyFrameInterval || searchUntil.map { index <= $0 } == true
+    private enum FrameKind { case full, light, refined }
+
+    /// What the frame at `index` gets: full detection (first frame, cut, search after a loss,
+    /// every `fullKeyFrameEvery`-th periodic key frame), a light key frame, or refinement.
+    private mutating func kind(of index: Int, cut: Bool) -> FrameKind {
+        guard let last = lastKeyFrame else { return .full }
+        if cut { return .full }
+        if let until = searchUntil, index <= until {
+            // Searching after a loss: full detection on every `searchStep`-th frame (the lost
+            // faces' last places are refined on the frames between).
+            return (until - index) % Self.searchStep == 0 ? .full : .refined
+        }
+        guard index - last >= keyFrameInterval else { return .refined }
+        periodicKeyFrames += 1
+        return periodicKeyFrames % fullKeyFrameEvery == 0 ? .full : .light
     }
 
     /// The face followed into its new place; the velocity is smoothed over frames (half the
@@ -135,6 +186,12 @@ struct KeyFrameFinder {
         let step = Point2(d.box.center.x - f.detection.box.center.x, d.box.center.y - f.detection.box.center.y)
         return Followed(detection: d, velocity: Point2(0.5 * step.x + 0.5 * f.velocity.x, 0.5 * step.y + 0.5 * f.velocity.y))
     }
+
+    /// During a search after a loss, every this many frames is detected in full. Measured on
+    /// the 720p clips of tools/bench_ingest.sh (docs/performance.md): 2 cut Megamind's key
+    /// frames from 74 to 55 with coverage 97.0 % → 96.75 % and the same sequences; 1 is the
+    /// earlier every-frame search.
+    static let searchStep = 2
 
     /// A refined box overlapping its prediction less than this has jumped (see `refined`).
     static let jumpIoU: Float = 0.6

@@ -307,7 +307,8 @@ public final class VideoIngestor {
         // Key frames and refinement (the default) find faces in frame order; the rest of the
         // measuring still runs on the batch in parallel.
         var finder = options.usesKeyFrames
-            ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval) : nil
+            ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval,
+                             fullKeyFrameEvery: options.fullKeyFrameEvery) : nil
         while case let batch = try frames.nextBatch(), !batch.isEmpty {
             var found: [[FoundFace]]?
             if finder != nil {

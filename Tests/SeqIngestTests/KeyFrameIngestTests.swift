@@ -28,10 +28,11 @@ final class KeyFrameIngestTests: XCTestCase {
         let fullFaces = try full.faces(videoID: try XCTUnwrap(try full.videos().first?.id))
         XCTAssertTrue(fullFaces.allSatisfy { $0.source == .detected })
         XCTAssertEqual(Set(fastFaces.compactMap(\.source)), [.detected, .refined])
-        // Key frames every 8 frames (no cut in this clip; a refinement that fails adds one).
+        // Key frames every 8 frames (no cut in this clip; a refinement that fails adds one), and
+        // of those only every 4th full: light ones refine the face followed.
         let detected = fastFaces.filter { $0.source == .detected }.count
-        XCTAssertLessThanOrEqual(detected, 120 / 8 + 4)
-        XCTAssertGreaterThanOrEqual(detected, 120 / 8)
+        XCTAssertLessThanOrEqual(detected, 120 / 32 + 4)
+        XCTAssertGreaterThanOrEqual(detected, 120 / 32)
         // Every face of the exhaustive run has one of the default run at IoU >= 0.5 in its frame.
         var byFrame: [Int: [FaceRecord]] = [:]
         for f in fastFaces { byFrame[f.frameIndex, default: []].append(f) }
@@ -89,6 +90,36 @@ final class KeyFrameIngestTests: XCTestCase {
             XCTAssertEqual([f.x1, f.y1, f.x2, f.y2, f.score], [d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score], "frame \(f.frameIndex)")
             XCTAssertEqual(f.source, .detected)
         }
+    }
+
+    func testLightKeyFramesRefineTheFaceAndFindNewLargeFaces() throws {
+        // Every 4th periodic key frame is full; the others refine the face followed and look for
+        // new faces of at least 2 x 20 pixels. The carphone face (about 60 pixels) is found
+        // from the first frame and followed on every frame.
+        let detector = try IngestTestSupport.makeDetector()
+        var finder = KeyFrameFinder(detector: detector, keyFrameInterval: 8, fullKeyFrameEvery: 4)
+        XCTAssertEqual(finder.lightMinFaceSize, 2 * detector.options.minFaceSize)
+        var sources: [Int: [FaceSource]] = [:]
+        for frame in try frames(66) {
+            sources[frame.index] = finder.faces(in: frame, cut: false).map(\.source)
+        }
+        XCTAssertTrue(sources.values.allSatisfy { $0.count == 1 }, "one face on every frame")
+        XCTAssertEqual(sources[0], [.detected])
+        XCTAssertEqual(sources[8], [.refined], "a light key frame refines the face it follows")
+        XCTAssertEqual(sources[32], [.detected], "the 4th periodic key frame is full")
+        XCTAssertEqual(finder.keyFrames, 9)
+        XCTAssertEqual(finder.lightKeyFrames, 6)
+
+        // A light key frame finds a new face of at least 40 pixels: a fresh finder that follows
+        // nothing yet (first frame full, but painted grey) meets the face at frame 8.
+        var fresh = KeyFrameFinder(detector: detector, keyFrameInterval: 8, fullKeyFrameEvery: 4)
+        for var frame in try frames(9) {
+            if frame.index == 0 { frame.image.pixels = [UInt8](repeating: 128, count: frame.image.pixels.count) }
+            let found = fresh.faces(in: frame, cut: false)
+            if frame.index == 0 { XCTAssertTrue(found.isEmpty) }
+            if frame.index == 8 { XCTAssertEqual(found.map(\.source), [.detected]) }
+        }
+        XCTAssertEqual(fresh.lightKeyFrames, 1)
     }
 
     func testALostFaceEndsItsTrack() throws {

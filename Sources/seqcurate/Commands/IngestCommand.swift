@@ -54,6 +54,7 @@ struct IngestCommand: ParsableCommand {
     @OptionGroup var detector: DetectorOptions
     @Flag(help: "Run full MTCNN on every frame, not only on key frames (slow; the reference for coverage).") var exhaustive = false
     @Option(parsing: .unconditional, help: "At most this many frames from one key frame (full MTCNN) to the next.") var keyFrameInterval = IngestOptions.defaultKeyFrameInterval
+    @Option(parsing: .unconditional, help: "Every Nth periodic key frame looks for faces of every size; the others refine the faces followed and look only for new faces of twice the smallest face size (1: all full).") var fullKeyFrameEvery = IngestOptions.defaultFullKeyFrameEvery
     @Option(parsing: .unconditional, help: "With key frames, crop and measure the faces of every Nth frame (1: every frame).") var measureEvery = IngestOptions.defaultMeasureEvery
     @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between (no key frames).") var detectEvery = 1
     @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
@@ -97,6 +98,7 @@ struct IngestCommand: ParsableCommand {
         if detectEvery < 1 { throw ValidationError("--detect-every must be at least 1, got \(detectEvery)") }
         if exhaustive && detectEvery > 1 { throw ValidationError("--exhaustive detects every frame; it cannot be used with --detect-every \(detectEvery)") }
         if keyFrameInterval < 1 { throw ValidationError("--key-frame-interval must be at least 1, got \(keyFrameInterval)") }
+        if fullKeyFrameEvery < 1 || fullKeyFrameEvery > 1000 { throw ValidationError("--full-key-frame-every must be 1...1000, got \(fullKeyFrameEvery)") }
         if measureEvery < 1 || measureEvery > 1000 { throw ValidationError("--measure-every must be 1...1000, got \(measureEvery)") }
         if embedEvery < 1 { throw ValidationError("--embed-every must be at least 1, got \(embedEvery)") }
         if noEmbeddings && embeddingWeights != nil { throw ValidationError("--no-embeddings and --embedding-weights exclude each other") }
@@ -123,6 +125,7 @@ struct IngestCommand: ParsableCommand {
         options.exhaustive = exhaustive
         options.keyFrameInterval = keyFrameInterval
         options.measureEvery = measureEvery
+        options.fullKeyFrameEvery = fullKeyFrameEvery
         // Key frames look for faces the sequence selector can keep (docs/ingest.md): unless
         // the user chose a size, the smallest face is raised from 20 to 24 pixels.
         options.minFaceSize = detector.minFaceGiven || !options.usesKeyFrames ? detector.minFace : IngestOptions.keyFrameMinFaceSize
