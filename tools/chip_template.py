@@ -6,6 +6,8 @@ descriptors come to dlib's full pipeline (docs/embedding.md, "The chip").
     python3 tools/chip_template.py template --seqcurate .build/debug/seqcurate
     python3 tools/chip_template.py measure  --seqcurate .build/debug/seqcurate
     python3 tools/chip_template.py diagnose --seqcurate .build/debug/seqcurate
+    python3 tools/chip_template.py grid     --seqcurate .build/debug/seqcurate [--wider]
+    python3 tools/chip_template.py measure  --seqcurate .build/debug/seqcurate --wider
 
 Faces: assets/messi5.jpg, every 4th frame of assets/carphone_pristine.mp4 and every 10th of
 assets/Megamind.avi (frames decoded with the ffmpeg command line to rgb24, as seqcurate's own
@@ -27,17 +29,36 @@ diagnose: why our chips differ from dlib's, face by face (the 32 real faces of `
   dlib's chip (shift of the centre, scale, rotation) and the descriptor distance of our chip;
   (3) weighted landmark fits (eyes, nose, mouth weights) against the plain fit, with the faces
   each makes worse by more than 0.02; (4) dlib's own descriptor between neighbouring frames.
+grid: checks that every box dlib's detector reports (sample media, the wider set, and the
+  sample stills scaled) is one of the boxes its geometry allows (`detector_box`, as
+  Sources/SeqEmbed/DlibDetectorGrid.swift), and how often estimates of dlib's box snap onto
+  dlib's own box (`nearest_detector_box`): from the MTCNN box, from the landmarks the predictor
+  finds from it, and their mean (what FaceChip uses), with dlib's own predictor standing in
+  for seqcurate's.
 measure: for every image with a matched face, `seqcurate embed --json` (MTCNN, our chip, our
   network, the main face) against dlib's descriptor of the same face from its own pipeline:
   the distance per face, and whether every pair of faces gets the same same/different decision
-  at dlib's 0.6 from both.
+  at dlib's 0.6 from both. --wider adds the wider set, reported separately (and with the
+  sample's real faces, all pairs).
+
+The wider set (--wider) is real faces from outside the sample media, for a measurement not
+made on the faces the constants were fitted on: the test images of the face_recognition 1.3.0
+sdist (obama.jpg, obama2.jpg, obama3.jpg, biden.jpg, obama_partial_face.jpg) and matplotlib
+3.8.4's sample grace_hopper.jpg, fetched with `pip download` into a temporary folder and
+checked against the SHA-256 sums below; messi5.jpg and astronaut.png mirrored and scaled by
+0.75 and 1.5; and carphone frames 2, 10, 18, ... (between the sample's frames).
 """
 import argparse
+import glob
+import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
+import zipfile
 
 import numpy as np
 from PIL import Image
@@ -81,6 +102,121 @@ def images(seqcurate):
         for i, frame in video_frames(path, every).items():
             out.append((f"{video}#{i}", frame, faces.get(i, [])))
     return out
+
+
+# The wider set: (pip requirement, pip options, member path inside the download, SHA-256).
+WIDER = [
+    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama.jpg",
+     "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6"),
+    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama2.jpg",
+     "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6"),
+    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama3.jpg",
+     "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3"),
+    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/biden.jpg",
+     "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c"),
+    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama_partial_face.jpg",
+     "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117"),
+    ("matplotlib==3.8.4", ["--only-binary", ":all:"], "matplotlib/mpl-data/sample_data/grace_hopper.jpg",
+     "a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130"),
+]
+
+
+def fetch_wider(tmp):
+    """The wider set's downloaded images, checked against their SHA-256 sums: {name: path}."""
+    out, archives = {}, {}
+    for requirement, options, member, sha in WIDER:
+        if requirement not in archives:
+            folder = os.path.join(tmp, requirement.replace("==", "-"))
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", folder, requirement] + options,
+                           check=True)
+            archives[requirement] = glob.glob(os.path.join(folder, "*"))[0]
+        archive = archives[requirement]
+        if archive.endswith(".whl"):
+            data = zipfile.ZipFile(archive).read(member)
+        else:
+            data = tarfile.open(archive).extractfile(member).read()
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise SystemExit(f"{archive}: {member} does not have the expected SHA-256 {sha}")
+        path = os.path.join(tmp, os.path.basename(member))
+        with open(path, "wb") as f:
+            f.write(data)
+        out[os.path.basename(member)] = path
+    return out
+
+
+def wider_images(seqcurate, tmp):
+    """(name, RGB array, MTCNN faces) for the wider set (see the module's notes)."""
+    items = [(name, np.array(Image.open(path).convert("RGB"))) for name, path in fetch_wider(tmp).items()]
+    for still in ("messi5.jpg", "astronaut.png"):
+        path = os.path.join(ASSETS, still)
+        if not os.path.exists(path):
+            continue
+        im = Image.open(path).convert("RGB")
+        items.append((f"{still} mirrored", np.array(im.transpose(Image.FLIP_LEFT_RIGHT))))
+        for s in (0.75, 1.5):
+            items.append((f"{still} x{s}", np.array(im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR))))
+    frames = video_frames(os.path.join(ASSETS, "carphone_pristine.mp4"), 1)
+    items += [(f"carphone_pristine.mp4#{i}", frames[i]) for i in range(2, len(frames), 8)]
+    paths = []
+    for k, (_, img) in enumerate(items):
+        paths.append(os.path.join(tmp, f"wider{k:04d}.png"))
+        Image.fromarray(img).save(paths[-1])
+    out = subprocess.run([seqcurate, "detect", "--json"] + paths, check=True, capture_output=True, text=True).stdout
+    faces = {r["source"]: r["faces"] for r in map(json.loads, filter(str.strip, out.splitlines()))}
+    return [(name, img, faces.get(path, [])) for (name, img), path in zip(items, paths)]
+
+
+def lround(x):
+    """C's lround: to nearest, halves away from zero."""
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
+def detector_box(level, column, row):
+    """The box dlib's frontal face detector (one upsampling) reports for HOG cell (column, row)
+    of pyramid level `level`: fhog_to_image of the 10-cell window (filter of 12 cells, so 5 cells
+    of padding shift), pyramid_down<6>::rect_up level times, pyramid_down<2>::rect_down, each
+    rounded to whole pixels as dlib does. (left, top, right, bottom), right and bottom inside."""
+    corners = []
+    for cx, cy in ((column - 5, row - 5), (column + 4, row + 4)):
+        px, py = (cx + 1 - 5) * 8 + 1, (cy + 1 - 5) * 8 + 1
+        x, y = float(px + (4 if px >= 0 else -4)), float(py + (4 if py >= 0 else -4))
+        for _ in range(level):
+            x, y = x * 1.2 + 0.3, y * 1.2 + 0.3
+        x, y = lround(x), lround(y)
+        corners += [lround(x / 2 - 1.25), lround(y / 2 - 0.75)]
+    return (corners[0], corners[1], corners[2], corners[3])
+
+
+def nearest_detector_box(b):
+    """DlibDetectorGrid.nearest: the level nearest in log size to the estimate's mean side
+    (right - left + 1), then the cell whose box centre is nearest to the estimate's."""
+    side = ((b[2] - b[0] + 1) + (b[3] - b[1] + 1)) / 2
+    level = min(range(25), key=lambda l: abs(math.log(max(side, 1) / (detector_box(l, 100, 100)[2] - detector_box(l, 100, 100)[0] + 1))))
+    step = 8 * 1.2 ** level / 2
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    o = detector_box(level, 0, 0)
+    c0, r0 = math.floor((cx - (o[0] + o[2]) / 2) / step + 0.5), math.floor((cy - (o[1] + o[3]) / 2) / step + 0.5)
+    best = None
+    for c in range(c0 - 2, c0 + 3):
+        for r in range(r0 - 2, r0 + 3):
+            q = detector_box(level, c, r)
+            d = ((q[0] + q[2]) / 2 - cx) ** 2 + ((q[1] + q[3]) / 2 - cy) ** 2
+            if best is None or d < best[0]:
+                best = (d, q)
+    return best[1]
+
+
+def on_grid(box):
+    """(level, column, row) of a dlib box in the detector's set, or None."""
+    for level in range(25):
+        step = 8 * 1.2 ** level / 2
+        o = detector_box(level, 0, 0)
+        c0, r0 = round((box[0] - o[0]) / step), round((box[1] - o[1]) / step)
+        for c in range(c0 - 3, c0 + 4):
+            for r in range(r0 - 3, r0 + 4):
+                if detector_box(level, c, r) == tuple(box):
+                    return level, c, r
+    return None
 
 
 def iou(a, b):
@@ -324,34 +460,95 @@ def diagnose(args):
     return 0
 
 
+def grid(args):
+    """dlib's boxes against the detector's geometry, and how often estimates snap onto them."""
+    ref = Dlib()
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = [("sample (real faces)", [x for x in images(args.seqcurate) if not animated(x[0])])]
+        if args.wider:
+            sets.append(("wider", wider_images(args.seqcurate, tmp)))
+    # Every box dlib reports, on the sets and on the sample stills scaled (more sizes).
+    boxes = [b for _, items in sets for _, img, _ in items for b in ref.detector(img, 1)]
+    for still in ("messi5.jpg", "astronaut.png"):
+        im = Image.open(os.path.join(ASSETS, still)).convert("RGB")
+        for s in (0.6, 0.8, 1.3, 1.7):
+            boxes += list(ref.detector(np.array(im.resize((round(im.width * s), round(im.height * s)))), 1))
+    boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r in boxes]
+    missing = [b for b in boxes if on_grid(b) is None]
+    print(f"{len(boxes)} boxes from dlib's detector; {len(boxes) - len(missing)} are detector_box(level, column, row)"
+          + (f"; not: {missing}" if missing else ""))
+    sizes = sorted({b[2] - b[0] + 1 for b in boxes})
+    print("  widths seen:", sizes, "\n  level widths:", [detector_box(l, 100, 100)[2] - detector_box(l, 100, 100)[0] + 1 for l in range(12)])
+
+    def predict(img, b):
+        shape = ref.predictor(img, dlib.rectangle(*[lround(v) for v in b]))
+        return np.array([(shape.part(i).x, shape.part(i).y) for i in range(5)], float)
+
+    for label, items in sets:
+        hits = {"MTCNN box": 0, "landmark box": 0, "mean of both": 0}
+        n = 0
+        for name, img, mt in items:
+            for r in ref.detector(img, 1):
+                box = (r.left(), r.top(), r.right(), r.bottom())
+                f = match(box, mt)
+                if f is None:
+                    continue
+                n += 1
+                # FaceChip.predictorBox(for:) and predictorBox(forLandmarks:), with dlib's predictor.
+                b = f["box"]
+                cx, cy, w, h = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, 1.057 * (b[2] - b[0]), 0.849 * (b[3] - b[1])
+                first = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+                p = predict(img, first)
+                c = p.mean(0)
+                rad = np.linalg.norm(p - c, axis=1).mean()
+                x, y, w, h = c[0] + 0.110 * rad, c[1] + 0.489 * rad, 4.512 * rad, 4.495 * rad
+                implied = np.array([x - w / 2, y - h / 2, x + w / 2, y + h / 2])
+                for key, est in (("MTCNN box", first), ("landmark box", implied), ("mean of both", (first + implied) / 2)):
+                    hits[key] += nearest_detector_box(est) == box
+        print(f"{label}: {n} faces; the snapped estimate is dlib's box: "
+              + ", ".join(f"{k} {v}" for k, v in hits.items()))
+    return 1 if missing else 0
+
+
+def embed_rows(ref, seqcurate, items, tmp):
+    """(name, dlib descriptor, our descriptor) for every image whose main face (`embed`'s)
+    is matched to a face of dlib's pipeline."""
+    rows = []
+    todo = []
+    for name, img, mt in items:
+        if not mt:
+            continue
+        # The face `embed` picks (the main face) must be the one dlib's face is matched to.
+        faces = ref.faces(img)
+        path = os.path.join(tmp, f"embed{len(todo):04d}.png")
+        Image.fromarray(img).save(path)
+        todo.append((name, path, faces, mt))
+    out = subprocess.run([seqcurate, "embed", "--json"] + [t[1] for t in todo],
+                         capture_output=True, text=True).stdout
+    ours = {r["source"]: r for r in map(json.loads, filter(str.strip, out.splitlines()))}
+    for name, path, faces, mt in todo:
+        r = ours.get(path)
+        if r is None:
+            continue
+        for box, _, d in faces:
+            f = match(box, mt)
+            if f is not None and np.allclose(f["box"], r["box"], atol=1e-3):
+                rows.append((name, d, np.array(r["embedding"])))
+    return rows
+
+
 def measure(args):
     ref = Dlib()
-    rows = []  # (name, dlib descriptor, our descriptor)
     with tempfile.TemporaryDirectory() as tmp:
-        todo = []
-        for name, img, mt in images(args.seqcurate):
-            if not mt:
-                continue
-            # The face `embed` picks (the main face) must be the one dlib's face is matched to.
-            faces = ref.faces(img)
-            path = os.path.join(tmp, f"{len(todo):04d}.png")
-            Image.fromarray(img).save(path)
-            todo.append((name, path, faces, mt))
-        out = subprocess.run([args.seqcurate, "embed", "--json"] + [t[1] for t in todo],
-                             capture_output=True, text=True).stdout
-        ours = {r["source"]: r for r in map(json.loads, filter(str.strip, out.splitlines()))}
-        for name, path, faces, mt in todo:
-            r = ours.get(path)
-            if r is None:
-                continue
-            for box, _, d in faces:
-                f = match(box, mt)
-                if f is not None and np.allclose(f["box"], r["box"], atol=1e-3):
-                    rows.append((name, d, np.array(r["embedding"])))
+        rows = embed_rows(ref, args.seqcurate, images(args.seqcurate), tmp)
+        wider = embed_rows(ref, args.seqcurate, wider_images(args.seqcurate, tmp), tmp) if args.wider else []
+    real = [r for r in rows if not animated(r[0])]
+    groups = [("real", real), ("animated (Megamind.avi)", [r for r in rows if animated(r[0])])]
+    if args.wider:
+        groups += [("wider", wider), ("real and wider together", real + wider)]
     result = {}
     status = 0
-    for group, members in (("real", [r for r in rows if not animated(r[0])]),
-                           ("animated (Megamind.avi)", [r for r in rows if animated(r[0])])):
+    for group, members in groups:
         if not members:
             continue
         figures = compare(members)
@@ -362,7 +559,7 @@ def measure(args):
         print(f"  {figures['pairs']} pairs ({figures['same_pairs']} same by dlib): decisions at 0.6 agree on {figures['agree']}")
         for d in figures["disagreements"][:10]:
             print("  disagree:", d)
-        if group == "real" and (figures["distance_max"] > 0.2 or figures["agree"] != figures["pairs"]):
+        if not group.startswith("animated") and (figures["distance_max"] > 0.2 or figures["agree"] != figures["pairs"]):
             status = 1
     if args.json:
         with open(args.json, "w") as f:
@@ -393,15 +590,18 @@ def compare(rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["template", "measure", "diagnose"])
+    ap.add_argument("mode", choices=["template", "measure", "diagnose", "grid"])
     ap.add_argument("--seqcurate", default=os.path.join(ROOT, ".build/debug/seqcurate"))
     ap.add_argument("--json", help="measure: also write the figures here")
+    ap.add_argument("--wider", action="store_true", help="measure, grid: also the wider set (downloads with pip)")
     args = ap.parse_args()
     if args.mode == "template":
         template(args)
         return 0
     if args.mode == "diagnose":
         return diagnose(args)
+    if args.mode == "grid":
+        return grid(args)
     return measure(args)
 
 
