@@ -119,18 +119,16 @@ public enum FaceChip {
             right: (first.right + implied.right) / 2, bottom: (first.bottom + implied.bottom) / 2)
     }
 
-    /// dlib's chip of a detected face: dlib's 5-point shape predictor started from the MTCNN box
-    /// (`predictorBox(for:)`) and once more from the box those landmarks imply
-    /// (`predictorBox(forLandmarks:)`), then dlib's chip geometry for those landmarks (`chipToImage(dlibLandmarks:)`)
-    /// and a bilinear warp with black outside the image. Closer to dlib's full pipeline than the
-    /// MTCNN template (docs/embedding.md).
+    /// dlib's chip of a detected face: dlib's 5-point shape predictor started from the box dlib's
+    /// detector would most likely have drawn (`predictorStart`: the MTCNN box and the landmarks
+    /// it gives, snapped onto dlib's detector grid), then dlib's chip geometry for those
+    /// landmarks (`chipToImage(dlibLandmarks:)`) and a bilinear warp with black outside the
+    /// image. Closer to dlib's full pipeline than the MTCNN template (docs/embedding.md).
     public static func extract(from image: Image, face: FaceDetection, predictor: ShapePredictor) -> Image? {
         precondition(image.channels == 3, "face chips are cut from RGB images")
-        // First from the MTCNN box, then again from the box dlib's detector would have drawn
-        // around those landmarks (the predictor depends on where it starts).
-        let first = predictorBox(for: face.box)
-        let rough = predictor.landmarks(in: image, left: first.left, top: first.top, right: first.right, bottom: first.bottom)
-        let box = predictorBox(forLandmarks: rough)
+        // The predictor depends on where it starts: from dlib's own box where the snap hits it.
+        let b = predictorStart(in: image, face: face, predictor: predictor)
+        let box = (left: Float(b.left), top: Float(b.top), right: Float(b.right), bottom: Float(b.bottom))
         // dlib keeps its landmarks as whole pixels and cuts its chips from those.
         let landmarks = predictor.landmarks(in: image, left: box.left, top: box.top, right: box.right, bottom: box.bottom)
             .map { Point2(($0.x + 0.5).rounded(.down), ($0.y + 0.5).rounded(.down)) }
