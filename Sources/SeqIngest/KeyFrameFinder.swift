@@ -108,6 +108,9 @@ struct KeyFrameFinder {
             if cut {  // a new shot: the faces lost before do not matter
                 searchUntil = nil
                 lost.removeAll()
+                // Which periodic key frames are full restarts with each shot, so that a video
+                // resumed at a cut (after a killed run) finds the same faces as one that never stopped.
+                periodicKeyFrames = 0
             }
             let found = detector.detect(frame.image)
             if let until = searchUntil, found.count >= facesBeforeLoss || frame.index >= until { searchUntil = nil }

@@ -301,7 +301,8 @@ public final class VideoIngestor {
         var analysis = VideoAnalysis(options: options, firstTrack: firstTrack)
         let expected = info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil)
         let progress = ProgressReporter(url.lastPathComponent, total: expected, unit: "frames", quiet: quiet)
-        // Decoding runs a batch or two ahead on its own thread, overlapping the analysis.
+        // Decoding runs a batch ahead on its own thread, overlapping the analysis (one batch
+        // ready and one being decoded: at most two more batches of frames in memory than before).
         let frames = FramePrefetcher(reader, batchSize: options.framesPerBatch)
         defer { frames.stop() }
         // Key frames and refinement (the default) find faces in frame order; the rest of the

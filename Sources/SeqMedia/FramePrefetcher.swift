@@ -32,7 +32,7 @@ public final class FramePrefetcher: @unchecked Sendable {
 
     /// Starts decoding `reader` at once, `batchSize` frames per batch, at most `depth` batches
     /// ahead of the caller (each batch holds its frames' RGB pixels, so depth bounds memory).
-    public init(_ reader: VideoReader, batchSize: Int, depth: Int = 2) {
+    public init(_ reader: VideoReader, batchSize: Int, depth: Int = 1) {
         precondition(batchSize >= 1 && depth >= 1, "a prefetcher needs a batch size and a depth of at least 1")
         self.reader = reader
         self.batchSize = batchSize
