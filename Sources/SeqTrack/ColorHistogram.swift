@@ -9,23 +9,91 @@ public struct ColorHistogram: Sendable, Equatable {
 
     /// The histogram of `image` shrunk to `thumbnailWidth` x `thumbnailHeight` by box averaging
     /// (which also suppresses noise and compression artefacts). Grayscale images use r = g = b.
+    ///
+    /// A frame at least twice the thumbnail's size each way (every decoded video frame) takes
+    /// `cellBins`, one integer pass that needs no float thumbnail; smaller images are box
+    /// resampled exactly (`BoxResampler`).
     public init(of image: Image, thumbnailWidth: Int = 64, thumbnailHeight: Int = 36, binsPerChannel: Int = 16) {
         precondition(binsPerChannel >= 1 && binsPerChannel <= 64, "binsPerChannel must be in 1...64")
+        precondition(thumbnailWidth >= 1 && thumbnailHeight >= 1, "empty thumbnail")
         self.binsPerChannel = binsPerChannel
-        let c = image.channels
-        let plane = BoxResampler.resample(image, width: thumbnailWidth, height: thumbnailHeight)
         let n = thumbnailWidth * thumbnailHeight
         var counts = [Float](repeating: 0, count: binsPerChannel * binsPerChannel * binsPerChannel)
-        let scale = Float(binsPerChannel) / 256
-        func bin(_ v: Float) -> Int { min(binsPerChannel - 1, max(0, Int(v * scale))) }
-        for i in 0..<n {
-            let r = bin(plane[i * c])
-            let g = c >= 3 ? bin(plane[i * c + 1]) : r
-            let b = c >= 3 ? bin(plane[i * c + 2]) : r
-            counts[(r * binsPerChannel + g) * binsPerChannel + b] += 1
+        if image.width >= 2 * thumbnailWidth && image.height >= 2 * thumbnailHeight {
+            for bin in Self.cellBins(image, width: thumbnailWidth, height: thumbnailHeight, binsPerChannel: binsPerChannel) {
+                counts[bin] += 1
+            }
+        } else {
+            let c = image.channels
+            let plane = BoxResampler.resample(image, width: thumbnailWidth, height: thumbnailHeight)
+            let scale = Float(binsPerChannel) / 256
+            func bin(_ v: Float) -> Int { min(binsPerChannel - 1, max(0, Int(v * scale))) }
+            for i in 0..<n {
+                let r = bin(plane[i * c])
+                let g = c >= 3 ? bin(plane[i * c + 1]) : r
+                let b = c >= 3 ? bin(plane[i * c + 2]) : r
+                counts[(r * binsPerChannel + g) * binsPerChannel + b] += 1
+            }
         }
         let inv = 1 / Float(n)
         frequencies = counts.map { $0 * inv }
+    }
+
+    /// The histogram bin of every thumbnail cell's mean colour, cells in row order. Each source
+    /// pixel counts whole for the cell holding its centre (no fractional edge weights), only
+    /// every `rowStep`-th row is read when a cell is more than 8 rows tall (a 720p frame: every
+    /// 2nd), and the sums are integers, so the bin is exact integer division. Against the box
+    /// average this moves a cell's mean by a fraction of a level, which changes a few cells' bins
+    /// at most, far below what the cut threshold sees.
+    static func cellBins(_ image: Image, width tw: Int, height th: Int, binsPerChannel bins: Int) -> [Int] {
+        let w = image.width, h = image.height, c = image.channels
+        // The first source column and row of every cell (and one past the last cell).
+        func starts(_ source: Int, _ target: Int) -> [Int] {
+            (0...target).map { cell in
+                // Pixel i's centre (i + 0.5) lies in cell floor((2i + 1) * target / (2 * source)).
+                (2 * cell * source + target - 1) / (2 * target)
+            }
+        }
+        let colStart = starts(w, tw), rowStart = starts(h, th)
+        let rowStep = max(1, h / th / 8)
+        var sums = [UInt32](repeating: 0, count: tw * th * 3)
+        image.pixels.withUnsafeBufferPointer { src in
+        sums.withUnsafeMutableBufferPointer { sums in
+            for cy in 0..<th {
+                var y = rowStart[cy]
+                while y < rowStart[cy + 1] {
+                    let row = src.baseAddress! + y * w * c
+                    for cx in 0..<tw {
+                        var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
+                        var p = row + colStart[cx] * c
+                        if c >= 3 {
+                            for _ in colStart[cx]..<colStart[cx + 1] {
+                                r &+= UInt32(p[0]); g &+= UInt32(p[1]); b &+= UInt32(p[2])
+                                p += c
+                            }
+                        } else {
+                            for _ in colStart[cx]..<colStart[cx + 1] { r &+= UInt32(p[0]); p += c }
+                            g = r; b = r
+                        }
+                        let o = (cy * tw + cx) * 3
+                        sums[o] &+= r; sums[o + 1] &+= g; sums[o + 2] &+= b
+                    }
+                    y += rowStep
+                }
+            }
+        }}
+        var out = [Int](repeating: 0, count: tw * th)
+        for cy in 0..<th {
+            let rows = (rowStart[cy + 1] - rowStart[cy] + rowStep - 1) / rowStep
+            for cx in 0..<tw {
+                // bin = floor(mean * bins / 256), mean = sum / pixels.
+                let denominator = UInt64(256 * rows * (colStart[cx + 1] - colStart[cx]))
+                let o = (cy * tw + cx) * 3
+                func bin(_ sum: UInt32) -> Int { min(bins - 1, Int(UInt64(sum) * UInt64(bins) / denominator)) }
+                out[cy * tw + cx] = (bin(sums[o]) * bins + bin(sums[o + 1])) * bins + bin(sums[o + 2])
+            }
+        }
+        return out
     }
 
     /// Half the L1 distance between the two histograms: 0 for identical colour content, 1 for
