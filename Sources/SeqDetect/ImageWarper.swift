@@ -146,6 +146,27 @@ public enum ImageWarper {
             minX = Float(x0) + 0.01; maxX = Float(x1) - 0.01
             minY = Float(y0) + 0.01; maxY = Float(y1) - 0.01
         }
+
+        /// The sum of one output pixel's n x n bilinear samples, all inside the region (sub-sample
+        /// columns at `cx`/`cy`, rows at `rx`/`ry`, see `Grid`), summed row by row.
+        @inline(__always)
+        func sum(_ n: Int, _ cx: UnsafePointer<Float>, _ cy: UnsafePointer<Float>, _ rx: UnsafePointer<Float>,
+                 _ ry: UnsafePointer<Float>, _ tx: Float, _ ty: Float) -> SIMD4<Float> {
+            var acc = SIMD4<Float>()
+            for sy in 0..<n {
+                let bx = rx[sy], dy = ry[sy]
+                for sx in 0..<n {
+                    let x = (cx[sx] + bx) + tx
+                    let y = (cy[sx] + dy) + ty
+                    let x0 = Int32(x), y0 = Int32(y)  // the floor, as both are positive
+                    let wx = x - Float(x0), wy = y - Float(y0)
+                    let p = origin + (Int(y0) &* stride &+ Int(x0)), q = p + stride
+                    let w00 = (1 - wx) * (1 - wy), w10 = wx * (1 - wy), w01 = (1 - wx) * wy, w11 = wx * wy
+                    acc += w00 * p[0] + w10 * p[1] + w01 * q[0] + w11 * q[1]
+                }
+            }
+            return acc
+        }
     }
 
     /// RGB sources (every face crop and dlib chip). Output pixels whose samples all lie well
@@ -177,17 +198,12 @@ public enum ImageWarper {
                 let lox = min(min(x00, x11), min(x01, x10)), hix = max(max(x00, x11), max(x01, x10))
                 let loy = min(min(y00, y11), min(y01, y10)), hiy = max(max(y00, y11), max(y01, y10))
                 if let region, lox >= minX && loy >= minY && hix < maxX && hiy < maxY {
-                    for sy in 0..<n {
-                        let bx = rx[sy], dy = ry[sy]
-                        for sx in 0..<n {
-                            let x = (cx[sx] + bx) + grid.tx
-                            let y = (cy[sx] + dy) + grid.ty
-                            let x0 = Int32(x), y0 = Int32(y)  // the floor, as both are positive
-                            let wx = x - Float(x0), wy = y - Float(y0)
-                            let p = region.origin + (Int(y0) &* region.stride &+ Int(x0)), q = p + region.stride
-                            let w00 = (1 - wx) * (1 - wy), w10 = wx * (1 - wy), w01 = (1 - wx) * wy, w11 = wx * wy
-                            acc += w00 * p[0] + w10 * p[1] + w01 * q[0] + w11 * q[1]
-                        }
+                    // A constant n lets the compiler unroll the sub-sample loops.
+                    switch n {
+                    case 2: acc = region.sum(2, cx, cy, rx, ry, grid.tx, grid.ty)
+                    case 3: acc = region.sum(3, cx, cy, rx, ry, grid.tx, grid.ty)
+                    case 4: acc = region.sum(4, cx, cy, rx, ry, grid.tx, grid.ty)
+                    default: acc = region.sum(n, cx, cy, rx, ry, grid.tx, grid.ty)
                     }
                 } else {
                     for sy in 0..<n {
