@@ -135,11 +135,15 @@ public enum ImageWarper {
             storage = .allocate(capacity: rw * rh)
             for y in 0..<rh {
                 let s = px + ((y0 + y) * sw + x0) * 3
-                let f = UnsafeMutableRawPointer(storage + y * rw).assumingMemoryBound(to: Float.self)
-                for x in 0..<rw {
-                    f[4 &* x] = Float(s[3 &* x]); f[4 &* x &+ 1] = Float(s[3 &* x &+ 1])
-                    f[4 &* x &+ 2] = Float(s[3 &* x &+ 2]); f[4 &* x &+ 3] = 0
+                let d = storage + y * rw
+                // Four bytes at a time (the fourth, the next pixel's red, lands in the spare lane,
+                // which no output reads); the row's last pixel byte by byte, as the image may end there.
+                for x in 0..<(rw - 1) {
+                    let bytes = UnsafeRawPointer(s + 3 &* x).loadUnaligned(as: SIMD4<UInt8>.self)
+                    d[x] = SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: bytes))
                 }
+                let last = s + 3 &* (rw - 1)
+                d[rw - 1] = SIMD4(Float(last[0]), Float(last[1]), Float(last[2]), 0)
             }
             origin = storage - (y0 * rw + x0)
             stride = rw
