@@ -66,31 +66,38 @@ public struct ColorHistogram: Sendable, Equatable {
         let colStart = starts(w, tw), rowStart = starts(h, th)
         let rowStep = max(1, h / th / 8)
         var sums = [UInt32](repeating: 0, count: tw * th * 3)
+        // Per cell row: first every column's sums down the sampled rows (for RGB a plain
+        // byte-wise loop the compiler vectorises), then the cells' sums across their columns.
+        var columns = [UInt32](repeating: 0, count: w * 3)
         image.pixels.withUnsafeBufferPointer { src in
+        columns.withUnsafeMutableBufferPointer { columns in
         sums.withUnsafeMutableBufferPointer { sums in
             for cy in 0..<th {
+                for i in 0..<(w * 3) { columns[i] = 0 }
                 var y = rowStart[cy]
                 while y < rowStart[cy + 1] {
                     let row = src.baseAddress! + y * w * c
-                    for cx in 0..<tw {
-                        var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
-                        var p = row + colStart[cx] * c
-                        if c >= 3 {
-                            for _ in colStart[cx]..<colStart[cx + 1] {
-                                r &+= UInt32(p[0]); g &+= UInt32(p[1]); b &+= UInt32(p[2])
-                                p += c
-                            }
-                        } else {
-                            for _ in colStart[cx]..<colStart[cx + 1] { r &+= UInt32(p[0]); p += c }
-                            g = r; b = r
+                    if c == 3 {
+                        for i in 0..<(w * 3) { columns[i] &+= UInt32(row[i]) }
+                    } else {
+                        // Fewer than three channels count the first as r = g = b; beyond three
+                        // the rest is ignored.
+                        for x in 0..<w {
+                            for k in 0..<3 { columns[x * 3 + k] &+= UInt32(row[x * c + (c >= 3 ? k : 0)]) }
                         }
-                        let o = (cy * tw + cx) * 3
-                        sums[o] &+= r; sums[o + 1] &+= g; sums[o + 2] &+= b
                     }
                     y += rowStep
                 }
+                for cx in 0..<tw {
+                    var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
+                    for x in colStart[cx]..<colStart[cx + 1] {
+                        r &+= columns[x * 3]; g &+= columns[x * 3 + 1]; b &+= columns[x * 3 + 2]
+                    }
+                    let o = (cy * tw + cx) * 3
+                    sums[o] = r; sums[o + 1] = g; sums[o + 2] = b
+                }
             }
-        }}
+        }}}
         var out = [Int](repeating: 0, count: tw * th)
         for cy in 0..<th {
             let rows = (rowStart[cy + 1] - rowStart[cy] + rowStep - 1) / rowStep

@@ -47,4 +47,17 @@ final class HistogramPassTests: XCTestCase {
         XCTAssertEqual(ColorHistogram(of: image),
                        ColorHistogram(cells: ColorHistogram.boxBins(image, width: 64, height: 36, binsPerChannel: 16), binsPerChannel: 16))
     }
+
+    func testGrayFramesCountAsEqualChannels() {
+        // A grayscale frame bins like the RGB frame with r = g = b, in either pass.
+        let rgb = Synthetic.image(width: 320, height: 180) { x, y in
+            let v = UInt8((x * 3 + y * 5) % 256)
+            return (v, v, v)
+        }
+        let gray = rgb.grayscale()
+        XCTAssertEqual(gray.channels, 1)
+        XCTAssertEqual(ColorHistogram.cellBins(gray, width: 64, height: 36, binsPerChannel: 16),
+                       ColorHistogram.cellBins(rgb, width: 64, height: 36, binsPerChannel: 16))
+        XCTAssertEqual(ColorHistogram(of: gray), ColorHistogram(of: rgb))
+    }
 }
