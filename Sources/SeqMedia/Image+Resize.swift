@@ -9,34 +9,46 @@ extension Image {
         let c = channels
         var out = [UInt8](repeating: 0, count: outW * outH * c)
         let sx = Double(width) / Double(outW), sy = Double(height) / Double(outH)
+        let cols = AreaSpans(source: width, target: outW, scale: sx)
+        let rows = AreaSpans(source: height, target: outH, scale: sy)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 var acc = [Double](repeating: 0, count: c)
                 for oy in 0..<outH {
-                    let y0 = Double(oy) * sy, y1 = y0 + sy
-                    let iy0 = min(Int(y0), height - 1), iy1 = min(max(Int((y1 - 1e-9).rounded(.up)), iy0 + 1), height)
                     for ox in 0..<outW {
-                        let x0 = Double(ox) * sx, x1 = x0 + sx
-                        let ix0 = min(Int(x0), width - 1), ix1 = min(max(Int((x1 - 1e-9).rounded(.up)), ix0 + 1), width)
-                        for k in 0..<c { acc[k] = 0 }
+                        let o = (oy * outW + ox) * c
                         var total = 0.0
-                        for y in iy0..<iy1 {
-                            let wy = min(Double(y + 1), y1) - max(Double(y), y0)
-                            guard wy > 0 else { continue }
-                            for x in ix0..<ix1 {
-                                let wx = min(Double(x + 1), x1) - max(Double(x), x0)
-                                guard wx > 0 else { continue }
-                                let w = wx * wy
-                                let base = (y * width + x) * c
-                                for k in 0..<c { acc[k] += w * Double(src[base + k]) }
-                                total += w
+                        if c == 3 {
+                            // RGB (crops and their thumbnails): the channels in registers, summed
+                            // in the same order as below, so the bytes are the same.
+                            var r = 0.0, g = 0.0, b = 0.0
+                            for j in rows.range(oy) {
+                                let wy = rows.weights[j]
+                                for i in cols.range(ox) {
+                                    let w = cols.weights[i] * wy
+                                    let base = (rows.index[j] * width + cols.index[i]) * 3
+                                    r += w * Double(src[base]); g += w * Double(src[base + 1]); b += w * Double(src[base + 2])
+                                    total += w
+                                }
+                            }
+                            acc[0] = r; acc[1] = g; acc[2] = b
+                        } else {
+                            for k in 0..<c { acc[k] = 0 }
+                            for j in rows.range(oy) {
+                                let wy = rows.weights[j]
+                                for i in cols.range(ox) {
+                                    let w = cols.weights[i] * wy
+                                    let base = (rows.index[j] * width + cols.index[i]) * c
+                                    for k in 0..<c { acc[k] += w * Double(src[base + k]) }
+                                    total += w
+                                }
                             }
                         }
                         if total <= 0 {
-                            let base = (iy0 * width + ix0) * c
-                            for k in 0..<c { dst[(oy * outW + ox) * c + k] = src[base + k] }
+                            let base = (rows.first[oy] * width + cols.first[ox]) * c
+                            for k in 0..<c { dst[o + k] = src[base + k] }
                         } else {
-                            for k in 0..<c { dst[(oy * outW + ox) * c + k] = UInt8(min(255, max(0, (acc[k] / total).rounded()))) }
+                            for k in 0..<c { dst[o + k] = UInt8(min(255, max(0, (acc[k] / total).rounded()))) }
                         }
                     }
                 }
@@ -44,4 +56,31 @@ extension Image {
         }
         return Image(width: outW, height: outH, channels: c, pixels: out)
     }
+}
+
+/// The source pixels under each output pixel along one axis and their overlaps, computed once
+/// per axis instead of once per output pixel: output `o` covers the entries `range(o)` of `index`
+/// (source pixels) and `weights` (their overlap, positive), and `first[o]` is the pixel a
+/// coverless output copies.
+private struct AreaSpans {
+    var index: [Int] = []
+    var weights: [Double] = []
+    var start: [Int] = []
+    var first: [Int] = []
+
+    init(source: Int, target: Int, scale: Double) {
+        for o in 0..<target {
+            let a = Double(o) * scale, b = a + scale
+            let i0 = min(Int(a), source - 1), i1 = min(max(Int((b - 1e-9).rounded(.up)), i0 + 1), source)
+            start.append(index.count)
+            first.append(i0)
+            for i in i0..<i1 {
+                let w = min(Double(i + 1), b) - max(Double(i), a)
+                if w > 0 { index.append(i); weights.append(w) }
+            }
+        }
+        start.append(index.count)
+    }
+
+    func range(_ o: Int) -> Range<Int> { start[o]..<start[o + 1] }
 }
