@@ -310,23 +310,16 @@ public final class VideoIngestor {
         var finder = options.usesKeyFrames
             ? KeyFrameFinder(detector: detector, keyFrameInterval: options.keyFrameInterval,
                              fullKeyFrameEvery: options.fullKeyFrameEvery) : nil
-        while case let batch = try frames.nextBatch(), !batch.isEmpty {
-            var found: [[FoundFace]]?
-            if finder != nil {
-                // The shot detector sees the frames in order here: frames before the resume point
-                // only feed it (`skip`), the others tell the finder where shots are cut.
-                found = batch.map { frame in
-                    if frame.index < resumeFrom {
-                        analysis.skip(frame: frame)
-                        return []
-                    }
-                    return finder!.faces(in: frame, cut: analysis.cut(at: frame))
-                }
-            }
-            for (frame, faces) in zip(batch, measure(batch, from: resumeFrom, found: found)) {
+        // Measuring a batch (crops, quality, embeddings: in parallel) overlaps finding the faces
+        // of the next one (in frame order, on this thread); batches are consumed in order.
+        var inFlight: (frames: [VideoFrame], measured: BackgroundJob<[[MeasuredFace]]>)?
+        defer { _ = inFlight?.measured.wait() }  // never leave a job running on the way out
+        /// Feeds a measured batch to the analysis, committing each shot that ends in it.
+        func consume(_ batch: [VideoFrame], _ measured: [[MeasuredFace]]) throws {
+            for (frame, faces) in zip(batch, measured) {
                 if frame.index < resumeFrom {
                     // Inside shots a killed run committed: only the shot detector sees it (with
-                    // key frames, it saw it above).
+                    // key frames, it saw it when the faces were found).
                     if finder == nil { analysis.skip(frame: frame) }
                     continue
                 }
@@ -337,6 +330,31 @@ public final class VideoIngestor {
                 }
             }
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
+        }
+        while case let batch = try frames.nextBatch(), !batch.isEmpty {
+            var found: [[FoundFace]]?
+            if finder != nil {
+                // The shot detector sees the frames in order here: frames before the resume point
+                // only feed it (`skip`), the others tell the finder where shots are cut. (Cuts
+                // found here are kept for `consume`, which runs later, also in frame order.)
+                found = batch.map { frame in
+                    if frame.index < resumeFrom {
+                        analysis.skip(frame: frame)
+                        return []
+                    }
+                    return finder!.faces(in: frame, cut: analysis.cut(at: frame))
+                }
+            }
+            let job = BackgroundJob { [found] in self.measure(batch, from: resumeFrom, found: found) }
+            if let previous = inFlight {
+                inFlight = nil
+                try consume(previous.frames, previous.measured.wait())
+            }
+            inFlight = (batch, job)
+        }
+        if let last = inFlight {
+            inFlight = nil
+            try consume(last.frames, last.measured.wait())
         }
         let done = analysis.finish()
         progress.finish(note: "faces \(done.detections) tracks \(done.tracks) sequences \(done.sequences)")
@@ -447,5 +465,25 @@ struct FileStamp: Equatable {
         guard stat(url.path, &st) == 0 else { return nil }
         size = Int64(st.st_size)
         mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    }
+}
+
+/// A value computed on a global queue while the caller goes on; `wait()` returns it.
+final class BackgroundJob<Value>: @unchecked Sendable {
+    private let done = DispatchGroup()
+    private var value: Value?
+
+    init(_ work: @escaping () -> Value) {
+        done.enter()
+        DispatchQueue.global().async {
+            self.value = work()
+            self.done.leave()
+        }
+    }
+
+    /// The value, once computed (blocks until then; may be called more than once).
+    func wait() -> Value {
+        done.wait()
+        return value!
     }
 }

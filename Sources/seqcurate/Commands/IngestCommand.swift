@@ -120,6 +120,7 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
+        HeapTuning.keepLargeBlocks()
         var options = IngestOptions()
         options.detectEvery = detectEvery
         options.exhaustive = exhaustive
