@@ -79,10 +79,13 @@ for clip in "${clips[@]}"; do
     "$SEQCURATE" tracks --catalog "$WORK/exh.db" --json --faces > "$WORK/exh.json"
     cov=$(python3 tools/ingest_coverage.py "$WORK/exh.json" "$WORK/def.json")
     md=$(median "${dec[@]}"); mf=$(median "${def[@]}"); me=$(median "${exh[@]}")
+    # The ratios are medians of the per-round ratios (each round's sides saw the same machine).
+    rf=$(python3 -c "import statistics as s, sys; d, f = sys.argv[1].split(), sys.argv[2].split(); print(f'{s.median(float(b) / float(a) for a, b in zip(d, f)):.2f}')" "${dec[*]}" "${def[*]}")
+    re=$(python3 -c "import statistics as s, sys; d, f = sys.argv[1].split(), sys.argv[2].split(); print(f'{s.median(float(b) / float(a) for a, b in zip(d, f)):.2f}')" "${dec[*]}" "${exh[*]}")
     summary+=("$(printf '%-28s decode %6ss  default %6ss (%5sx decode)  exhaustive %6ss (%5sx decode)  sequences default %s exhaustive %s  %s' \
-        "$name" "$md" "$mf" "$(python3 -c "print(f'{$mf/$md:.2f}')")" "$me" "$(python3 -c "print(f'{$me/$md:.2f}')")" \
+        "$name" "$md" "$mf" "$rf" "$me" "$re" \
         "$(sequences "$WORK/def.out")" "$(sequences "$WORK/exh.out")" "$cov")")
 done
 echo
-echo "medians of $ROUNDS rounds, $DURATION s clips ($(nproc) cores; load after: $(load)):"
+echo "medians of $ROUNDS rounds (times: median per side; ratios: median of the per-round ratios), $DURATION s clips ($(nproc) cores; load after: $(load)):"
 printf '%s\n' "${summary[@]}"
