@@ -55,6 +55,17 @@ public enum BLASRuntime {
         unsetenv(reexecMarker)
     }
 
+    /// Ends the process with `code` without the libraries' exit-time shutdown. OpenBLAS 0.3.21
+    /// can deadlock in its shutdown: a worker thread still spinning after a recent
+    /// multi-threaded product can go to sleep just after the shutdown's wake-up and is then
+    /// joined forever (seen as an `ingest --threads 1` whose work was done and committed but
+    /// whose process never ended). Standard output and error are flushed first; everything a
+    /// command writes (catalog, crops, checkpoints) is closed when its `run` has returned.
+    public static func exitSkippingLibraryShutdown(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
+    }
+
     /// OpenBLAS's thread count for later calls.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeqCore
+import SeqNN
 
 /// The one place where errors become what the user sees; `Seqcurate.main` calls it for
 /// everything a command's `run()` throws. Commands only throw.
@@ -26,8 +27,7 @@ enum ErrorReport {
         default:
             printError("seqcurate: \(error.localizedDescription)")
         }
-        fflush(stdout)
-        Foundation.exit(1)
+        BLASRuntime.exitSkippingLibraryShutdown(1)
     }
 
     /// True for the errors ArgumentParser throws and reports itself: the public `ExitCode`,

@@ -56,5 +56,6 @@ struct Seqcurate: ParsableCommand {
         } catch {
             ErrorReport.exit(for: error)
         }
+        BLASRuntime.exitSkippingLibraryShutdown(0)
     }
 }
