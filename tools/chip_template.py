@@ -105,17 +105,18 @@ def images(seqcurate):
 
 
 # The wider set: (pip requirement, pip options, member path inside the download, SHA-256).
+FACE_RECOGNITION = ("face_recognition==1.3.0", ["--no-binary", ":all:"])
+FACE_RECOGNITION_IMAGES = {
+    "obama.jpg": "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6",
+    "obama2.jpg": "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6",
+    "obama3.jpg": "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3",
+    "biden.jpg": "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c",
+    "obama_partial_face.jpg": "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117",
+}
 WIDER = [
-    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama.jpg",
-     "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6"),
-    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama2.jpg",
-     "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6"),
-    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama3.jpg",
-     "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3"),
-    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/biden.jpg",
-     "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c"),
-    ("face_recognition==1.3.0", ["--no-binary", ":all:"], "face_recognition-1.3.0/tests/test_images/obama_partial_face.jpg",
-     "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117"),
+    FACE_RECOGNITION + (f"face_recognition-1.3.0/tests/test_images/{name}", sha)
+    for name, sha in FACE_RECOGNITION_IMAGES.items()
+] + [
     ("matplotlib==3.8.4", ["--only-binary", ":all:"], "matplotlib/mpl-data/sample_data/grace_hopper.jpg",
      "a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130"),
 ]
