@@ -57,7 +57,7 @@ struct KeyFrameFinder {
     private var periodicKeyFrames = 0
     private var followed: [Followed] = []
     private var lastKeyFrame: Int?
-    /// After a loss: detect every frame up to this one, unless the faces are found again.
+    /// After a loss: detect every `searchStep`-th frame up to this one, unless the faces are found again.
     private var searchUntil: Int?
     /// How many faces were followed before the loss.
     private var facesBeforeLoss = 0
