@@ -28,8 +28,9 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     /// Every this many periodic key frames, one is full (default 4); the others are light:
     /// the faces followed are refined and new faces are looked for from twice the key frames'
     /// minimum face size up (a quarter of the pyramid's work), so faces of 48 pixels and more
-    /// are found within `keyFrameInterval` frames, smaller ones within 4 times that. Cuts and
-    /// searches after a lost face are always full. 1: every key frame full.
+    /// are found within `keyFrameInterval` frames, smaller ones within 4 times that. Cuts are
+    /// always full (searches after a lost face look for faces near the known ones' size, see
+    /// `KeyFrameFinder`). 1: every periodic key frame full.
     public var fullKeyFrameEvery = IngestOptions.defaultFullKeyFrameEvery
     public static let defaultFullKeyFrameEvery = 4
     /// With key frames (the default): measure the faces (aligned crop, quality, signature, hash,
