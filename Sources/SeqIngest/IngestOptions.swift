@@ -41,6 +41,14 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     /// `--exhaustive` and `--detect-every` measure every face they detect.
     public var measureEvery = IngestOptions.defaultMeasureEvery
     public static let defaultMeasureEvery = 2
+    /// With key frames (the default): the decoder drops the frames no other frame is predicted
+    /// from (the non-reference B-frames: half the frames of a typical H.264 stream, at half the
+    /// decoding cost; `VideoReaderOptions.skipNonReferenceFrames`). The faces of a dropped frame
+    /// are interpolated between the same track's faces on the frames around it (face source
+    /// `interpolated`; never kept). Tracks, refinement and key frames work on the frames
+    /// decoded. `--decode-every-frame` turns it off; `--exhaustive` and `--detect-every` decode
+    /// every frame.
+    public var skipNonReferenceFrames = true
     /// Run MTCNN on every Nth frame and interpolate boxes and landmarks between (default 1: every frame).
     public var detectEvery = 1
     /// MTCNN minimum face size in pixels (default 20).
@@ -49,6 +57,12 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     /// True when faces are found by key frames and refinement (`KeyFrameFinder`), not by
     /// MTCNN on every (or every Nth) frame.
     public var usesKeyFrames: Bool { !exhaustive && detectEvery == 1 }
+    /// True when the decoder drops non-reference frames (`skipNonReferenceFrames`, key frames only).
+    public var skipsFrames: Bool { usesKeyFrames && skipNonReferenceFrames }
+    /// The longest run of dropped frames that is filled by interpolation: x264 puts at most 3
+    /// B-frames (its default, and the common setting) between two reference frames. A longer
+    /// run (a face missing on frames that were decoded as well) stays a gap.
+    public static let maxSkippedRun = 3
     /// MTCNN thresholds of P-Net, R-Net, O-Net (default 0.6, 0.7, 0.7).
     public var thresholds: [Float] = [0.6, 0.7, 0.7]
     /// Downscale frames so that their longer side is at most this before detecting (nil: native size).

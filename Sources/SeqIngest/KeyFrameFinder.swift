@@ -43,6 +43,8 @@ struct FoundFace {
 struct KeyFrameFinder {
     private struct Followed {
         var detection: FaceDetection
+        /// The frame the face was last seen on.
+        var frame: Int
         /// Movement of the box centre per frame (pixels), from the face's last two frames.
         var velocity = Point2(0, 0)
     }
@@ -57,6 +59,8 @@ struct KeyFrameFinder {
     private var periodicKeyFrames = 0
     private var followed: [Followed] = []
     private var lastKeyFrame: Int?
+    /// The frame before the one being found (-1: none yet); the decoder may have dropped frames between.
+    private var previousFrame = -1
     /// After a loss: detect every `searchStep`-th frame up to this one, unless the faces are found again.
     private var searchUntil: Int?
     /// How many faces were followed before the loss.
@@ -82,9 +86,11 @@ struct KeyFrameFinder {
         self.lightMinFaceSize = lightMinFaceSize ?? 2 * detector.options.minFaceSize
     }
 
-    /// The faces of the next frame (frames in decoding order, every one of them); `cut` is true
+    /// The faces of the next frame (frames in order, each one decoded; the decoder may have
+    /// dropped frames between, see `IngestOptions.skipNonReferenceFrames`); `cut` is true
     /// when a new shot starts at it (`VideoAnalysis.cut(at:)`).
     mutating func faces(in frame: VideoFrame, cut: Bool) -> [FoundFace] {
+        defer { previousFrame = frame.index }
         switch kind(of: frame.index, cut: cut) {
         case .full: return keyFrame(frame, cut: cut)
         case .search: return keyFrame(frame, cut: false, minFaceSize: knownFacesMinSize)
@@ -103,7 +109,7 @@ struct KeyFrameFinder {
         let found = detector.detect(frame.image, minFaceSize: lightMinFaceSize)
         let new = found.filter { d in !followedFaces.contains { $0.detection.box.iou(d.box) > 0.3 } }
         lost.removeAll { l in new.contains { $0.box.iou(l.box) > 0.3 } }
-        followed += new.map { Followed(detection: $0) }
+        followed += new.map { Followed(detection: $0, frame: frame.index) }
         return followedFaces + new.map { FoundFace(detection: $0, source: .detected) }
     }
 
@@ -124,7 +130,7 @@ struct KeyFrameFinder {
             // Faces followed until now that full detection does not find are lost as well.
             let missing = cut ? [] : followed.filter { f in !found.contains { $0.box.iou(f.detection.box) > 0.3 } }
             if !missing.isEmpty { noteLoss(at: frame.index, of: missing.map(\.detection.box), among: followed.count) }
-            followed = found.map { Followed(detection: $0) }
+            followed = found.map { Followed(detection: $0, frame: frame.index) }
             return found.map { FoundFace(detection: $0, source: .detected) }
     }
 
@@ -135,7 +141,7 @@ struct KeyFrameFinder {
     /// by 100 pixels in a frame, which split its track.)
     private mutating func refined(_ frame: VideoFrame) -> [FoundFace]? {
         lost.removeAll { $0.until < frame.index }
-        let predicted = followed.map { f in Self.shifted(f.detection.box, by: f.velocity) } + lost.map(\.box)
+        let predicted = followed.map { f in Self.shifted(f.detection.box, by: f.velocity, frames: frame.index - f.frame) } + lost.map(\.box)
         let refined = detector.refine(frame.image, around: predicted)
         var next: [Followed] = []
         var failed: [FaceBox] = []
@@ -148,7 +154,7 @@ struct KeyFrameFinder {
             }
             if isFollowed && r.box.iou(predicted[i]) < Self.jumpIoU { return nil }
             if !isFollowed { foundAgain.insert(i - followed.count) }
-            let face = isFollowed ? Self.follow(followed[i], to: r) : Followed(detection: r)
+            let face = isFollowed ? Self.follow(followed[i], to: r, at: frame.index) : Followed(detection: r, frame: frame.index)
             // Two faces that settled on the same face are one: keep the better one.
             if let k = next.firstIndex(where: { $0.detection.box.iou(r.box) > 0.5 }) {
                 if isFollowed { failed.append(followed[i].detection.box) }
@@ -191,18 +197,23 @@ struct KeyFrameFinder {
         if let until = searchUntil, index <= until {
             // Searching after a loss: full detection on every `searchStep`-th frame (the lost
             // faces' last places are refined on the frames between).
-            return (until - index) % Self.searchStep == 0 ? .search : .refined
+            // (A frame stands in for a search frame the decoder dropped just before it.)
+            let searches = (max(previousFrame + 1, index - Self.searchStep + 1)...index).contains { (until - $0) % Self.searchStep == 0 }
+            return searches ? .search : .refined
         }
         guard index - last >= keyFrameInterval else { return .refined }
         periodicKeyFrames += 1
         return periodicKeyFrames % fullKeyFrameEvery == 0 ? .full : .light
     }
 
-    /// The face followed into its new place; the velocity is smoothed over frames (half the
-    /// last step, half the earlier velocity), as the tracker predicts.
-    private static func follow(_ f: Followed, to d: FaceDetection) -> Followed {
-        let step = Point2(d.box.center.x - f.detection.box.center.x, d.box.center.y - f.detection.box.center.y)
-        return Followed(detection: d, velocity: Point2(0.5 * step.x + 0.5 * f.velocity.x, 0.5 * step.y + 0.5 * f.velocity.y))
+    /// The face followed into its new place on frame `index`; the velocity (per frame, over
+    /// however many frames passed) is smoothed (half the last step, half the earlier velocity),
+    /// as the tracker predicts.
+    private static func follow(_ f: Followed, to d: FaceDetection, at index: Int) -> Followed {
+        let frames = Float(max(index - f.frame, 1))
+        let step = Point2((d.box.center.x - f.detection.box.center.x) / frames, (d.box.center.y - f.detection.box.center.y) / frames)
+        return Followed(detection: d, frame: index,
+                        velocity: Point2(0.5 * step.x + 0.5 * f.velocity.x, 0.5 * step.y + 0.5 * f.velocity.y))
     }
 
     /// During a search after a loss, every this many frames is detected in full. Measured on
@@ -214,7 +225,8 @@ struct KeyFrameFinder {
     /// A refined box overlapping its prediction less than this has jumped (see `refined`).
     static let jumpIoU: Float = 0.6
 
-    private static func shifted(_ b: FaceBox, by v: Point2) -> FaceBox {
-        FaceBox(x1: b.x1 + v.x, y1: b.y1 + v.y, x2: b.x2 + v.x, y2: b.y2 + v.y)
+    private static func shifted(_ b: FaceBox, by v: Point2, frames: Int) -> FaceBox {
+        let n = Float(max(frames, 1))
+        return FaceBox(x1: b.x1 + n * v.x, y1: b.y1 + n * v.y, x2: b.x2 + n * v.x, y2: b.y2 + n * v.y)
     }
 }

@@ -98,6 +98,9 @@ struct VideoAnalysis {
     private(set) var sequences = 0
     private(set) var keptFaces = 0
     private var lastFrame = -1
+    /// The runs of frames the decoder dropped (`IngestOptions.skipsFrames`), in order; those
+    /// before every open track are forgotten.
+    private var dropped: [Range<Int>] = []
     private var lastTime = 0.0
     /// Tracks handed out by `takeFinishedShot` (and, on a resumed video, committed before).
     private var handedOut = 0
@@ -157,7 +160,14 @@ struct VideoAnalysis {
             }
         }
         detections += faces.count
-        frames += 1
+        advance(to: frame)
+    }
+
+    /// Counts the frame and the frames the decoder dropped before it (`IngestOptions.skipsFrames`),
+    /// remembering those so that `plan` fills them in.
+    private mutating func advance(to frame: VideoFrame) {
+        if frame.index > lastFrame + 1 && lastFrame >= 0 { dropped.append((lastFrame + 1)..<frame.index) }
+        frames += lastFrame >= 0 ? max(1, frame.index - lastFrame) : 1
         lastFrame = frame.index
         lastTime = frame.time
     }
@@ -168,9 +178,7 @@ struct VideoAnalysis {
     mutating func skip(frame: VideoFrame) {
         _ = feedShotDetector(frame)
         endedShot = nil
-        frames += 1
-        lastFrame = frame.index
-        lastTime = frame.time
+        advance(to: frame)
     }
 
     /// Feeds the shot detector, ending a shot that has run `maxShotSeconds` at this frame.
@@ -254,6 +262,10 @@ struct VideoAnalysis {
             if options.detectEvery > 1 {
                 track = identity ? track.filledByInterpolation(maxMissing: options.tracker.maxGap + options.detectEvery - 1)
                                  : track.filledByInterpolation()
+            } else if !dropped.isEmpty {
+                // Frames the decoder dropped get the face between its neighbours; frames that
+                // were decoded and had no face of the track stay empty.
+                track = track.filledByInterpolation { gap in wasDropped(gap) }
             }
             let measured: [MeasuredFace?] = track.observations.map { o in
                 o.interpolated ? nil : pending.faces(at: o.frameIndex).first { $0.detection == o.detection }
@@ -269,7 +281,20 @@ struct VideoAnalysis {
         // Faces of frames before every open track belonged to tracks already handed out
         // (or dropped as short): free them, so memory follows the open tracks, not the video.
         let oldestHeld = held.map(\.firstFrame).min() ?? Int.max
-        pending.drop(before: min(tracker.oldestOpenFrame ?? Int.max, oldestHeld))
+        let oldest = min(tracker.oldestOpenFrame ?? Int.max, oldestHeld)
+        pending.drop(before: oldest)
+        if let keep = dropped.firstIndex(where: { $0.upperBound > oldest }) { dropped.removeFirst(keep) } else { dropped.removeAll() }
+    }
+
+    /// True when every frame of `gap` was dropped by the decoder (the runs are maximal: a gap
+    /// between two decoded frames is either one whole run or holds a decoded frame).
+    private func wasDropped(_ gap: Range<Int>) -> Bool {
+        var lo = 0, hi = dropped.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if dropped[mid].upperBound <= gap.lowerBound { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < dropped.count && dropped[lo].lowerBound <= gap.lowerBound && dropped[lo].upperBound >= gap.upperBound
     }
 
     /// What sequence selection sees of each face: measured quality, or for a face that was

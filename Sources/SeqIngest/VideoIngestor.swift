@@ -296,7 +296,7 @@ public final class VideoIngestor {
     /// the analysis gave (the last shot's tracks), and the frame count the header declares.
     private func analyse(_ url: URL, quiet: Bool, resumeFrom: Int = 0, firstTrack: Int = 0,
                          commit: (Range<Int>, [TrackPlan], VideoInfo) throws -> Void) throws -> (VideoRecord, VideoAnalysis.Result, declaredFrames: Int?) {
-        let reader = try VideoReader(url: url)
+        let reader = try VideoReader(url: url, options: VideoReaderOptions(skipNonReferenceFrames: options.skipsFrames))
         let info = reader.info
         var analysis = VideoAnalysis(options: options, firstTrack: firstTrack)
         let expected = info.declaredFrames ?? (info.duration > 0 && info.fps > 0 ? Int(info.duration * info.fps) : nil)
@@ -314,6 +314,9 @@ public final class VideoIngestor {
         // Measuring a batch (crops, quality, embeddings: in parallel) overlaps finding the faces
         // of the next one (in frame order, on this thread); batches are consumed in order.
         var inFlight: (frames: [VideoFrame], measured: BackgroundJob<[[MeasuredFace]]>)?
+        // The index of the last frame of the batches handed to `measure` (which frames start a
+        // block of `measureEvery` or `embedEvery` frames depends on the frame before).
+        var lastIndexSeen = -1
         defer { _ = inFlight?.measured.wait() }  // never leave a job running on the way out
         /// Feeds a measured batch to the analysis, committing each shot that ends in it.
         func consume(_ batch: [VideoFrame], _ measured: [[MeasuredFace]]) throws {
@@ -346,7 +349,9 @@ public final class VideoIngestor {
                     return finder!.faces(in: frame, cut: analysis.cut(at: frame))
                 }
             }
-            let job = BackgroundJob { [found] in self.measure(batch, from: resumeFrom, found: found) }
+            let previous = lastIndexSeen
+            lastIndexSeen = batch.last?.index ?? lastIndexSeen
+            let job = BackgroundJob { [found] in self.measure(batch, from: resumeFrom, found: found, after: previous) }
             if let previous = inFlight {
                 inFlight = nil
                 try consume(previous.frames, previous.measured.wait())
@@ -377,13 +382,16 @@ public final class VideoIngestor {
     /// `workers` frames at a time; other frames, and frames before `first`, get none.
     /// With `found` (the faces `KeyFrameFinder` found on each frame), those are measured instead
     /// of detecting again.
-    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil) -> [[MeasuredFace]] {
+    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil, after previous: Int) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
-        let detected = found.map { f in frames.indices.filter { !f[$0].isEmpty && isMeasured(frames[$0].index) } }
+        // The index of the frame before each one (the decoder may have dropped frames between).
+        let before = frames.indices.map { $0 == 0 ? previous : frames[$0 - 1].index }
+        let measured = frames.indices.map { isMeasured(frames[$0].index, after: before[$0]) }
+        let detected = found.map { f in frames.indices.filter { !f[$0].isEmpty && measured[$0] } }
             ?? frames.indices.filter { frames[$0].index >= first && frames[$0].index % options.detectEvery == 0 }
         // Faces found on frames that are not measured join their tracks with their boxes only.
         if let found {
-            for i in frames.indices where !found[i].isEmpty && !isMeasured(frames[i].index) {
+            for i in frames.indices where !found[i].isEmpty && !measured[i] {
                 out[i] = found[i].map(MeasuredFace.unmeasured)
             }
         }
@@ -395,7 +403,7 @@ public final class VideoIngestor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for k in stride(from: w, to: detected.count, by: workers) {
                     let i = detected[k]
-                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: isSampled(frames[i].index))
+                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: isSampled(frames[i].index, after: before[i]))
                 }
             }
         }
@@ -403,17 +411,28 @@ public final class VideoIngestor {
     }
 
     /// Whether the faces found on a frame are measured (key frames and refinement only:
-    /// `IngestOptions.measureEvery`).
-    private func isMeasured(_ frameIndex: Int) -> Bool {
-        frameIndex % max(options.measureEvery, 1) == 0
+    /// `IngestOptions.measureEvery`): the first frame decoded of each block of `measureEvery`
+    /// frames, which is every Nth frame when every frame is decoded.
+    private func isMeasured(_ frameIndex: Int, after previous: Int) -> Bool {
+        Self.startsBlock(frameIndex, after: previous, every: options.measureEvery)
     }
 
-    /// Whether the faces of a detected frame are embedded: every `embedEvery`-th detected frame.
-    /// With key frames only measured frames are embedded (`isMeasured`), so with
-    /// `measureEvery` 2 an odd `embedEvery` embeds every `2 * embedEvery`-th frame.
-    private func isSampled(_ frameIndex: Int) -> Bool {
-        embedder != nil && frameIndex % (max(options.detectEvery, 1) * max(options.embedEvery, 1)) == 0
-            && (!options.usesKeyFrames || isMeasured(frameIndex))
+    /// Whether the faces of a detected frame are embedded: every `embedEvery`-th detected frame
+    /// (with key frames, the first decoded frame of each block of `embedEvery`). With key frames
+    /// only measured frames are embedded (`isMeasured`), so with `measureEvery` 2 an odd
+    /// `embedEvery` embeds about every `2 * embedEvery`-th frame.
+    private func isSampled(_ frameIndex: Int, after previous: Int) -> Bool {
+        guard let _ = embedder else { return false }
+        guard options.usesKeyFrames else { return frameIndex % (max(options.detectEvery, 1) * max(options.embedEvery, 1)) == 0 }
+        return Self.startsBlock(frameIndex, after: previous, every: options.embedEvery) && isMeasured(frameIndex, after: previous)
+    }
+
+    /// True when `frameIndex` is the first frame at or after a multiple of `every`, given the
+    /// frame before it (-1: none): with frames dropped by the decoder, the block's first frame
+    /// stands in for its multiple.
+    static func startsBlock(_ frameIndex: Int, after previous: Int, every: Int) -> Bool {
+        let n = max(every, 1)
+        return previous < 0 || frameIndex / n > previous / n
     }
 
     /// Detects the faces of one frame, aligns each, and measures its quality, duplicate

@@ -7,13 +7,19 @@ extension FaceTrack {
     /// frame; gaps longer than `maxMissing` frames (for example real misses bridged by the tracker)
     /// are left unfilled.
     public func filledByInterpolation(maxMissing: Int = .max) -> FaceTrack {
+        filledByInterpolation { $0.count <= maxMissing }
+    }
+
+    /// The track with the gaps between consecutive observations for which `fill` says yes
+    /// (given the missing frames) filled in, as above.
+    public func filledByInterpolation(where fill: (Range<Int>) -> Bool) -> FaceTrack {
         guard observations.count >= 2 else { return self }
         var out: [TrackObservation] = [observations[0]]
         out.reserveCapacity(frameSpan)
         for i in 1..<observations.count {
             let a = observations[i - 1], b = observations[i]
             let missing = b.frameIndex - a.frameIndex - 1
-            if missing > 0 && missing <= maxMissing {
+            if missing > 0 && fill((a.frameIndex + 1)..<b.frameIndex) {
                 for f in (a.frameIndex + 1)..<b.frameIndex {
                     let t = Double(f - a.frameIndex) / Double(b.frameIndex - a.frameIndex)
                     out.append(TrackObservation(frameIndex: f,

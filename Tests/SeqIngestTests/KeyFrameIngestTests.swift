@@ -27,7 +27,8 @@ final class KeyFrameIngestTests: XCTestCase {
         let fastFaces = try fast.faces(videoID: try XCTUnwrap(try fast.videos().first?.id))
         let fullFaces = try full.faces(videoID: try XCTUnwrap(try full.videos().first?.id))
         XCTAssertTrue(fullFaces.allSatisfy { $0.source == .detected })
-        XCTAssertEqual(Set(fastFaces.compactMap(\.source)), [.detected, .refined])
+        // Interpolated: the frames the decoder dropped (IngestOptions.skipNonReferenceFrames).
+        XCTAssertEqual(Set(fastFaces.compactMap(\.source)), [.detected, .refined, .interpolated])
         // Key frames every 8 frames (no cut in this clip; a refinement that fails adds one), and
         // of those only every 4th full: light ones refine the face followed.
         let detected = fastFaces.filter { $0.source == .detected }.count
@@ -43,24 +44,33 @@ final class KeyFrameIngestTests: XCTestCase {
     }
 
     func testOnlyEveryOtherFrameIsMeasuredAndKeptFacesComeFromThose() throws {
-        // The default measures (crops) the faces of even frames only; odd frames' faces stay
-        // in their tracks with their boxes and the reason `unmeasured`.
+        // The default measures (crops) the faces of the first frame decoded in each block of two
+        // frames (the even frame, unless the decoder dropped it); the others stay in their tracks
+        // with their boxes and the reason `unmeasured`.
         let video = try TestFiles.asset("carphone_pristine.mp4")
         let (catalog, _) = try IngestTestSupport.ingest([video], into: try TestFiles.tempDirectory("seqcurate-measure2", removedAfter: self))
-        let faces = try catalog.faces(videoID: try XCTUnwrap(try catalog.videos().first?.id))
+        let faces = try catalog.faces(videoID: try XCTUnwrap(try catalog.videos().first?.id)).sorted { $0.frameIndex < $1.frameIndex }
         XCTAssertGreaterThanOrEqual(faces.count, 110)
-        let odd = faces.filter { $0.frameIndex % 2 == 1 && !$0.interpolated }
-        XCTAssertFalse(odd.isEmpty)
-        for f in odd {
+        XCTAssertEqual(Set(faces.map(\.trackID)).count, 1, "one face, one track")
+        let decoded = faces.filter { !$0.interpolated }
+        var unmeasured = 0
+        for (previous, f) in zip([-1] + decoded.map(\.frameIndex), decoded) {
+            if f.frameIndex / 2 > previous / 2 || previous < 0 {
+                XCTAssertNotEqual(f.reason, .unmeasured, "frame \(f.frameIndex)")
+                XCTAssertNotNil(f.sharpness)
+                continue
+            }
+            unmeasured += 1
             XCTAssertEqual(f.reason, .unmeasured, "frame \(f.frameIndex)")
             XCTAssertNil(f.sharpness)
             XCTAssertNil(f.cropPath)
             XCTAssertNil(f.cropHash)
             XCTAssertNotNil(f.source)
         }
+        XCTAssertGreaterThan(unmeasured, 0)
         let kept = faces.filter(\.kept)
         XCTAssertGreaterThanOrEqual(kept.count, 5)
-        XCTAssertTrue(kept.allSatisfy { $0.frameIndex % 2 == 0 && $0.cropPath != nil && $0.sharpness != nil })
+        XCTAssertTrue(kept.allSatisfy { !$0.interpolated && $0.cropPath != nil && $0.sharpness != nil })
 
         // --measure-every 1 measures every frame again: no face is `unmeasured`.
         var every = IngestOptions()

@@ -118,6 +118,7 @@ final class RerunMemoryTests: XCTestCase {
         var options = IngestOptions()
         options.maxShotSeconds = 1
         options.workers = 1
+        options.skipNonReferenceFrames = false  // every frame decoded: each boundary lands on its frame
         let (catalog, results) = try IngestTestSupport.ingest([try TestFiles.asset("carphone_pristine.mp4")], into: dir, options: options)
         XCTAssertEqual(results.map(\.outcome), [.ingested])
         let shots = try catalog.shots(videoID: results[0].videoID!)

@@ -26,6 +26,45 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertNotEqual(frames[0].image, frames[119].image)
     }
 
+    func testSkippingNonReferenceFramesKeepsTheOthersExactlyAtTheirIndices() throws {
+        // carphone_pristine.mp4 is H.264 with 60 B-frames of 120; the decoder drops those that
+        // no other frame refers to. Each frame it gives is the same picture, at the same index
+        // and time, as when every frame is decoded.
+        let url = try TestFiles.asset("carphone_pristine.mp4")
+        var all: [Int: VideoFrame] = [:]
+        try VideoReader(url: url).forEachFrame { all[$0.index] = $0 }
+        let reader = try VideoReader(url: url, options: VideoReaderOptions(skipNonReferenceFrames: true))
+        var kept: [VideoFrame] = []
+        try reader.forEachFrame { kept.append($0) }
+        XCTAssertGreaterThanOrEqual(kept.count, 60)
+        XCTAssertLessThan(kept.count, 100, "non-reference frames dropped")
+        XCTAssertEqual(kept.map(\.index), kept.map(\.index).sorted())
+        XCTAssertEqual(Set(kept.map(\.index)).count, kept.count)
+        XCTAssertEqual(kept.first?.index, 0)
+        for f in kept {
+            let same = try XCTUnwrap(all[f.index])
+            XCTAssertEqual(f.time, same.time, accuracy: 1e-6)
+            XCTAssertEqual(f.image, same.image, "frame \(f.index)")
+        }
+        // An MPEG-4 (AVI) stream drops its B-frames the same way.
+        let avi = try VideoReader(url: try TestFiles.asset("Megamind.avi"), options: VideoReaderOptions(skipNonReferenceFrames: true))
+        var aviFrames: [VideoFrame] = []
+        try avi.forEachFrame { aviFrames.append($0) }
+        XCTAssertLessThan(aviFrames.count, 270)
+        XCTAssertEqual(Set(aviFrames.map(\.index)).count, aviFrames.count)
+        XCTAssertTrue(aviFrames.allSatisfy { $0.index < 270 })
+    }
+
+    func testSkippingStillReportsATruncatedStream() throws {
+        let data = try Data(contentsOf: try TestFiles.asset("Megamind.avi"))
+        let url = try TestFiles.tempDirectory("seqcurate-test", removedAfter: self).appendingPathComponent("third.avi")
+        try data.prefix(data.count / 3).write(to: url)
+        let reader = try VideoReader(url: url, options: VideoReaderOptions(skipNonReferenceFrames: true))
+        XCTAssertThrowsError(try reader.forEachFrame { _ in }) { error in
+            XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+        }
+    }
+
     func testStrideTimeWindowSizeAndGray() throws {
         let url = try TestFiles.asset("carphone_pristine.mp4")
         var options = VideoReaderOptions(width: 88, grayscale: true, stride: 5)

@@ -30,7 +30,8 @@ final class TracksFacesCommandTests: XCTestCase {
             XCTAssertGreaterThan(try XCTUnwrap(f["eye_distance"]?.number), 0)
             sources.insert(try XCTUnwrap(f["source"]?.string))
         }
-        XCTAssertEqual(sources, ["detected", "refined"])
+        // Interpolated: frames the decoder dropped (IngestOptions.skipNonReferenceFrames).
+        XCTAssertEqual(sources, ["detected", "interpolated", "refined"])
         // Without --faces the list is absent; --faces alone is refused in one line.
         let plain = try TestCLI.run(["tracks", "--catalog", catalog, "--json"], in: dir)
         XCTAssertNil(try JSONValue.parse(Data(plain.out.utf8)).array?.first?["face_list"])

@@ -56,6 +56,7 @@ struct IngestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "At most this many frames from one key frame (full MTCNN) to the next.") var keyFrameInterval = IngestOptions.defaultKeyFrameInterval
     @Option(parsing: .unconditional, help: "Every Nth periodic key frame looks for faces of every size; the others refine the faces followed and look only for new faces of twice the smallest face size (1: all full).") var fullKeyFrameEvery = IngestOptions.defaultFullKeyFrameEvery
     @Option(parsing: .unconditional, help: "With key frames, crop and measure the faces of every Nth frame (1: every frame).") var measureEvery = IngestOptions.defaultMeasureEvery
+    @Flag(help: "With key frames, decode every frame: do not let the decoder drop the frames no other frame is predicted from (their faces are otherwise interpolated).") var decodeEveryFrame = false
     @Option(parsing: .unconditional, help: "Detect on every Nth frame; boxes and landmarks are interpolated between (no key frames).") var detectEvery = 1
     @Option(parsing: .unconditional, help: "A track survives this many frames without a detection.") var maxGap = TrackerOptions().maxGap
     @Option(parsing: .unconditional, help: "Tracks spanning fewer frames are dropped.") var minTrack = TrackerOptions().minTrack
@@ -126,6 +127,7 @@ struct IngestCommand: ParsableCommand {
         options.exhaustive = exhaustive
         options.keyFrameInterval = keyFrameInterval
         options.measureEvery = measureEvery
+        options.skipNonReferenceFrames = !decodeEveryFrame
         options.fullKeyFrameEvery = fullKeyFrameEvery
         // Key frames look for faces the sequence selector can keep (docs/ingest.md): unless
         // the user chose a size, the smallest face is raised from 20 to 24 pixels.
