@@ -11,9 +11,15 @@ public struct FaceIdentityEmbedder: Sendable {
     public var model: String
     /// Embeds the given faces of an image, all in one batch.
     public var embed: @Sendable (Image, [FaceDetection]) -> [[Float]?]
+    /// Waits until the embedder can work, or throws why it cannot (a network loaded in the
+    /// background: its weights proved unusable). Ingest calls it before the first faces are
+    /// embedded, so that the load overlaps the first frames' decoding and detection.
+    public var prepare: @Sendable () throws -> Void
 
-    public init(model: String, embed: @escaping @Sendable (Image, [FaceDetection]) -> [[Float]?]) {
+    public init(model: String, prepare: @escaping @Sendable () throws -> Void = {},
+                embed: @escaping @Sendable (Image, [FaceDetection]) -> [[Float]?]) {
         self.model = model
+        self.prepare = prepare
         self.embed = embed
     }
 }

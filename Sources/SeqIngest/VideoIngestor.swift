@@ -317,6 +317,7 @@ public final class VideoIngestor {
         // The index of the last frame of the batches handed to `measure` (which frames start a
         // block of `measureEvery` or `embedEvery` frames depends on the frame before).
         var lastIndexSeen = -1
+        var embedderReady = false
         defer { _ = inFlight?.measured.wait() }  // never leave a job running on the way out
         /// Feeds a measured batch to the analysis, committing each shot that ends in it.
         func consume(_ batch: [VideoFrame], _ measured: [[MeasuredFace]]) throws {
@@ -349,6 +350,9 @@ public final class VideoIngestor {
                     return finder!.faces(in: frame, cut: analysis.cut(at: frame))
                 }
             }
+            // The embedding network may still be loading (`FaceIdentityEmbedder.prepare`): it is
+            // needed from the first measured batch on. Its failure is the run's, not the video's.
+            if !embedderReady { try embedder?.prepare(); embedderReady = true }
             let previous = lastIndexSeen
             lastIndexSeen = batch.last?.index ?? lastIndexSeen
             let job = BackgroundJob { [found] in self.measure(batch, from: resumeFrom, found: found, after: previous) }
@@ -485,25 +489,5 @@ struct FileStamp: Equatable {
         guard stat(url.path, &st) == 0 else { return nil }
         size = Int64(st.st_size)
         mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-    }
-}
-
-/// A value computed on a global queue while the caller goes on; `wait()` returns it.
-final class BackgroundJob<Value>: @unchecked Sendable {
-    private let done = DispatchGroup()
-    private var value: Value?
-
-    init(_ work: @escaping () -> Value) {
-        done.enter()
-        DispatchQueue.global().async {
-            self.value = work()
-            self.done.leave()
-        }
-    }
-
-    /// The value, once computed (blocks until then; may be called more than once).
-    func wait() -> Value {
-        done.wait()
-        return value!
     }
 }

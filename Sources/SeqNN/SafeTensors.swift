@@ -196,17 +196,20 @@ public enum SafeTensors {
 
     private static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            for i in 0..<count {
-                switch dtype {
-                case "F32":
-                    out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                case "I32":
-                    out[i] = Float(Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
-                case "F64":
-                    out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
-                default: // F16
-                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
-                }
+            // One branch per tensor, not per number: the weights of a network are millions of numbers.
+            switch dtype {
+            case "F32":
+                #if _endian(little)
+                if count > 0 { memcpy(out.baseAddress!, raw.baseAddress!, count * 4) }
+                #else
+                for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))) }
+                #endif
+            case "I32":
+                for i in 0..<count { out[i] = Float(Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))) }
+            case "F64":
+                for i in 0..<count { out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))) }
+            default: // F16
+                for i in 0..<count { out[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))) }
             }
             initialized = count
         }

@@ -1,7 +1,9 @@
 import Foundation
 import SeqCore
 import SeqEmbed
+import SeqDetect
 import SeqIngest
+import SeqMedia
 
 /// The face embedding network for the commands that decide by identity (ingest,
 /// import-identities, exclude), as the `FaceIdentityEmbedder` value SeqIngest takes.
@@ -32,11 +34,35 @@ enum EmbedderLoading {
         return wrap(try FaceEmbedder(weights: url))
     }
 
-    private static func wrap(_ net: FaceEmbedder) -> FaceIdentityEmbedder {
-        FaceIdentityEmbedder(model: modelName) { image, faces in
-            // FaceChip's chips are always 150x150 RGB, so embed never throws for them; a face
-            // that still fails counts as not sampled.
-            (try? net.embed(faces: faces, in: image)) ?? Array(repeating: nil, count: faces.count)
+    /// As `loadIfFound`, but the network (about 50 ms of reading and folding weights) loads on
+    /// another thread while the caller goes on; the embedder's `prepare` waits for it and throws
+    /// the load's error. Ingest uses it: the load overlaps opening the catalog and decoding and
+    /// detecting the first frames.
+    static func startLoadingIfFound(_ explicit: String?, quiet: Bool) throws -> FaceIdentityEmbedder? {
+        let url: URL
+        if explicit != nil || ProcessInfo.processInfo.environment["SEQCURATE_DLIB_WEIGHTS"].map({ !$0.isEmpty }) == true {
+            url = try WeightsLocator.dlibFace(explicit)
+        } else if let found = try? WeightsLocator.dlibFace(nil) {
+            url = found
+        } else {
+            return try loadIfFound(explicit, quiet: quiet)  // says why there are no identity decisions
         }
+        // A missing file is reported now, as by `loadIfFound`.
+        guard FileManager.default.fileExists(atPath: url.path) else { return try loadIfFound(explicit, quiet: quiet) }
+        let job = BackgroundJob { Result { try FaceEmbedder(weights: url) } }
+        return FaceIdentityEmbedder(model: modelName, prepare: { _ = try job.wait().get() }) { image, faces in
+            guard let net = try? job.wait().get() else { return Array(repeating: nil, count: faces.count) }
+            return embed(net, image, faces)
+        }
+    }
+
+    private static func wrap(_ net: FaceEmbedder) -> FaceIdentityEmbedder {
+        FaceIdentityEmbedder(model: modelName) { image, faces in embed(net, image, faces) }
+    }
+
+    private static func embed(_ net: FaceEmbedder, _ image: Image, _ faces: [FaceDetection]) -> [[Float]?] {
+        // FaceChip's chips are always 150x150 RGB, so embed never throws for them; a face
+        // that still fails counts as not sampled.
+        (try? net.embed(faces: faces, in: image)) ?? Array(repeating: nil, count: faces.count)
     }
 }

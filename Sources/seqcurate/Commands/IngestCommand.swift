@@ -155,6 +155,8 @@ struct IngestCommand: ParsableCommand {
         if let list { videos += try VideoInputList.read(list) }
         if let shard = shard.flatMap(InputShard.init) { videos = videos.filter(shard.contains) }
         RunInterruption.install()
+        // The run record names the detector's weights by hash: hashed while the catalog opens.
+        let weightsHash = BackgroundJob { [detector] in try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)) }
         let db = try Catalog.open(location: catalog, crops: crops)
         if !quiet {
             let notice = LockWaitNotice()
@@ -164,9 +166,9 @@ struct IngestCommand: ParsableCommand {
         // detection run one frame per core instead.
         let mtcnn = try detector.makeDetector(parallelPyramid: options.usesKeyFrames, minFaceSize: options.minFaceSize)
         let cropper = FaceCropping.make(align, size: options.effectiveCropSize)
-        let embedder = noEmbeddings ? nil : try EmbedderLoading.loadIfFound(embeddingWeights, quiet: quiet)
+        let embedder = noEmbeddings ? nil : try EmbedderLoading.startLoadingIfFound(embeddingWeights, quiet: quiet)
         options.embeddingModel = embedder?.model
-        let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: try? SHA256.hex(fileAt: WeightsLocator.mtcnn(detector.weights)),
+        let run = IngestRunRecord(detector: "mtcnn", weightsSHA256: weightsHash.wait(),
                                   parametersJSON: options.json(), seqcurateVersion: Seqcurate.version)
         let runID = try db.beginIngestRun(run)
         RunInterruption.track(catalog: db.url, runID: runID)
