@@ -13,10 +13,11 @@ public protocol FaceAligner: Sendable {
 }
 
 extension FaceAligner {
-    /// The aligned face, or nil when the landmarks give no usable geometry.
+    /// The aligned face, or nil when the landmarks give no usable geometry. A face much larger
+    /// than the crop is averaged down in blocks first (`ImageWarper.warpReducingFirst`).
     public func align(_ image: Image, face: FaceDetection) -> Image? {
         guard let m = outputToSource(face, imageWidth: image.width, imageHeight: image.height) else { return nil }
-        return ImageWarper.warp(image, width: outputWidth, height: outputHeight, outputToSource: m, border: border)
+        return ImageWarper.warpReducingFirst(image, width: outputWidth, height: outputHeight, outputToSource: m, border: border)
     }
 
     /// Where a point of the source image lands in the aligned output (e.g. a landmark).

@@ -61,6 +61,71 @@ public enum ImageWarper {
         return Image(width: width, height: height, channels: channels, pixels: out)
     }
 
+    /// As `warp`, for a strong shrink made cheaper: when one output pixel covers k x k source
+    /// pixels or more (k = the map's scale rounded down, at least 2), the part of the source
+    /// under the output is first averaged in k x k blocks, and the smaller image is then warped
+    /// as by `warp` (at a scale under 2: 2 x 2 bilinear samples a pixel instead of up to 4 x 4).
+    /// Face crops use it (`FaceAligner.align`): a 144-pixel crop of a 400-pixel face costs about
+    /// a third. The result is not the same to the bit as `warp`'s (a box filter, then bilinear
+    /// samples, instead of bilinear samples only), but as smooth; below a scale of 2, or for
+    /// images that are not RGB, it is `warp`.
+    public static func warpReducingFirst(_ image: Image, width: Int, height: Int, outputToSource m: AffineTransform,
+                                         border: BorderMode = .replicate) -> Image {
+        let scale = m.scale
+        guard image.channels == 3, scale.isFinite, scale >= 2, scale < 64 else {
+            return warp(image, width: width, height: height, outputToSource: m, border: border)
+        }
+        let k = Int(scale.rounded(.down))
+        // The source under the output's pixels (its corners bound it: the map is affine), with a
+        // margin of two blocks for the bilinear taps and sub-samples.
+        var lox = Float.infinity, hix = -Float.infinity, loy = Float.infinity, hiy = -Float.infinity
+        for (u, v) in [(-0.5, -0.5), (Float(width) - 0.5, -0.5), (-0.5, Float(height) - 0.5), (Float(width) - 0.5, Float(height) - 0.5)] as [(Float, Float)] {
+            let p = m.apply(Point2(u, v))
+            lox = min(lox, p.x); hix = max(hix, p.x); loy = min(loy, p.y); hiy = max(hiy, p.y)
+        }
+        guard lox.isFinite, hix.isFinite, loy.isFinite, hiy.isFinite, abs(lox) < 1e7, abs(hix) < 1e7, abs(loy) < 1e7, abs(hiy) < 1e7 else {
+            return warp(image, width: width, height: height, outputToSource: m, border: border)
+        }
+        let margin = 2 * k + 2
+        let x0 = max(0, Int(lox.rounded(.down)) - margin), x1 = min(image.width, Int(hix.rounded(.up)) + margin)
+        let y0 = max(0, Int(loy.rounded(.down)) - margin), y1 = min(image.height, Int(hiy.rounded(.up)) + margin)
+        // Whole blocks only: the region's last partial block row or column is left out, unless
+        // the region ends at the image's edge, where the samples would not reach it anyway
+        // without the border rule (which then repeats the last whole block).
+        let rw = (x1 - x0) / k, rh = (y1 - y0) / k
+        guard rw >= 2, rh >= 2 else { return warp(image, width: width, height: height, outputToSource: m, border: border) }
+        var reduced = [UInt8](repeating: 0, count: rw * rh * 3)
+        let rowWidth = rw * k * 3
+        var sums = [UInt32](repeating: 0, count: rowWidth)
+        let area = UInt32(k * k), half = UInt32(k * k / 2)
+        image.pixels.withUnsafeBufferPointer { src in
+        reduced.withUnsafeMutableBufferPointer { dst in
+        sums.withUnsafeMutableBufferPointer { acc in
+            let sw = image.width
+            for j in 0..<rh {
+                for i in 0..<rowWidth { acc[i] = 0 }
+                for y in (y0 + j * k)..<(y0 + j * k + k) {
+                    let row = src.baseAddress! + (y * sw + x0) * 3
+                    for i in 0..<rowWidth { acc[i] &+= UInt32(row[i]) }
+                }
+                let out = dst.baseAddress! + j * rw * 3
+                for i in 0..<rw {
+                    var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
+                    var o = i * k * 3
+                    for _ in 0..<k { r &+= acc[o]; g &+= acc[o + 1]; b &+= acc[o + 2]; o += 3 }
+                    out[i * 3] = UInt8((r + half) / area); out[i * 3 + 1] = UInt8((g + half) / area); out[i * 3 + 2] = UInt8((b + half) / area)
+                }
+            }
+        }}}
+        // Reduced pixel (i, j) is the mean of source pixels x0 + k i ... x0 + k i + k - 1: its
+        // centre is at x0 + k i + (k - 1) / 2.
+        let kf = Float(k)
+        let toReduced = AffineTransform(a: 1 / kf, b: 0, c: 0, d: 1 / kf,
+                                        tx: -(Float(x0) + (kf - 1) / 2) / kf, ty: -(Float(y0) + (kf - 1) / 2) / kf)
+        return warp(Image(width: rw, height: rh, channels: 3, pixels: reduced), width: width, height: height,
+                    outputToSource: toReduced.concatenating(m), border: border)
+    }
+
     /// Where the n x n sub-samples of the output pixels fall in the source: sample (u, v, sx, sy)
     /// is at `x = (colX[u * n + sx] + rowX[v * n + sy]) + tx`, likewise y.
     struct Grid {

@@ -99,4 +99,35 @@ final class WarpEquivalenceTests: XCTestCase {
         XCTAssertEqual(ImageWarper.warp(frame, width: 150, height: 150, outputToSource: edge, border: .constant(0)),
                        Self.definition(frame, width: 150, height: 150, m: edge, border: .constant(0)))
     }
+
+    func testReducingFirstIsTheWarpBelowScaleTwoAndCloseToItAbove() {
+        // A smooth 1280x720 picture (a face crop's frame, without noise): the block average then
+        // the bilinear samples give nearly the pixels of the plain warp.
+        var frame = Image(width: 1280, height: 720, channels: 3)
+        for y in 0..<720 {
+            for x in 0..<1280 {
+                let fx = Float(x), fy = Float(y)
+                frame[x, y, 0] = UInt8(127.5 + 120 * sinf(fx / 37) * cosf(fy / 53))
+                frame[x, y, 1] = UInt8(127.5 + 120 * cosf((fx + fy) / 61))
+                frame[x, y, 2] = UInt8(127.5 + 100 * sinf((fx - fy) / 45))
+            }
+        }
+        let gentle = SeqDetect.AffineTransform.similarity(scale: 1.8, angle: 0.2, tx: 400, ty: 100)
+        XCTAssertEqual(ImageWarper.warpReducingFirst(frame, width: 144, height: 144, outputToSource: gentle),
+                       ImageWarper.warp(frame, width: 144, height: 144, outputToSource: gentle), "under 2x: the warp itself")
+        for (scale, angle, tx, ty, border) in [(2.6, 0.15, 500, 200, BorderMode.replicate), (3.4, -0.1, 300, 150, .replicate),
+                                               (4.5, 0.05, 600, 20, .replicate), (2.2, 0.3, 1100, 600, .constant(0))]
+            as [(Float, Float, Float, Float, BorderMode)] {
+            let m = SeqDetect.AffineTransform.similarity(scale: scale, angle: angle, tx: tx, ty: ty)
+            let reduced = ImageWarper.warpReducingFirst(frame, width: 144, height: 144, outputToSource: m, border: border)
+            let plain = ImageWarper.warp(frame, width: 144, height: 144, outputToSource: m, border: border)
+            XCTAssertEqual(reduced.width, 144)
+            XCTAssertEqual(reduced.height, 144)
+            let diffs = zip(reduced.pixels, plain.pixels).map { abs(Int($0) - Int($1)) }
+            let mean = Double(diffs.reduce(0, +)) / Double(diffs.count)
+            // Away from the frame's edge; past it (the last case) the border rule decides both.
+            XCTAssertLessThan(mean, 2.0, "scale \(scale): mean difference \(mean)")
+            XCTAssertLessThanOrEqual(diffs.max() ?? 0, border == .constant(0) ? 255 : 8, "scale \(scale)")
+        }
+    }
 }
