@@ -33,13 +33,17 @@ final class DlibResNet {
 
     let stem: Conv2D
     let blocks: [Block]
+    /// Every convolution, in the order of the weights' indices.
+    let convolutions: [Conv2D]
     let fc: Linear
     let stemPool = PoolWindow(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 0, padW: 0, ceil: false)
     let shortcutPool = PoolWindow(kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, ceil: false)
 
     /// Builds the network from the tensors tools/convert_dlib.py writes; throws when one is
     /// missing or of the wrong shape.
-    init(weights: [String: Tensor]) throws {
+    /// With `other` (a network built from the same weights), the transformed weights of its
+    /// convolutions are shared instead of computed again.
+    init(weights: [String: Tensor], sharingWith other: DlibResNet? = nil) throws {
         var index = 0
         func conv(_ inC: Int, _ outC: Int, kernel: Int, stride: Int) throws -> Conv2D {
             defer { index += 1 }
@@ -47,6 +51,9 @@ final class DlibResNet {
             let layer = Conv2D(inChannels: inC, outChannels: outC, kernel: kernel, stride: stride,
                                padding: stride == 1 ? kernel / 2 : 0, name: "conv\(index)")
             try Self.load(layer, index: index, from: weights)
+            // The weights never change: their Winograd transform is kept, not redone per call
+            // (and shared by the copies of the network `FaceEmbedder` pools).
+            layer.keepTransformedWeights(sharingWith: other?.convolutions[index])
             return layer
         }
         stem = try conv(3, 32, kernel: 7, stride: 2)
@@ -61,6 +68,7 @@ final class DlibResNet {
             }
         }
         self.blocks = blocks
+        convolutions = [stem] + blocks.flatMap { [$0.first, $0.second] }
         fc = Linear(inFeatures: channels, outFeatures: Self.dimension, name: "fc")
         fc.weight.value = try Self.tensor("fc.weight", shape: [Self.dimension, channels], in: weights)
     }

@@ -36,6 +36,8 @@ public final class FaceEmbedder: @unchecked Sendable {
     private let weights: [String: Tensor]
     private let lock = NSLock()
     private var idle: [DlibResNet] = []
+    /// The first network built; the others share its transformed weights (read only).
+    private let prototype: DlibResNet
 
     /// Loads the network from a safetensors file written by tools/convert_dlib.py. Throws a
     /// `SeqError` naming the file, and saying how to make it, when it is missing or unusable.
@@ -46,7 +48,9 @@ public final class FaceEmbedder: @unchecked Sendable {
         }
         do {
             weights = try SafeTensors.read(from: url)
-            idle = [try DlibResNet(weights: weights)]
+            let first = try DlibResNet(weights: weights)
+            idle = [first]
+            prototype = first
         } catch let error as SeqError {
             throw SeqError("dlib face embedding weights unusable (\(error.reason)); \(hint)", file: url.path)
         }
@@ -60,7 +64,7 @@ public final class FaceEmbedder: @unchecked Sendable {
         let net = idle.popLast()
         lock.unlock()
         // The weights were validated by init, so building another network cannot fail.
-        let network = net ?? (try! DlibResNet(weights: weights))
+        let network = net ?? (try! DlibResNet(weights: weights, sharingWith: prototype))
         defer {
             lock.lock()
             idle.append(network)

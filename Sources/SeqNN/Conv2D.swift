@@ -157,6 +157,34 @@ public final class Conv2D: Layer {
         batchParallel ? min(ParallelLoop.workers, n) : 1
     }
 
+    /// True when the layer keeps its Winograd-transformed weights (`keepTransformedWeights`).
+    public private(set) var keepsTransformedWeights = false
+    private var transformedWeights: [Float]?
+
+    /// For a network that only infers with fixed weights (the face embedding): transform the
+    /// weights for Winograd once, now, instead of on every call, which at a batch of one or two
+    /// chips costs about as much as the convolution itself. Costs 16/9 of the layer's weights in
+    /// memory, shared with `other` (the same layer of another copy of the network, with the same
+    /// weights) when given. Call it once the weights are final: later changes to `weight` are not
+    /// seen (training never calls it). Layers that do not use Winograd keep nothing.
+    public func keepTransformedWeights(sharingWith other: Conv2D? = nil) {
+        keepsTransformedWeights = true
+        guard usesWinograd else { return }
+        if let shared = other?.transformedWeights, other?.outChannels == outChannels, other?.inChannels == inChannels {
+            transformedWeights = shared
+            return
+        }
+        let uStride = outChannels * inChannels + 16
+        var u = [Float](repeating: 0, count: 16 * uStride)
+        weight.value.data.withUnsafeBufferPointer { wb in
+            u.withUnsafeMutableBufferPointer { ub in
+                Winograd.transformWeights(wb.baseAddress!, outChannels: outChannels, inChannels: inChannels,
+                                          into: ub.baseAddress!, kStride: uStride)
+            }
+        }
+        transformedWeights = u
+    }
+
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(for: x.shape)
         lastInput = x
@@ -168,33 +196,42 @@ public final class Conv2D: Layer {
         let winograd = usesWinograd
         let uStride = outChannels * inChannels + 16  // off the 4 KiB grid, as in Winograd.convolve
         let caller = Workspace.current
-        if winograd { caller.reserve(weights: 16 * uStride) }
+        let kept = winograd && transformedWeights != nil
+        if winograd && !kept { caller.reserve(weights: 16 * uStride) }
         x.data.withUnsafeBufferPointer { xb in
         y.data.withUnsafeMutableBufferPointer { yb in
         weight.value.data.withUnsafeBufferPointer { wb in
         bias.value.data.withUnsafeBufferPointer { bb in
-        caller.weights.withUnsafeMutableBufferPointer { ub in
             let xp = xb.baseAddress!, yp = yb.baseAddress!, wp = wb.baseAddress!, bp = bb.baseAddress!
-            if winograd {
-                // The weights may have changed since the last call (training), so transform each
-                // time; it costs about as much as one image's worth of tiles.
-                Winograd.transformWeights(wp, outChannels: outChannels, inChannels: inChannels,
-                                          into: ub.baseAddress!, kStride: uStride)
-            }
-            let u = UnsafePointer(ub.baseAddress)
-            ParallelLoop.overBatch(n, groups: batchGroups(n)) { _, images in
-                let xi = xp + images.lowerBound * inSize, yi = yp + images.lowerBound * outSize
-                if winograd {
-                    Winograd.convolve(xi, batch: images.count, inChannels: inChannels,
-                                      height: g.height, width: g.width, padding: g.padding,
-                                      u: u!, uStride: uStride, outChannels: outChannels,
-                                      bias: bp, into: yi, outH: g.outH, outW: g.outW,
-                                      budget: winogradBudget, workspace: Workspace.current)
-                } else {
-                    forwardIm2col(xi, batch: images.count, g, weights: wp, bias: bp, into: yi)
+            /// The batch's convolution, with `u` the transformed weights when Winograd runs.
+            func run(_ u: UnsafePointer<Float>?) {
+                ParallelLoop.overBatch(n, groups: batchGroups(n)) { _, images in
+                    let xi = xp + images.lowerBound * inSize, yi = yp + images.lowerBound * outSize
+                    if winograd {
+                        Winograd.convolve(xi, batch: images.count, inChannels: inChannels,
+                                          height: g.height, width: g.width, padding: g.padding,
+                                          u: u!, uStride: uStride, outChannels: outChannels,
+                                          bias: bp, into: yi, outH: g.outH, outW: g.outW,
+                                          budget: winogradBudget, workspace: Workspace.current)
+                    } else {
+                        forwardIm2col(xi, batch: images.count, g, weights: wp, bias: bp, into: yi)
+                    }
                 }
             }
-        }}}}}
+            if kept {
+                transformedWeights!.withUnsafeBufferPointer { run($0.baseAddress!) }
+            } else if winograd {
+                caller.weights.withUnsafeMutableBufferPointer { ub in
+                    // The weights may have changed since the last call (training), so transform each
+                    // time; it costs about as much as one image's worth of tiles.
+                    Winograd.transformWeights(wp, outChannels: outChannels, inChannels: inChannels,
+                                              into: ub.baseAddress!, kStride: uStride)
+                    run(ub.baseAddress!)
+                }
+            } else {
+                run(nil)
+            }
+        }}}}
         return y
     }
 

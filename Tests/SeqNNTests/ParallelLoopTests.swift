@@ -155,4 +155,33 @@ final class ParallelLoopTests: XCTestCase {
         for i in 0..<x.count where abs(x.data[i]) < 0.05 { x.data[i] = 0.3 }
         GradientCheck.check(act, input: x)
     }
+
+    /// `keepTransformedWeights`: the same outputs to the bit as transforming on every call, for
+    /// the layer that computed them and for a copy that shares them; a layer without Winograd
+    /// keeps nothing and still works.
+    func testKeptWinogradWeightsGiveTheSameOutputs() {
+        let plain = Conv2D(inChannels: 32, outChannels: 40, kernel: 3, stride: 1, padding: 1)
+        GradientCheck.randomize(plain, seed: 81, scale: 0.2)
+        let kept = Conv2D(inChannels: 32, outChannels: 40, kernel: 3, stride: 1, padding: 1)
+        kept.weight.value = plain.weight.value
+        kept.bias.value = plain.bias.value
+        kept.keepTransformedWeights()
+        let copy = Conv2D(inChannels: 32, outChannels: 40, kernel: 3, stride: 1, padding: 1)
+        copy.weight.value = plain.weight.value
+        copy.bias.value = plain.bias.value
+        copy.keepTransformedWeights(sharingWith: kept)
+        var rng = TestRandom(seed: 82)
+        for batch in [1, 3] {
+            let x = rng.tensor([batch, 32, 11, 9])
+            let reference = plain.forward(x).data
+            XCTAssertEqual(kept.forward(x).data, reference, "batch \(batch)")
+            XCTAssertEqual(copy.forward(x).data, reference, "batch \(batch), shared")
+        }
+        let strided = Conv2D(inChannels: 3, outChannels: 8, kernel: 3, stride: 2, padding: 1)
+        GradientCheck.randomize(strided, seed: 83, scale: 0.2)
+        let x = rng.tensor([2, 3, 9, 9])
+        let before = strided.forward(x).data
+        strided.keepTransformedWeights()
+        XCTAssertEqual(strided.forward(x).data, before)
+    }
 }
