@@ -13,6 +13,17 @@ struct RGBRegion {
     let source: Image
     let x0: Int
     let y0: Int
+    /// Running column sums of this region, when made (`withColumnSums`): resampling then takes
+    /// vertical windows by subtraction.
+    private(set) var columnSums: ColumnSums?
+
+    /// The region with its column sums, for a region that many resamplings read (the pyramid
+    /// and the R-/O-Net crops of one detection); itself when too large to sum.
+    func withColumnSums() -> RGBRegion {
+        var r = self
+        r.columnSums = ColumnSums(self)
+        return r
+    }
 
     /// The whole image.
     init(_ image: Image) {
@@ -51,6 +62,57 @@ struct RGBRegion {
     }
 }
 
+/// Running sums down the columns of a whole `RGBRegion`: entry `(y, j)` is the sum of
+/// interleaved RGB value `j` over rows `0 ..< y`. Built once per detection, it gives every
+/// pyramid level's vertical windows by one subtraction each, where each level would otherwise
+/// read every row of the frame (at 720p, a dozen passes over 2.8 million values per key frame).
+final class ColumnSums: @unchecked Sendable {
+    /// The largest region summed (values): beyond it, a huge photo's sums would take more
+    /// memory than the passes they save are worth.
+    static let maxValues = 4096 * 4096 * 3
+
+    let rowLength: Int
+    private let sums: [UInt32]
+
+    /// Nil when the region is larger than `maxValues`, or so tall that a column's sum could
+    /// reach 2^24 (then Float would round it, and resampling would no longer match).
+    init?(_ region: RGBRegion) {
+        let rowLength = region.width * 3
+        guard rowLength * region.height <= Self.maxValues, region.height * 255 < (1 << 24) else { return nil }
+        self.rowLength = rowLength
+        var sums = [UInt32](repeating: 0, count: (region.height + 1) * rowLength)
+        let channels = region.source.channels
+        region.source.pixels.withUnsafeBufferPointer { px in
+        sums.withUnsafeMutableBufferPointer { sb in
+            for y in 0..<region.height {
+                let line = px.baseAddress! + ((region.y0 + y) * region.source.width + region.x0) * channels
+                let above = sb.baseAddress! + y * rowLength, here = above + rowLength
+                if channels == 3 {
+                    for j in 0..<rowLength { here[j] = above[j] &+ UInt32(line[j]) }
+                } else {
+                    for i in 0..<region.width {
+                        let v = UInt32(line[i * channels])
+                        for k in 0..<3 { here[3 * i + k] = above[3 * i + k] &+ v }
+                    }
+                }
+            }
+        }}
+        self.sums = sums
+    }
+
+    /// The sums of rows `rows` over the pixels `columns` (region coordinates), as interleaved
+    /// RGB floats, into `out`.
+    @inline(__always)
+    func window(rows: Range<Int>, columns: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let n = columns.count * 3
+        sums.withUnsafeBufferPointer { sb in
+            let top = sb.baseAddress! + rows.lowerBound * rowLength + columns.lowerBound * 3
+            let bottom = sb.baseAddress! + rows.upperBound * rowLength + columns.lowerBound * 3
+            for j in 0..<n { out[j] = Float(bottom[j] &- top[j]) }
+        }
+    }
+}
+
 /// Area-average resampling as PyTorch's `interpolate(mode: "area")` (adaptive average pooling)
 /// computes it: output pixel `i` of `n` along an axis of `m` input pixels averages input pixels
 /// `floor(i*m/n) ..< ceil((i+1)*m/n)` with equal weights. MTCNN's reference resamples its
@@ -69,6 +131,8 @@ enum AreaResampler {
     /// Resamples the region `x0 ..< x0+width`, `y0 ..< y0+height` of `image` to
     /// `outWidth` x `outHeight` and writes `average * gain + offset` as three float planes (CHW)
     /// at `dst`.
+    /// With the region's column sums (`RGBRegion.withColumnSums`), each output row's vertical
+    /// window is one subtraction instead of a pass over its rows: the same values to the bit.
     static func resample(_ image: RGBRegion, x0: Int, y0: Int, width: Int, height: Int,
                          outWidth: Int, outHeight: Int, gain: Float, offset: Float,
                          into dst: UnsafeMutablePointer<Float>) {
@@ -80,6 +144,7 @@ enum AreaResampler {
         // Vertical pass first (whole interleaved rows, vectorisable), so the scalar horizontal
         // pass only runs over the output rows. Averaging is separable, so the order is free.
         var vertical = [Float](repeating: 0, count: outHeight * rowLength)
+        let sums = image.columnSums
         image.source.pixels.withUnsafeBufferPointer { px in
         vertical.withUnsafeMutableBufferPointer { vb in
         rows.start.withUnsafeBufferPointer { rs in
@@ -87,8 +152,13 @@ enum AreaResampler {
             for i in 0..<outHeight {
                 let a = Int(rs[i]), b = Int(re[i])
                 let out = vb.baseAddress! + i * rowLength
-                image.row(y0 + a, x: x0, count: width, into: out, first: true, px)
-                for r in (a + 1)..<max(a + 1, b) { image.row(y0 + r, x: x0, count: width, into: out, first: false, px) }
+                if let sums {
+                    // Sums of whole numbers below 2^24, so exact in Float either way.
+                    sums.window(rows: (y0 + a)..<(y0 + b), columns: x0..<(x0 + width), into: out)
+                } else {
+                    image.row(y0 + a, x: x0, count: width, into: out, first: true, px)
+                    for r in (a + 1)..<max(a + 1, b) { image.row(y0 + r, x: x0, count: width, into: out, first: false, px) }
+                }
                 if b - a > 1 {
                     let inv = 1 / Float(b - a)
                     for j in 0..<rowLength { out[j] *= inv }

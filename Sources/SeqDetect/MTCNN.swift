@@ -85,7 +85,9 @@ public final class MTCNN: @unchecked Sendable {
     // MARK: - Cascade
 
     private func cascade(_ frame: Image, minFaceSize: Float) -> [FaceDetection] {
-        let image = RGBRegion(frame)
+        // Every pyramid level and every R-/O-Net crop averages rows of this frame: sum its
+        // columns once, so each takes its vertical windows by subtraction.
+        let image = RGBRegion(frame).withColumnSums()
         var boxes = proposals(image, minFaceSize: minFaceSize)
         if boxes.isEmpty { return [] }
         boxes = refine(image, boxes)

@@ -24,4 +24,31 @@ final class ResizeMemoryTests: XCTestCase {
             XCTAssertEqual(got.pixels, expected, "\(w)x\(h)x\(c) -> \(ow)x\(oh)")
         }
     }
+
+    /// Column sums (`RGBRegion.withColumnSums`, made once per detection) give every resampling
+    /// of the region, whole or a sub-rectangle (an R-/O-Net crop), the same floats to the bit.
+    func testColumnSumsResampleToTheBit() {
+        var rng = TestRandom(seed: 4242)
+        for (w, h, c) in [(131, 77, 3), (90, 64, 1), (40, 300, 3)] {
+            let image = Image(width: w, height: h, channels: c, pixels: (0..<(w * h * c)).map { _ in rng.byte() })
+            let plain = RGBRegion(image), summed = plain.withColumnSums()
+            XCTAssertNotNil(summed.columnSums)
+            for trial in 0..<20 {
+                let x0 = trial == 0 ? 0 : Int.random(in: 0..<(w - 1), using: &rng)
+                let y0 = trial == 0 ? 0 : Int.random(in: 0..<(h - 1), using: &rng)
+                let rw = trial == 0 ? w : Int.random(in: 1...(w - x0), using: &rng)
+                let rh = trial == 0 ? h : Int.random(in: 1...(h - y0), using: &rng)
+                let ow = Int.random(in: 1...48, using: &rng), oh = Int.random(in: 1...48, using: &rng)
+                func run(_ region: RGBRegion) -> [Float] {
+                    var out = [Float](repeating: 0, count: 3 * ow * oh)
+                    out.withUnsafeMutableBufferPointer {
+                        AreaResampler.resample(region, x0: x0, y0: y0, width: rw, height: rh, outWidth: ow, outHeight: oh,
+                                               gain: 0.0078125, offset: -127.5 * 0.0078125, into: $0.baseAddress!)
+                    }
+                    return out
+                }
+                XCTAssertEqual(run(summed), run(plain), "\(w)x\(h)x\(c), region \(x0),\(y0) \(rw)x\(rh) -> \(ow)x\(oh)")
+            }
+        }
+    }
 }
