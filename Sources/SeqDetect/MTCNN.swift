@@ -64,6 +64,16 @@ public final class MTCNN: @unchecked Sendable {
     /// the pyramid starts at a smaller scale, so a larger minimum costs less (twice the size,
     /// about a quarter of the P-Net work). Used by ingest's periodic key frames.
     public func detect(_ image: Image, minFaceSize: Float) -> [FaceDetection] {
+        detect(image, minFaceSize: minFaceSize, excluding: [])
+    }
+
+    /// The faces in `image` of at least `minFaceSize` pixels other than the `known` ones: a
+    /// candidate overlapping a known box by more than `overlap` (IoU) is dropped after P-Net and
+    /// again after R-Net, so R-Net and O-Net, which cost the same for every candidate whatever
+    /// the pyramid, run only on the others. (At 720p a frame gives about a hundred P-Net
+    /// candidates, most of them around the faces already there.) Ingest's light key frames use
+    /// it to look for new faces beside those they follow.
+    public func detect(_ image: Image, minFaceSize: Float, excluding known: [FaceBox], overlap: Float = 0.3) -> [FaceDetection] {
         guard image.width > 0, image.height > 0 else { return [] }
         var work = image
         var scaleX: Float = 1, scaleY: Float = 1
@@ -75,7 +85,8 @@ public final class MTCNN: @unchecked Sendable {
             scaleX = Float(image.width) / Float(w)
             scaleY = Float(image.height) / Float(h)
         }
-        var faces = cascade(work, minFaceSize: minFaceSize)
+        let excluded = known.map { FaceBox(x1: $0.x1 / scaleX, y1: $0.y1 / scaleY, x2: $0.x2 / scaleX, y2: $0.y2 / scaleY) }
+        var faces = cascade(work, minFaceSize: minFaceSize, excluding: excluded, overlap: overlap)
         if scaleX != 1 || scaleY != 1 {
             faces = faces.map { $0.scaled(x: scaleX, y: scaleY) }
         }
@@ -84,15 +95,22 @@ public final class MTCNN: @unchecked Sendable {
 
     // MARK: - Cascade
 
-    private func cascade(_ frame: Image, minFaceSize: Float) -> [FaceDetection] {
+    private func cascade(_ frame: Image, minFaceSize: Float, excluding known: [FaceBox] = [], overlap: Float = 0.3) -> [FaceDetection] {
         // Every pyramid level and every R-/O-Net crop averages rows of this frame: sum its
         // columns once, so each takes its vertical windows by subtraction.
         let image = RGBRegion(frame).withColumnSums()
+        func unknown(_ c: Candidate) -> Bool {
+            let b = FaceBox(x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2)
+            return !known.contains { $0.iou(b) > overlap }
+        }
         var boxes = proposals(image, minFaceSize: minFaceSize)
+        if !known.isEmpty { boxes = boxes.filter(unknown) }
         if boxes.isEmpty { return [] }
         boxes = refine(image, boxes)
+        if !known.isEmpty { boxes = boxes.filter(unknown) }
         if boxes.isEmpty { return [] }
-        return finish(image, boxes)
+        let faces = finish(image, boxes)
+        return known.isEmpty ? faces : faces.filter { f in !known.contains { $0.iou(f.box) > overlap } }
     }
 
     /// The pyramid scales: the first maps `minFaceSize` onto P-Net's 12-pixel window, each next

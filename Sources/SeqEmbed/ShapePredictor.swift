@@ -79,35 +79,49 @@ public struct ShapePredictor: Sendable {
         let w = image.width, h = image.height
         let bw = right - left, bh = bottom - top
         var shape = initial
-        var pixels = [Float]()
-        for cascade in cascades {
-            // The similarity (rotation and scale) taking the mean shape onto the current one
-            // orients the feature pixels' offsets, as in training.
-            let (a, b) = Self.rotationScale(from: initial, to: shape)
-            let n = cascade.anchor.count
-            pixels = [Float](repeating: 0, count: n)
-            for i in 0..<n {
-                let j = Int(cascade.anchor[i]), dx = cascade.delta[2 * i], dy = cascade.delta[2 * i + 1]
-                let ux = shape[2 * j] + a * dx - b * dy, uy = shape[2 * j + 1] + b * dx + a * dy
-                // Nearest pixel (dlib rounds the point), intensity (r + g + b) / 3, 0 outside.
-                let x = Int((left + ux * bw + 0.5).rounded(.down)), y = Int((top + uy * bh + 0.5).rounded(.down))
-                guard x >= 0, x < w, y >= 0, y < h else { continue }
-                let o = (y * w + x) * 3
-                pixels[i] = Float((Int(image.pixels[o]) + Int(image.pixels[o + 1]) + Int(image.pixels[o + 2])) / 3)
+        let leafSize = landmarkCount * 2
+        // The arithmetic is the plain formula's, in its order; the loops read the cascade's
+        // arrays through raw buffers (one embedding runs this twice per face).
+        image.pixels.withUnsafeBufferPointer { px in
+        shape.withUnsafeMutableBufferPointer { shape in
+            var pixels = [Float](repeating: 0, count: cascades.map(\.anchor.count).max() ?? 0)
+            pixels.withUnsafeMutableBufferPointer { pixels in
+            for cascade in cascades {
+                // The similarity (rotation and scale) taking the mean shape onto the current one
+                // orients the feature pixels' offsets, as in training.
+                let (a, b) = Self.rotationScale(from: initial, to: Array(shape))
+                let n = cascade.anchor.count
+                cascade.anchor.withUnsafeBufferPointer { anchor in
+                cascade.delta.withUnsafeBufferPointer { delta in
+                    for i in 0..<n {
+                        pixels[i] = 0
+                        let j = Int(anchor[i]), dx = delta[2 * i], dy = delta[2 * i + 1]
+                        let ux = shape[2 * j] + a * dx - b * dy, uy = shape[2 * j + 1] + b * dx + a * dy
+                        // Nearest pixel (dlib rounds the point), intensity (r + g + b) / 3, 0 outside.
+                        let x = Int((left + ux * bw + 0.5).rounded(.down)), y = Int((top + uy * bh + 0.5).rounded(.down))
+                        guard x >= 0, x < w, y >= 0, y < h else { continue }
+                        let o = (y * w + x) * 3
+                        pixels[i] = Float((Int(px[o]) + Int(px[o + 1]) + Int(px[o + 2])) / 3)
+                    }
+                }}
+                cascade.idx1.withUnsafeBufferPointer { idx1 in
+                cascade.idx2.withUnsafeBufferPointer { idx2 in
+                cascade.threshold.withUnsafeBufferPointer { threshold in
+                cascade.leaves.withUnsafeBufferPointer { leaves in
+                    for t in 0..<cascade.trees {
+                        var node = 0
+                        let base = t * cascade.splits
+                        while node < cascade.splits {
+                            let s = base + node
+                            node = pixels[Int(idx1[s])] - pixels[Int(idx2[s])] > threshold[s] ? 2 * node + 1 : 2 * node + 2
+                        }
+                        let leaf = (t * (cascade.splits + 1) + node - cascade.splits) * leafSize
+                        for k in 0..<leafSize { shape[k] += leaves[leaf + k] }
+                    }
+                }}}}
             }
-            let leafSize = landmarkCount * 2
-            for t in 0..<cascade.trees {
-                var node = 0
-                let base = t * cascade.splits
-                while node < cascade.splits {
-                    let s = base + node
-                    node = pixels[Int(cascade.idx1[s])] - pixels[Int(cascade.idx2[s])] > cascade.threshold[s]
-                        ? 2 * node + 1 : 2 * node + 2
-                }
-                let leaf = (t * (cascade.splits + 1) + node - cascade.splits) * leafSize
-                for k in 0..<leafSize { shape[k] += cascade.leaves[leaf + k] }
             }
-        }
+        }}
         return (0..<landmarkCount).map { Point2(left + shape[2 * $0] * bw, top + shape[2 * $0 + 1] * bh) }
     }
 

@@ -106,8 +106,9 @@ struct KeyFrameFinder {
         lastKeyFrame = frame.index
         keyFrames += 1
         lightKeyFrames += 1
-        let found = detector.detect(frame.image, minFaceSize: lightMinFaceSize)
-        let new = found.filter { d in !followedFaces.contains { $0.detection.box.iou(d.box) > 0.3 } }
+        // Only new faces are wanted: R-Net and O-Net skip the candidates on the faces followed.
+        let new = detector.detect(frame.image, minFaceSize: lightMinFaceSize,
+                                  excluding: followedFaces.map(\.detection.box), overlap: 0.3)
         lost.removeAll { l in new.contains { $0.box.iou(l.box) > 0.3 } }
         followed += new.map { Followed(detection: $0, frame: frame.index) }
         return followedFaces + new.map { FoundFace(detection: $0, source: .detected) }
