@@ -41,9 +41,9 @@ enum MTCNNKernels {
         // Outputs whose window lies wholly inside the map; the rest are clipped at the border.
         let fullH = h >= k ? min(oh, (h - k) / s + 1) : 0
         let fullW = w >= k ? min(ow, (w - k) / s + 1) : 0
-        var y = Tensor(zeros: [n, c, oh, ow])
+        // Every output is written below.
+        let y = Tensor(shape: [n, c, oh, ow]) { yb in
         x.data.withUnsafeBufferPointer { xb in
-        y.data.withUnsafeMutableBufferPointer { yb in
         slopes.withUnsafeBufferPointer { sb in
             for plane in 0..<(n * c) {
                 let src = xb.baseAddress! + plane * h * w

@@ -191,15 +191,16 @@ public final class Conv2D: Layer {
         let n = x.shape[0], outC = outChannels
         let p = g.colCols
         let inSize = inChannels * g.height * g.width, outSize = outC * p
-        var y = Tensor(zeros: [n, outC, g.outH, g.outW])
-        guard n > 0, p > 0 else { return y }
+        guard n > 0, p > 0 else { return Tensor(zeros: [n, outC, g.outH, g.outW]) }
         let winograd = usesWinograd
         let uStride = outChannels * inChannels + 16  // off the 4 KiB grid, as in Winograd.convolve
         let caller = Workspace.current
         let kept = winograd && transformedWeights != nil
         if winograd && !kept { caller.reserve(weights: 16 * uStride) }
+        // Every output is written (bias preloaded, or added on the way out), so the buffer is
+        // not zeroed first.
+        return Tensor(shape: [n, outC, g.outH, g.outW]) { yb in
         x.data.withUnsafeBufferPointer { xb in
-        y.data.withUnsafeMutableBufferPointer { yb in
         weight.value.data.withUnsafeBufferPointer { wb in
         bias.value.data.withUnsafeBufferPointer { bb in
             let xp = xb.baseAddress!, yp = yb.baseAddress!, wp = wb.baseAddress!, bp = bb.baseAddress!
@@ -232,7 +233,6 @@ public final class Conv2D: Layer {
                 run(nil)
             }
         }}}}
-        return y
     }
 
     /// The im2col (or pointwise) forward pass of `n` images, in this thread's workspace.

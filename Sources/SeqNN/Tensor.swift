@@ -26,7 +26,7 @@ public struct Tensor: Equatable, Sendable {
     /// A tensor of the given shape whose every element `fill` writes: the buffer is not zeroed
     /// first, so a layer that computes its whole output makes one pass over it, not two.
     /// `fill` must write all `shape.reduce(1, *)` elements.
-    init(shape: [Int], filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+    public init(shape: [Int], filling fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         let n = shape.reduce(1, *)
