@@ -83,7 +83,8 @@ final class MTCNNNetworks {
     /// P-Net over one normalised image `[1, 3, H, W]`: the face probability map `[H', W']`
     /// and the box offsets `[4, H', W']`, both row-major, with `H' = ceil((H-2)/2) - 4`.
     func pnet(_ x: Tensor) -> (probability: [Float], offsets: [Float], height: Int, width: Int) {
-        var t = MTCNNKernels.preluMaxPool(pnetConv[0].forward(x), slopes: pnetSlopes[0], kernel: 2, stride: 2)
+        // The first layer directly (`MTCNNKernels.pnetFirstLayer`): it runs over the whole level.
+        var t = MTCNNKernels.preluMaxPool(MTCNNKernels.pnetFirstLayer(x, pnetConv[0]), slopes: pnetSlopes[0], kernel: 2, stride: 2)
         t = pnetConv[1].forward(t)
         MTCNNKernels.prelu(&t, slopes: pnetSlopes[1])
         t = pnetConv[2].forward(t)
