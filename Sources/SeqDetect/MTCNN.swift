@@ -73,7 +73,11 @@ public final class MTCNN: @unchecked Sendable {
     /// the pyramid, run only on the others. (At 720p a frame gives about a hundred P-Net
     /// candidates, most of them around the faces already there.) Ingest's light key frames use
     /// it to look for new faces beside those they follow.
-    public func detect(_ image: Image, minFaceSize: Float, excluding known: [FaceBox], overlap: Float = 0.3) -> [FaceDetection] {
+    ///
+    /// `pnetThreshold` (default: the options') replaces P-Net's threshold for this call: a caller
+    /// that looks for large or already known faces can ask for fewer, surer proposals.
+    public func detect(_ image: Image, minFaceSize: Float, excluding known: [FaceBox], overlap: Float = 0.3,
+                       pnetThreshold: Float? = nil) -> [FaceDetection] {
         guard image.width > 0, image.height > 0 else { return [] }
         var work = image
         var scaleX: Float = 1, scaleY: Float = 1
@@ -86,7 +90,8 @@ public final class MTCNN: @unchecked Sendable {
             scaleY = Float(image.height) / Float(h)
         }
         let excluded = known.map { FaceBox(x1: $0.x1 / scaleX, y1: $0.y1 / scaleY, x2: $0.x2 / scaleX, y2: $0.y2 / scaleY) }
-        var faces = cascade(work, minFaceSize: minFaceSize, excluding: excluded, overlap: overlap)
+        var faces = cascade(work, minFaceSize: minFaceSize, excluding: excluded, overlap: overlap,
+                            pnetThreshold: pnetThreshold ?? options.thresholds.pnet)
         if scaleX != 1 || scaleY != 1 {
             faces = faces.map { $0.scaled(x: scaleX, y: scaleY) }
         }
@@ -95,7 +100,8 @@ public final class MTCNN: @unchecked Sendable {
 
     // MARK: - Cascade
 
-    private func cascade(_ frame: Image, minFaceSize: Float, excluding known: [FaceBox] = [], overlap: Float = 0.3) -> [FaceDetection] {
+    private func cascade(_ frame: Image, minFaceSize: Float, excluding known: [FaceBox] = [], overlap: Float = 0.3,
+                         pnetThreshold: Float) -> [FaceDetection] {
         // Every pyramid level and every R-/O-Net crop averages rows of this frame: sum its
         // columns once, so each takes its vertical windows by subtraction.
         let image = RGBRegion(frame).withColumnSums()
@@ -103,7 +109,7 @@ public final class MTCNN: @unchecked Sendable {
             let b = FaceBox(x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2)
             return !known.contains { $0.iou(b) > overlap }
         }
-        var boxes = proposals(image, minFaceSize: minFaceSize)
+        var boxes = proposals(image, minFaceSize: minFaceSize, threshold: pnetThreshold)
         if !known.isEmpty { boxes = boxes.filter(unknown) }
         if boxes.isEmpty { return [] }
         boxes = refine(image, boxes)
@@ -131,12 +137,12 @@ public final class MTCNN: @unchecked Sendable {
 
     /// Stage 1: P-Net over every pyramid level, NMS 0.5 per level, then 0.7 over all, box
     /// regression and squaring.
-    private func proposals(_ image: RGBRegion, minFaceSize: Float) -> [Candidate] {
+    private func proposals(_ image: RGBRegion, minFaceSize: Float, threshold: Float) -> [Candidate] {
         let scales = pyramidScales(width: image.width, height: image.height, minFaceSize: minFaceSize)
         if scales.isEmpty { return [] }
         var perLevel = [[Candidate]](repeating: [], count: scales.count)
         let runLevel = { (i: Int) -> [Candidate] in
-            self.withNetworks { self.scanLevel(image, scale: scales[i], networks: $0) }
+            self.withNetworks { self.scanLevel(image, scale: scales[i], threshold: threshold, networks: $0) }
         }
         if options.parallelPyramid && scales.count > 1 {
             // Big levels first so the work splits evenly; results are stored per level.
@@ -162,7 +168,7 @@ public final class MTCNN: @unchecked Sendable {
 
     /// P-Net on one pyramid level: the windows scoring at least the P-Net threshold, in
     /// image coordinates, after NMS 0.5 within the level.
-    private func scanLevel(_ image: RGBRegion, scale: Double, networks: MTCNNNetworks) -> [Candidate] {
+    private func scanLevel(_ image: RGBRegion, scale: Double, threshold: Float, networks: MTCNNNetworks) -> [Candidate] {
         let h = Int(Double(image.height) * scale + 1), w = Int(Double(image.width) * scale + 1)
         guard h >= 12, w >= 12 else { return [] }
         var input = Tensor(zeros: [1, 3, h, w])
@@ -173,7 +179,6 @@ public final class MTCNN: @unchecked Sendable {
         }
         let out = networks.pnet(input)
         let plane = out.height * out.width
-        let threshold = options.thresholds.pnet
         let s = Float(scale)
         var found: [Candidate] = []
         for y in 0..<out.height {

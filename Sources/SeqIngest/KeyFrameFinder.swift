@@ -108,7 +108,8 @@ struct KeyFrameFinder {
         lightKeyFrames += 1
         // Only new faces are wanted: R-Net and O-Net skip the candidates on the faces followed.
         let new = detector.detect(frame.image, minFaceSize: lightMinFaceSize,
-                                  excluding: followedFaces.map(\.detection.box), overlap: 0.3)
+                                  excluding: followedFaces.map(\.detection.box), overlap: 0.3,
+                                  pnetThreshold: Self.surePNetThreshold)
         lost.removeAll { l in new.contains { $0.box.iou(l.box) > 0.3 } }
         followed += new.map { Followed(detection: $0, frame: frame.index) }
         return followedFaces + new.map { FoundFace(detection: $0, source: .detected) }
@@ -125,7 +126,9 @@ struct KeyFrameFinder {
                 // resumed at a cut (after a killed run) finds the same faces as one that never stopped.
                 periodicKeyFrames = 0
             }
-            let found = detector.detect(frame.image, minFaceSize: minFaceSize ?? detector.options.minFaceSize)
+            // Searches for known faces (a minimum size given) take P-Net's surer proposals only.
+            let found = detector.detect(frame.image, minFaceSize: minFaceSize ?? detector.options.minFaceSize, excluding: [],
+                                        pnetThreshold: minFaceSize == nil ? nil : Self.surePNetThreshold)
             if let until = searchUntil, found.count >= facesBeforeLoss || frame.index >= until { searchUntil = nil }
             lost.removeAll { l in l.until < frame.index || found.contains { $0.box.iou(l.box) > 0.3 } }
             // Faces followed until now that full detection does not find are lost as well.
@@ -222,6 +225,15 @@ struct KeyFrameFinder {
     /// frames from 74 to 55 with coverage 97.0 % → 96.75 % and the same sequences; 1 is the
     /// earlier every-frame search.
     static let searchStep = 2
+
+    /// P-Net's threshold where the finder looks for large faces (light key frames: new faces of
+    /// twice the minimum size) or for faces it knows (searches after a loss, the detection after
+    /// a failed refinement), instead of MTCNN's 0.6: such faces score far above it, while at
+    /// 720p the 0.6 proposals are about a hundred mostly background windows, each costing an
+    /// R-Net pass. Full key frames (first frame, cuts, every `fullKeyFrameEvery`-th periodic one)
+    /// keep MTCNN's own threshold, so small and faint new faces are still found there. Measured
+    /// on the 720p clips of tools/bench_ingest.sh (docs/performance.md).
+    static let surePNetThreshold: Float = 0.8
 
     /// A refined box overlapping its prediction less than this has jumped (see `refined`).
     static let jumpIoU: Float = 0.6
