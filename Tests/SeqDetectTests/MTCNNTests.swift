@@ -102,6 +102,21 @@ final class MTCNNTests: XCTestCase {
         XCTAssertLessThan(hypotf(a.leftEye.x - b.leftEye.x, a.leftEye.y - b.leftEye.y), 0.1 * a.box.width)
     }
 
+    /// `detect(_:minFaceSize:excluding:pnetThreshold:)`: known faces are left out, and a surer
+    /// P-Net threshold still finds a clear face (ingest's light key frames and searches).
+    func testExcludingKnownFacesAndSurerProposals() throws {
+        let image = try ImageIO.read(TestFiles.asset("astronaut.png"))
+        let mtcnn = try TestPaths.detector()
+        let all = mtcnn.detect(image, minFaceSize: 40)
+        let face = try XCTUnwrap(all.first)
+        let sure = mtcnn.detect(image, minFaceSize: 40, excluding: [], pnetThreshold: 0.8)
+        XCTAssertTrue(sure.contains { $0.box.iou(face.box) > 0.9 }, "\(sure) vs \(face)")
+        XCTAssertLessThanOrEqual(sure.count, all.count)
+        let others = mtcnn.detect(image, minFaceSize: 40, excluding: [face.box])
+        XCTAssertFalse(others.contains { $0.box.iou(face.box) > 0.3 })
+        XCTAssertEqual(others.count, all.filter { $0.box.iou(face.box) <= 0.3 }.count)
+    }
+
     func testGrayscaleImagesAreDetected() throws {
         let image = try ImageIO.read(TestFiles.asset("messi5.jpg"), grayscale: true)
         XCTAssertEqual(image.channels, 1)
