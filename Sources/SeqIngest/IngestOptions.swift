@@ -59,10 +59,6 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var usesKeyFrames: Bool { !exhaustive && detectEvery == 1 }
     /// True when the decoder drops non-reference frames (`skipNonReferenceFrames`, key frames only).
     public var skipsFrames: Bool { usesKeyFrames && skipNonReferenceFrames }
-    /// The longest run of dropped frames that is filled by interpolation: x264 puts at most 3
-    /// B-frames (its default, and the common setting) between two reference frames. A longer
-    /// run (a face missing on frames that were decoded as well) stays a gap.
-    public static let maxSkippedRun = 3
     /// MTCNN thresholds of P-Net, R-Net, O-Net (default 0.6, 0.7, 0.7).
     public var thresholds: [Float] = [0.6, 0.7, 0.7]
     /// Downscale frames so that their longer side is at most this before detecting (nil: native size).

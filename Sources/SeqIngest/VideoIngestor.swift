@@ -426,7 +426,7 @@ public final class VideoIngestor {
     /// only measured frames are embedded (`isMeasured`), so with `measureEvery` 2 an odd
     /// `embedEvery` embeds about every `2 * embedEvery`-th frame.
     private func isSampled(_ frameIndex: Int, after previous: Int) -> Bool {
-        guard let _ = embedder else { return false }
+        guard embedder != nil else { return false }
         guard options.usesKeyFrames else { return frameIndex % (max(options.detectEvery, 1) * max(options.embedEvery, 1)) == 0 }
         return Self.startsBlock(frameIndex, after: previous, every: options.embedEvery) && isMeasured(frameIndex, after: previous)
     }

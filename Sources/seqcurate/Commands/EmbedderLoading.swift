@@ -21,8 +21,30 @@ enum EmbedderLoading {
     /// with a note on standard error unless `quiet`: ingest and import then run as without
     /// identity decisions.
     static func loadIfFound(_ explicit: String?, quiet: Bool) throws -> FaceIdentityEmbedder? {
+        guard let url = try weights(explicit, quiet: quiet) else { return nil }
+        return wrap(try FaceEmbedder(weights: url))
+    }
+
+    /// As `loadIfFound`, but the network (about 50 ms of reading and folding weights) loads on
+    /// another thread while the caller goes on; the embedder's `prepare` waits for it and throws
+    /// the load's error. Ingest uses it: the load overlaps opening the catalog and decoding and
+    /// detecting the first frames. A missing file is reported at once, as by `loadIfFound`.
+    static func startLoadingIfFound(_ explicit: String?, quiet: Bool) throws -> FaceIdentityEmbedder? {
+        guard let url = try weights(explicit, quiet: quiet) else { return nil }
+        guard FileManager.default.fileExists(atPath: url.path) else { return wrap(try FaceEmbedder(weights: url)) }
+        let job = BackgroundJob { Result { try FaceEmbedder(weights: url) } }
+        return FaceIdentityEmbedder(model: modelName, prepare: { _ = try job.wait().get() }) { image, faces in
+            guard let net = try? job.wait().get() else { return Array(repeating: nil, count: faces.count) }
+            return embed(net, image, faces)
+        }
+    }
+
+    /// Where the weights are: the explicit path or $SEQCURATE_DLIB_WEIGHTS as given (missing
+    /// there is an error, when loading), else the first place `WeightsLocator` finds them; nil,
+    /// with the note, when they are nowhere.
+    private static func weights(_ explicit: String?, quiet: Bool) throws -> URL? {
         if explicit != nil || ProcessInfo.processInfo.environment["SEQCURATE_DLIB_WEIGHTS"].map({ !$0.isEmpty }) == true {
-            return try load(explicit)
+            return try WeightsLocator.dlibFace(explicit)
         }
         guard let url = try? WeightsLocator.dlibFace(nil) else {
             if !quiet {
@@ -31,29 +53,7 @@ enum EmbedderLoading {
             }
             return nil
         }
-        return wrap(try FaceEmbedder(weights: url))
-    }
-
-    /// As `loadIfFound`, but the network (about 50 ms of reading and folding weights) loads on
-    /// another thread while the caller goes on; the embedder's `prepare` waits for it and throws
-    /// the load's error. Ingest uses it: the load overlaps opening the catalog and decoding and
-    /// detecting the first frames.
-    static func startLoadingIfFound(_ explicit: String?, quiet: Bool) throws -> FaceIdentityEmbedder? {
-        let url: URL
-        if explicit != nil || ProcessInfo.processInfo.environment["SEQCURATE_DLIB_WEIGHTS"].map({ !$0.isEmpty }) == true {
-            url = try WeightsLocator.dlibFace(explicit)
-        } else if let found = try? WeightsLocator.dlibFace(nil) {
-            url = found
-        } else {
-            return try loadIfFound(explicit, quiet: quiet)  // says why there are no identity decisions
-        }
-        // A missing file is reported now, as by `loadIfFound`.
-        guard FileManager.default.fileExists(atPath: url.path) else { return try loadIfFound(explicit, quiet: quiet) }
-        let job = BackgroundJob { Result { try FaceEmbedder(weights: url) } }
-        return FaceIdentityEmbedder(model: modelName, prepare: { _ = try job.wait().get() }) { image, faces in
-            guard let net = try? job.wait().get() else { return Array(repeating: nil, count: faces.count) }
-            return embed(net, image, faces)
-        }
+        return url
     }
 
     private static func wrap(_ net: FaceEmbedder) -> FaceIdentityEmbedder {
