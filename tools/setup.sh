@@ -161,4 +161,31 @@ if [[ -f tools/shape_predictor.py ]] && [[ ! -f "$ASSETS/dlib_shape_predictor_5.
     log "converting dlib's 5-point shape predictor"
     python3 tools/shape_predictor.py convert --out "$ASSETS/dlib_shape_predictor_5.safetensors"
 fi
+# dlib's frontal (HOG) face detector: its filters pick the box dlib's shape predictor starts
+# from (docs/embedding.md, "dlib's own box"). They are compiled into dlib, so the pinned
+# dlib-bin wheel is unpacked into a temporary folder (not installed) to save them.
+DLIB_SVM="$ASSETS/dlib_frontal_face_detector.svm"
+DLIB_SVM_SHA=f3f7aa833fb4a14a46fc48689f45b98d85ef72d6dfaf8bdc012b7d3c522a5426
+if [[ -f tools/dlib_hog.py ]] && ! check_sha "$DLIB_SVM" "$DLIB_SVM_SHA"; then
+    if [[ -z "$(find_wheel dlib-bin)" ]]; then
+        log "downloading dlib-bin==20.0.1.post1 (x86-64 CPython 3.11 wheel) from PyPI"
+        python3 -m pip download -q --no-deps --disable-pip-version-check --only-binary :all: \
+            --platform manylinux_2_28_x86_64 --python-version 311 -d "$CACHE" dlib-bin==20.0.1.post1
+    fi
+    wheel=$(find_wheel dlib-bin)
+    check_sha "$wheel" b5c7ba459d02a4a7ae6578a2bfda0319db1be780bbfa218344f08f280146c509 \
+        || { log "error: $wheel: SHA-256 mismatch"; exit 1; }
+    unpacked=$(mktemp -d)
+    python3 -m zipfile -e "$wheel" "$unpacked"
+    log "saving dlib's frontal face detector (dlib-bin 20.0.1.post1)"
+    PYTHONPATH="$unpacked" python3 tools/dlib_hog.py save --out "$DLIB_SVM.part"
+    rm -rf "$unpacked"
+    check_sha "$DLIB_SVM.part" "$DLIB_SVM_SHA" || { log "error: $DLIB_SVM.part: SHA-256 mismatch"; exit 1; }
+    mv "$DLIB_SVM.part" "$DLIB_SVM"
+    rm -f "$ASSETS/dlib_hog.safetensors"
+fi
+if [[ -f tools/dlib_hog.py ]] && [[ ! -f "$ASSETS/dlib_hog.safetensors" ]]; then
+    log "converting dlib's frontal face detector"
+    python3 tools/dlib_hog.py convert "$DLIB_SVM" --out "$ASSETS/dlib_hog.safetensors"
+fi
 exit 0

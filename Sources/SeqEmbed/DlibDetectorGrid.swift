@@ -61,19 +61,10 @@ public enum DlibDetectorGrid {
     /// counts it, right - left + 1), then the cell whose box centre is nearest to the
     /// estimate's centre.
     public static func nearest(left: Float, top: Float, right: Float, bottom: Float) -> Box {
-        let side = Double((right - left + 1) + (bottom - top + 1)) / 2
+        let level = nearestLevel(left: left, top: top, right: right, bottom: bottom)
         let cx = Double(left + right) / 2, cy = Double(top + bottom) / 2
-        var level = 0, best = Double.infinity
-        for l in 0..<levels {
-            let d = abs(log(max(side, 1) / Double(box(level: l, column: 100, row: 100).width)))
-            if d < best { best = d; level = l }
-        }
-        // Positions step by one cell of that level: 8 (6/5)^level / 2 image pixels.
-        let step = 8 * pow(1.2, Double(level)) / 2
-        let origin = box(level: level, column: 0, row: 0)
-        let c0 = Int(((cx - Double(origin.left + origin.right) / 2) / step + 0.5).rounded(.down))
-        let r0 = Int(((cy - Double(origin.top + origin.bottom) / 2) / step + 0.5).rounded(.down))
-        var nearest = origin, distance = Double.infinity
+        let (c0, r0) = roughCell(level: level, x: cx, y: cy)
+        var nearest = box(level: level, column: c0, row: r0), distance = Double.infinity
         for c in (c0 - 2)...(c0 + 2) {
             for r in (r0 - 2)...(r0 + 2) {
                 let b = box(level: level, column: c, row: r)
@@ -82,5 +73,25 @@ public enum DlibDetectorGrid {
             }
         }
         return nearest
+    }
+
+    /// The level whose box size is nearest in log scale to the estimate's mean side.
+    public static func nearestLevel(left: Float, top: Float, right: Float, bottom: Float) -> Int {
+        let side = Double((right - left + 1) + (bottom - top + 1)) / 2
+        var level = 0, best = Double.infinity
+        for l in 0..<levels {
+            let d = abs(log(max(side, 1) / Double(box(level: l, column: 100, row: 100).width)))
+            if d < best { best = d; level = l }
+        }
+        return level
+    }
+
+    /// The cell of `level` whose box centre is about (x, y) (within a cell).
+    public static func roughCell(level: Int, x: Double, y: Double) -> (column: Int, row: Int) {
+        // Positions step by one cell of that level: 8 (6/5)^level / 2 image pixels.
+        let step = 8 * pow(1.2, Double(level)) / 2
+        let origin = box(level: level, column: 0, row: 0)
+        return (Int(((x - Double(origin.left + origin.right) / 2) / step + 0.5).rounded(.down)),
+                Int(((y - Double(origin.top + origin.bottom) / 2) / step + 0.5).rounded(.down)))
     }
 }

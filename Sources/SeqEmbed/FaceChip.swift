@@ -100,40 +100,143 @@ public enum FaceChip {
         return SeqDetect.AffineTransform(a: a, b: b, c: c, d: d, tx: centre.x - a * h - b * h, ty: centre.y - c * h - d * h)
     }
 
-    /// A start box for dlib's shape predictor on dlib's detector grid: the predictor from the
-    /// MTCNN box made dlib-like (`predictorBox(for:)`), the box dlib's detector would have drawn
-    /// around those landmarks (`predictorBox(forLandmarks:)`), and the mean of these two
-    /// estimates snapped onto the boxes dlib's detector can report (`DlibDetectorGrid`). Where the
-    /// estimate is within half a grid step of dlib's own box this is dlib's box exactly (for most
-    /// sample faces: tools/chip_template.py grid). Not yet what `extract(from:face:predictor:)` starts from: on the 32
-    /// sample faces it raises the largest distance to dlib's pipeline from 0.0876 to 0.0883
-    /// while halving the mean (docs/embedding.md, "Snapping to dlib's detector grid").
-    public static func predictorStart(in image: Image, face: FaceDetection, predictor: ShapePredictor) -> DlibDetectorGrid.Box {
+    /// The start box for dlib's shape predictor: the box dlib's frontal detector would report for
+    /// this face. Two estimates of it, the MTCNN box made dlib-like (`predictorBox(for:)`) and
+    /// the box dlib's detector would have drawn around the landmarks that gives
+    /// (`predictorBox(forLandmarks:)`), are averaged (their errors are partly independent); with
+    /// dlib's detector filters (`DlibFrontalDetector`) the best-scoring detector box around that
+    /// estimate is taken, which is dlib's own box when it lies within a level and two cells
+    /// (docs/embedding.md, "dlib's own box"). Without them, or where the detector scans none of
+    /// those boxes, the estimate is snapped onto the nearest box dlib can report
+    /// (`DlibDetectorGrid.nearest`), which hits dlib's box for about two faces in three.
+    public static func predictorStart(in image: Image, face: FaceDetection, predictor: ShapePredictor,
+                                      detector: DlibFrontalDetector? = nil) -> DlibDetectorGrid.Box {
         let first = predictorBox(for: face.box)
         let rough = predictor.landmarks(in: image, left: first.left, top: first.top, right: first.right, bottom: first.bottom)
         let implied = predictorBox(forLandmarks: rough)
-        // Two estimates with partly independent errors: their mean lands within half a step of
-        // dlib's box more often than either (tools/chip_template.py grid).
-        return DlibDetectorGrid.nearest(
-            left: (first.left + implied.left) / 2, top: (first.top + implied.top) / 2,
-            right: (first.right + implied.right) / 2, bottom: (first.bottom + implied.bottom) / 2)
+        let estimate = (left: (first.left + implied.left) / 2, top: (first.top + implied.top) / 2,
+                        right: (first.right + implied.right) / 2, bottom: (first.bottom + implied.bottom) / 2)
+        if let detector, let best = detector.best(near: estimate, in: image) { return best.box }
+        return DlibDetectorGrid.nearest(left: estimate.left, top: estimate.top, right: estimate.right, bottom: estimate.bottom)
     }
 
     /// dlib's chip of a detected face: dlib's 5-point shape predictor started from the box dlib's
-    /// detector would most likely have drawn (`predictorStart`: the MTCNN box and the landmarks
-    /// it gives, snapped onto dlib's detector grid), then dlib's chip geometry for those
-    /// landmarks (`chipToImage(dlibLandmarks:)`) and a bilinear warp with black outside the
-    /// image. Closer to dlib's full pipeline than the MTCNN template (docs/embedding.md).
-    public static func extract(from image: Image, face: FaceDetection, predictor: ShapePredictor) -> Image? {
+    /// detector would draw (`predictorStart`), then dlib's chip geometry for those landmarks
+    /// (`chipToImage(dlibLandmarks:)`) and a bilinear warp with black outside the image. Closer
+    /// to dlib's full pipeline than the MTCNN template (docs/embedding.md).
+    public static func extract(from image: Image, face: FaceDetection, predictor: ShapePredictor,
+                               detector: DlibFrontalDetector? = nil) -> Image? {
         precondition(image.channels == 3, "face chips are cut from RGB images")
-        // The predictor depends on where it starts: from dlib's own box where the snap hits it.
-        let b = predictorStart(in: image, face: face, predictor: predictor)
+        // The predictor depends on where it starts: from dlib's own box.
+        let b = predictorStart(in: image, face: face, predictor: predictor, detector: detector)
         let box = (left: Float(b.left), top: Float(b.top), right: Float(b.right), bottom: Float(b.bottom))
         // dlib keeps its landmarks as whole pixels and cuts its chips from those.
         let landmarks = predictor.landmarks(in: image, left: box.left, top: box.top, right: box.right, bottom: box.bottom)
             .map { Point2(($0.x + 0.5).rounded(.down), ($0.y + 0.5).rounded(.down)) }
         guard let m = chipToImage(dlibLandmarks: landmarks) else { return nil }
-        return ImageWarper.warp(image, width: size, height: size, outputToSource: m, border: .constant(0))
+        return dlibWarp(image, chipToImage: m)
+    }
+
+    /// dlib's `extract_image_chip` of a 150x150 chip for the map `m` (chip pixels to image pixels),
+    /// value for value. Where a chip pixel spans more than about two image pixels, dlib first
+    /// halves (its `pyramid_down<2>`, a 5x5 binomial filter in integers) a crop around the chip
+    /// until it no longer does, and samples that; then its bilinear `transform_image`: positions
+    /// and weights in double, values truncated, black where a sample's 2x2 neighbourhood leaves
+    /// the image.
+    static func dlibWarp(_ image: Image, chipToImage m: SeqDetect.AffineTransform) -> Image {
+        let n = size
+        let a = Double(m.a), b = Double(m.b), c = Double(m.c), d = Double(m.d), tx = Double(m.tx), ty = Double(m.ty)
+        // dlib's chip rectangle spans 149 sigma + 1 pixels (sigma: image pixels per chip pixel);
+        // each halving maps p to p / 2 - (1.25, 0.75).
+        let sigma = (a * a + c * c).squareRoot()
+        var span = 149 * sigma  // right - left
+        var depth = 0, grow = 2.0
+        span = span / 2
+        while (span + 1) * (span + 1) > Double(n * n) {
+            span /= 2
+            depth += 1
+            grow = grow * 2 + 2
+        }
+        guard depth > 0 else {
+            return dlibTransform(image, size: n, a: a, b: b, c: c, d: d, tx: tx, ty: ty)
+        }
+        // The crop: the chip's rotated rectangle grown by `grow`, inside the image, rounded.
+        let corners = [(0.0, 0.0), (149.0, 0.0), (0.0, 149.0), (149.0, 149.0)].map { (a * $0.0 + b * $0.1 + tx, c * $0.0 + d * $0.1 + ty) }
+        let left = max(corners.map(\.0).min()! - grow, 0), right = min(corners.map(\.0).max()! + grow, Double(image.width - 1))
+        let top = max(corners.map(\.1).min()! - grow, 0), bottom = min(corners.map(\.1).max()! + grow, Double(image.height - 1))
+        let x0 = Int(left.rounded(.toNearestOrAwayFromZero)), x1 = Int(right.rounded(.toNearestOrAwayFromZero))
+        let y0 = Int(top.rounded(.toNearestOrAwayFromZero)), y1 = Int(bottom.rounded(.toNearestOrAwayFromZero))
+        guard x1 >= x0, y1 >= y0 else { return Image(width: n, height: n, channels: 3) }
+        var level = Image(width: x1 - x0 + 1, height: y1 - y0 + 1, channels: 3)
+        for y in y0...y1 {
+            let from = (y * image.width + x0) * 3, to = (y - y0) * level.width * 3
+            level.pixels.replaceSubrange(to..<(to + level.width * 3), with: image.pixels[from..<(from + level.width * 3)])
+        }
+        for _ in 0..<depth { level = halveDlib(level) }
+        // The map into the last level: translate to the crop, then halve `depth` times.
+        var (la, lb, lc, ld, ltx, lty) = (a, b, c, d, tx - Double(x0), ty - Double(y0))
+        for _ in 0..<depth {
+            (la, lb, lc, ld) = (la / 2, lb / 2, lc / 2, ld / 2)
+            (ltx, lty) = (ltx / 2 - 1.25, lty / 2 - 0.75)
+        }
+        return dlibTransform(level, size: n, a: la, b: lb, c: lc, d: ld, tx: ltx, ty: lty)
+    }
+
+    /// dlib's bilinear `transform_image` of an RGB image into a size x size chip: output pixel
+    /// (col, row) samples the image at (a col + b row + tx, c col + d row + ty).
+    static func dlibTransform(_ image: Image, size n: Int, a: Double, b: Double, c: Double, d: Double, tx: Double, ty: Double) -> Image {
+        let w = image.width, h = image.height
+        var out = [UInt8](repeating: 0, count: n * n * 3)
+        image.pixels.withUnsafeBufferPointer { src in
+            for r in 0..<n {
+                for col in 0..<n {
+                    let x = a * Double(col) + b * Double(r) + tx, y = c * Double(col) + d * Double(r) + ty
+                    let left = Int(x.rounded(.down)), top = Int(y.rounded(.down))
+                    guard left >= 0, top >= 0, left + 1 < w, top + 1 < h else { continue }
+                    let lr = x - Double(left), tb = y - Double(top)
+                    let i00 = (top * w + left) * 3, i10 = i00 + w * 3
+                    for ch in 0..<3 {
+                        let v = (1 - tb) * ((1 - lr) * Double(src[i00 + ch]) + lr * Double(src[i00 + 3 + ch]))
+                            + tb * ((1 - lr) * Double(src[i10 + ch]) + lr * Double(src[i10 + 3 + ch]))
+                        out[(r * n + col) * 3 + ch] = UInt8(truncatingIfNeeded: Int(v))
+                    }
+                }
+            }
+        }
+        return Image(width: n, height: n, channels: 3, pixels: out)
+    }
+
+    /// dlib's `pyramid_down<2>` of an RGB image: a 1-4-6-4-1 filter along rows, then columns,
+    /// in integers, every other pixel kept, divided by 256 (truncated); (n - 3) / 2 pixels a side.
+    static func halveDlib(_ image: Image) -> Image {
+        let w = image.width, h = image.height
+        guard w > 8, h > 8 else { return Image(width: 0, height: 0, channels: 3) }
+        let tw = (w - 3) / 2, ow = (w - 3) / 2, oh = (h - 3) / 2
+        var rows = [Int32](repeating: 0, count: h * tw * 3)
+        image.pixels.withUnsafeBufferPointer { p in
+            for r in 0..<h {
+                for c in 0..<tw {
+                    let i = (r * w + 2 * c) * 3
+                    for ch in 0..<3 {
+                        let v = Int32(p[i + ch]) + 4 * Int32(p[i + 3 + ch]) + 6 * Int32(p[i + 6 + ch])
+                            + 4 * Int32(p[i + 9 + ch]) + Int32(p[i + 12 + ch])
+                        rows[(r * tw + c) * 3 + ch] = v
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: oh * ow * 3)
+        for dr in 0..<oh {
+            let r = 2 + 2 * dr
+            for c in 0..<ow {
+                for ch in 0..<3 {
+                    func t(_ row: Int) -> Int32 { rows[(row * tw + c) * 3 + ch] }
+                    let v = t(r - 2) + 4 * t(r - 1) + 6 * t(r) + 4 * t(r + 1) + t(r + 2)
+                    out[(dr * ow + c) * 3 + ch] = UInt8(truncatingIfNeeded: v / 256)
+                }
+            }
+        }
+        return Image(width: ow, height: oh, channels: 3, pixels: out)
     }
 }
 

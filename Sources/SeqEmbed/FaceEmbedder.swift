@@ -32,6 +32,9 @@ public final class FaceEmbedder: @unchecked Sendable {
     /// dlib's 5-point shape predictor, when its converted weights (`ShapePredictor.weightsFileName`)
     /// lie next to the network's: chips then follow dlib's own landmarks (`chip(of:in:)`).
     public let shapePredictor: ShapePredictor?
+    /// dlib's frontal face detector's filters, when converted (`DlibFrontalDetector.weightsFileName`)
+    /// next to the network's: the shape predictor then starts from dlib's own box.
+    public let detector: DlibFrontalDetector?
 
     private let weights: [String: Tensor]
     private let lock = NSLock()
@@ -56,6 +59,8 @@ public final class FaceEmbedder: @unchecked Sendable {
         }
         let predictor = url.deletingLastPathComponent().appendingPathComponent(ShapePredictor.weightsFileName)
         shapePredictor = FileManager.default.fileExists(atPath: predictor.path) ? try ShapePredictor(weights: predictor) : nil
+        let hog = url.deletingLastPathComponent().appendingPathComponent(DlibFrontalDetector.weightsFileName)
+        detector = FileManager.default.fileExists(atPath: hog.path) ? try DlibFrontalDetector(weights: hog) : nil
     }
 
     /// Runs `body` with a network no other thread is using.
@@ -112,10 +117,10 @@ public final class FaceEmbedder: @unchecked Sendable {
 }
 
 extension FaceEmbedder {
-    /// The 150x150 chip of a detected face: from dlib's own landmarks (`FaceChip.extract(from:face:predictor:)`)
-    /// when the shape predictor is loaded, else from MTCNN's landmarks and `FaceChip.template`.
+    /// The 150x150 chip of a detected face: from dlib's own landmarks (`FaceChip.extract(from:face:predictor:detector:)`,
+    /// started from dlib's own box when the detector's filters are loaded) when the shape predictor is loaded, else from MTCNN's landmarks and `FaceChip.template`.
     public func chip(of face: FaceDetection, in image: Image) -> Image? {
-        if let shapePredictor { return FaceChip.extract(from: image, face: face, predictor: shapePredictor) }
+        if let shapePredictor { return FaceChip.extract(from: image, face: face, predictor: shapePredictor, detector: detector) }
         return FaceChip.extract(from: image, face: face)
     }
 }

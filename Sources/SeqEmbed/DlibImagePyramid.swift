@@ -1,0 +1,203 @@
+import Foundation
+import SeqMedia
+
+/// The image pyramid dlib's frontal face detector scans, computed only where it is needed but
+/// value for value as dlib computes whole levels: level 0 is the image upsampled once
+/// (`pyramid_up` with `pyramid_down<2>`), level k + 1 is level k shrunk by `pyramid_down<6>`
+/// (to floor(5 n / 6)). Both are dlib's bilinear `resize_image` for RGB images, which works
+/// four columns at a time in float32 (positions accumulated in float32 from the left edge,
+/// truncated) and finishes the last columns in double; `tools/dlib_hog.py` holds the same in
+/// numpy and finds it equal to dlib's own `resize_image` on every pixel.
+///
+/// A face's candidate boxes need a window of one level; `region(level:rect:)` works back to the
+/// pixels of the image that window depends on and resamples only those.
+struct DlibImagePyramid {
+    /// A rectangle of one level (or of the image): RGB pixels, row-major.
+    struct Region {
+        var x0: Int, y0: Int, width: Int, height: Int
+        var pixels: [UInt8]
+
+        func at(_ x: Int, _ y: Int, _ channel: Int) -> UInt8 {
+            pixels[((y - y0) * width + (x - x0)) * 3 + channel]
+        }
+    }
+
+    /// A pixel rectangle: columns `x`, rows `y`.
+    struct Rect: Equatable {
+        var x: Range<Int>, y: Range<Int>
+    }
+
+    let image: Image
+    /// (width, height) of the image and of every level, the image first.
+    let sizes: [(width: Int, height: Int)]
+
+    /// The pyramid of an RGB image, down to `levels` levels (fewer when they get empty).
+    init(image: Image, levels: Int) {
+        precondition(image.channels == 3, "dlib's detector pyramid is built from RGB images")
+        self.image = image
+        // pyramid_down<2>::rect_up of the whole image, rounded as dlib rounds a drectangle.
+        var sizes = [(image.width, image.height)]
+        var w = Int(((Double(image.width - 1) + 1.25) * 2).rounded(.toNearestOrAwayFromZero)) + 1
+        var h = Int(((Double(image.height - 1) + 0.75) * 2).rounded(.toNearestOrAwayFromZero)) + 1
+        for _ in 0..<levels where w > 0 && h > 0 {
+            sizes.append((w, h))
+            w = 5 * w / 6
+            h = 5 * h / 6
+        }
+        self.sizes = sizes
+    }
+
+    /// Levels built (level l is `sizes[l + 1]`).
+    var levelCount: Int { sizes.count - 1 }
+
+    /// Whether dlib's detector scans `level` of this image: it stops after the first level whose
+    /// `rect_down` is under 64 pixels either way (`create_fhog_pyramid`).
+    func isScanned(level: Int) -> Bool {
+        guard level < levelCount else { return false }
+        var right = Double(sizes[1].width - 1), bottom = Double(sizes[1].height - 1)
+        var left = 0.0, top = 0.0
+        for _ in 0..<level {
+            // The level before this one must have passed the size test.
+            (left, top) = ((left - 0.3) * 5 / 6, (top - 0.3) * 5 / 6)
+            (right, bottom) = ((right - 0.3) * 5 / 6, (bottom - 0.3) * 5 / 6)
+            let l = left.rounded(.toNearestOrAwayFromZero), t = top.rounded(.toNearestOrAwayFromZero)
+            let r = right.rounded(.toNearestOrAwayFromZero), b = bottom.rounded(.toNearestOrAwayFromZero)
+            if r - l + 1 < 64 || b - t + 1 < 64 { return false }
+            (left, top, right, bottom) = (l, t, r, b)
+        }
+        return true
+    }
+
+    /// The pixels of `rect` (clipped to the level) of pyramid level `level`.
+    func region(level: Int, rect: Rect) -> Region {
+        // Work back: the rectangle of every coarser-to-finer source the level's window reads.
+        var rects: [Rect] = []  // rects[i]: needed in sizes[level + 1 - i]
+        var need = clip(rect, to: sizes[level + 1])
+        rects.append(need)
+        var axes: [(Axis, Axis)] = []
+        for s in stride(from: level + 1, to: 0, by: -1) {
+            let cols = Axis(from: sizes[s - 1].width, to: sizes[s].width)
+            let rows = Axis(rowsFrom: sizes[s - 1].height, to: sizes[s].height)
+            axes.append((cols, rows))
+            need = Rect(x: cols.sources(of: need.x), y: rows.sources(of: need.y))
+            rects.append(need)
+        }
+        // Then forward from the image.
+        var current = Region(x0: 0, y0: 0, width: image.width, height: image.height, pixels: image.pixels)
+        for i in stride(from: axes.count - 1, through: 0, by: -1) {
+            current = Self.resample(current, columns: axes[i].0, rows: axes[i].1, into: rects[i])
+        }
+        return current
+    }
+
+    private func clip(_ r: Rect, to size: (width: Int, height: Int)) -> Rect {
+        Rect(x: max(0, r.x.lowerBound)..<max(max(0, r.x.lowerBound), min(size.width, r.x.upperBound)),
+             y: max(0, r.y.lowerBound)..<max(max(0, r.y.lowerBound), min(size.height, r.y.upperBound)))
+    }
+
+    /// dlib's bilinear taps along one axis of a resize from `from` to `to` samples.
+    struct Axis {
+        /// Per output sample: the two source samples and the weight of the second.
+        var first: [Int], second: [Int]
+        /// The weight in float32 (the four-at-a-time part) and in double (the rest).
+        var fraction: [Float], fractionDouble: [Double]
+        /// Output samples below this index were computed four at a time (columns only).
+        var vectorEnd: Int
+
+        /// Columns: four lanes in float32 starting at x0 + j s (double, then float) and stepping
+        /// by float(4 s), truncated; a block runs while its last right neighbour is inside; the
+        /// rest in double.
+        init(from n: Int, to m: Int) {
+            let s = Double(n - 1) / Double(max(m - 1, 1))
+            first = []; second = []; fraction = []; fractionDouble = []
+            first.reserveCapacity(m); second.reserveCapacity(m); fraction.reserveCapacity(m); fractionDouble.reserveCapacity(m)
+            let x0 = -4 * s
+            var lanes: [Float] = [Float(x0), Float(x0 + s), Float(x0 + 2 * s), Float(x0 + 3 * s)]
+            let step = Float(4 * s)
+            var c = 0
+            while c + 4 <= m {
+                for j in 0..<4 { lanes[j] += step }
+                if Int(lanes[3]) + 1 >= n { break }
+                for j in 0..<4 {
+                    let left = Int(lanes[j])
+                    first.append(left); second.append(left + 1)
+                    fraction.append(lanes[j] - Float(left)); fractionDouble.append(Double(lanes[j] - Float(left)))
+                }
+                c += 4
+            }
+            vectorEnd = c
+            var x = -s + Double(c) * s
+            while c < m {
+                x += s
+                let left = Int(x.rounded(.down))
+                first.append(left); second.append(min(left + 1, n - 1))
+                fraction.append(Float(x - Double(left))); fractionDouble.append(x - Double(left))
+                c += 1
+            }
+        }
+
+        /// Rows: positions accumulated in double from the top, each row's weight in double.
+        init(rowsFrom n: Int, to m: Int) {
+            let s = Double(n - 1) / Double(max(m - 1, 1))
+            first = []; second = []; fraction = []; fractionDouble = []
+            var y = -s
+            for _ in 0..<m {
+                y += s
+                let top = Int(y.rounded(.down))
+                first.append(top); second.append(min(top + 1, n - 1))
+                fraction.append(Float(y - Double(top))); fractionDouble.append(y - Double(top))
+            }
+            vectorEnd = 0
+        }
+
+        /// The source samples the outputs `range` read.
+        func sources(of range: Range<Int>) -> Range<Int> {
+            guard !range.isEmpty else { return 0..<0 }
+            var lo = Int.max, hi = Int.min
+            for i in range { lo = min(lo, first[i]); hi = max(hi, second[i]) }
+            return lo..<(hi + 1)
+        }
+    }
+
+    /// Resamples `source` (a region of the finer image) into `rect` of the coarser one.
+    static func resample(_ source: Region, columns: Axis, rows: Axis, into rect: Rect) -> Region {
+        let w = rect.x.count, h = rect.y.count
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        source.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let sw = source.width
+                for (oy, y) in rect.y.enumerated() {
+                    let top = (rows.first[y] - source.y0) * sw, bottom = (rows.second[y] - source.y0) * sw
+                    let tb = rows.fractionDouble[y]
+                    let tbF = Float(tb), itbF = Float(1 - tb)
+                    for (ox, x) in rect.x.enumerated() {
+                        let l = columns.first[x] - source.x0, r = columns.second[x] - source.x0
+                        let o = (oy * w + ox) * 3
+                        if x < columns.vectorEnd {
+                            let lr = columns.fraction[x], ilr: Float = 1 - lr
+                            let tlf = itbF * ilr, trf = itbF * lr, blf = tbF * ilr, brf = tbF * lr
+                            for ch in 0..<3 {
+                                let tl = Float(src[(top + l) * 3 + ch]), tr = Float(src[(top + r) * 3 + ch])
+                                let bl = Float(src[(bottom + l) * 3 + ch]), br = Float(src[(bottom + r) * 3 + ch])
+                                var v = tlf * tl
+                                v = v + trf * tr
+                                v = v + blf * bl
+                                v = v + brf * br
+                                dst[o + ch] = UInt8(truncatingIfNeeded: Int32(v))
+                            }
+                        } else {
+                            let lr = columns.fractionDouble[x]
+                            for ch in 0..<3 {
+                                let tl = Double(src[(top + l) * 3 + ch]), tr = Double(src[(top + r) * 3 + ch])
+                                let bl = Double(src[(bottom + l) * 3 + ch]), br = Double(src[(bottom + r) * 3 + ch])
+                                let v = (1 - tb) * ((1 - lr) * tl + lr * tr) + tb * ((1 - lr) * bl + lr * br)
+                                dst[o + ch] = UInt8(truncatingIfNeeded: Int32(v))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Region(x0: rect.x.lowerBound, y0: rect.y.lowerBound, width: w, height: h, pixels: out)
+    }
+}
