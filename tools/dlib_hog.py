@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """dlib's frontal face detector (HOG) in numpy, scored only where asked: the reference for
-Sources/SeqEmbed/DlibHOGScorer.swift, which picks dlib's own box among the few detector boxes
+Sources/SeqEmbed/DlibFrontalDetector.swift, which picks dlib's own box among the few detector boxes
 around an estimate (docs/embedding.md, "dlib's own box"; issue #11).
 
     python3 tools/dlib_hog.py save --out assets/dlib_frontal_face_detector.svm   # needs dlib-bin
@@ -15,15 +15,16 @@ reals); the number of detectors; per detector a column of dims + 1 reals: 31 pla
 filter of (window / cell + 2 padding) cells square, row-major, then the threshold.
 
 What a box scores (dlib's `object_detector::operator()`, run with one upsampling):
-1. the image upsampled by `pyramid_up` (bilinear `resize_image` to 2 (n + 1.25) - 1 ... as
-   `pyramid_down<2>::rect_up` sizes it), then levels of `pyramid_down<6>` (bilinear resize to
-   floor(5 n / 6)), each from the one before; the RGB bilinear resize runs in float32 with
+1. the image upsampled by `pyramid_up` (bilinear `resize_image` to the size of
+   `pyramid_down<2>::rect_up` of the image: 2 w + 2 by 2 h + 1), then levels of
+   `pyramid_down<6>` (bilinear resize to floor(5 n / 6)), each from the one before; the RGB bilinear resize runs in float32 with
    positions accumulated four columns at a time, and truncates;
 2. FHOG of the level: 8-pixel cells, per pixel the colour channel with the largest gradient,
    18 signed orientations, votes spread bilinearly over 4 cells, 4 normalisations clipped at
    0.2, 18 + 9 + 4 = 31 features per cell; cells placed in a zero border of (filter - 1) / 2;
-3. the filter's dot product with the features around the cell (rows r - 6 ... r + 5), minus
-   the detector's threshold. dlib keeps, among overlapping boxes, the one that scores highest
+3. the filter's dot product with the features around the cell (filter response cell r reads
+   padded rows r - 5 ... r + 4; tools/chip_template.py's and DlibDetectorGrid's cells are
+   response cells + 1), minus the detector's threshold. dlib keeps, among overlapping boxes, the one that scores highest
    over all five detectors.
 """
 import argparse
@@ -150,8 +151,11 @@ DIRECTIONS = np.array([[1.0000, 0.0000], [0.9397, 0.3420], [0.7660, 0.6428], [0.
                        [-0.9397, 0.3420]], np.float32)
 
 
-def fhog(img, cell=8, pad=12):
-    """dlib's extract_fhog_features of an RGB image: [31, hog_nr + pad - 1, hog_nc + pad - 1]."""
+def fhog(img, cell=8, pad=10):
+    """dlib's extract_fhog_features of an RGB image: [31, hog_nr + pad - 1, hog_nc + pad - 1].
+    Follows dlib's eight-columns-at-a-time rules everywhere; dlib does its last few columns one
+    at a time (other tie and rounding order, which Sources/SeqEmbed/FHOG.swift follows), so the
+    rightmost feature column may differ slightly here."""
     nr, nc = img.shape[:2]
     cells_nr = int(np.float32(nr) / np.float32(cell) + np.float32(0.5))
     cells_nc = int(np.float32(nc) / np.float32(cell) + np.float32(0.5))
@@ -226,18 +230,6 @@ def fhog(img, cell=8, pad=12):
     return out
 
 
-def saliency(feats, filt):
-    """dlib's filter response (full filter, double accumulation) at every valid cell (r, c)."""
-    _, nr, nc = feats.shape
-    F = filt.shape[1]
-    out = np.full((nr, nc), -np.inf)
-    f = filt.astype(np.float64)
-    for r in range(F // 2, nr - (F - 1) // 2):
-        for c in range(F // 2, nc - (F - 1) // 2):
-            out[r, c] = (f * feats[:, r - F // 2:r - F // 2 + F, c - F // 2:c - F // 2 + F]).sum()
-    return out
-
-
 def check(args):
     import dlib
     from PIL import Image
@@ -260,10 +252,11 @@ def check(args):
             level, col, row = g
             while len(levels) <= level:
                 levels.append(pyramid_down6(levels[-1]))
-            feats = fhog(levels[level])
             F = det["filters"].shape[-1]
+            feats = fhog(levels[level], pad=F)
+            r0, c0 = row - 1 - F // 2, col - 1 - F // 2  # grid cell -> response cell -> first padded row
             ours = (det["filters"][int(k)].astype(np.float64) *
-                    feats[:, row - F // 2:row - F // 2 + F, col - F // 2:col - F // 2 + F]).sum() - det["thresholds"][int(k)]
+                    feats[:, r0:r0 + F, c0:c0 + F]).sum() - det["thresholds"][int(k)]
             worst = max(worst, abs(ours - s))
             print(f"{os.path.basename(path)} {box} level {level} cell ({col},{row}) detector {k}: "
                   f"dlib {s:.5f} ours {ours:.5f}")

@@ -7,7 +7,8 @@ import Foundation
 /// (sizes in the ratio 6/5) and on each level a grid of positions a cell apart.
 ///
 /// `box(level:column:row:)` follows dlib's own coordinate maps (`fhog_to_image` for cell
-/// (column, row) with the detector's 12-cell filter, `pyramid_down<6>::rect_up` level times,
+/// (column, row), counted as if the filter had 12 cells: these cells are dlib's filter-response
+/// cells + 1, which `DlibFrontalDetector` accounts for; `pyramid_down<6>::rect_up` level times,
 /// then `pyramid_down<2>::rect_down` for the upsampling, each rounded to whole pixels as dlib
 /// does); `tools/chip_template.py grid` finds every box dlib reports on the sample media in this
 /// set. `nearest(left:top:right:bottom:)` snaps an estimate of dlib's box onto it: where the

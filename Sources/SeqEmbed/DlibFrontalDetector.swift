@@ -72,12 +72,16 @@ public struct DlibFrontalDetector: Sendable {
         let lo = max(0, centre - levelSpread), hi = centre + levelSpread
         let pyramid = DlibImagePyramid(image: image, levels: hi + 1)
         let cx = Double(estimate.left + estimate.right) / 2, cy = Double(estimate.top + estimate.bottom) / 2
-        var best: Candidate?
-        for level in lo...hi where pyramid.isScanned(level: level) {
+        let plans = (lo...hi).compactMap { level -> Plan? in
             let (c0, r0) = DlibDetectorGrid.roughCell(level: level, x: cx, y: cy)
-            for candidate in scores(pyramid: pyramid, level: level,
-                                    columns: (c0 - cellSpread)...(c0 + cellSpread), rows: (r0 - cellSpread)...(r0 + cellSpread))
-            where best == nil || candidate.score > best!.score {
+            return plan(pyramid: pyramid, level: level,
+                        columns: (c0 - cellSpread)...(c0 + cellSpread), rows: (r0 - cellSpread)...(r0 + cellSpread))
+        }
+        // The levels share one pass through the pyramid.
+        let regions = pyramid.regions(Dictionary(uniqueKeysWithValues: plans.map { ($0.level, $0.pixels) }))
+        var best: Candidate?
+        for p in plans {
+            for candidate in scores(p, region: regions[p.level]!) where best == nil || candidate.score > best!.score {
                 best = candidate
             }
         }
@@ -87,51 +91,72 @@ public struct DlibFrontalDetector: Sendable {
     /// The score of one box (`DlibDetectorGrid.box(level:column:row:)`), nil where dlib does not scan it.
     public func candidate(level: Int, column: Int, row: Int, in image: Image) -> Candidate? {
         let pyramid = DlibImagePyramid(image: image, levels: level + 1)
-        guard pyramid.isScanned(level: level) else { return nil }
-        return scores(pyramid: pyramid, level: level, columns: column...column, rows: row...row).first
+        guard let p = plan(pyramid: pyramid, level: level, columns: column...column, rows: row...row) else { return nil }
+        return scores(p, region: pyramid.region(level: level, rect: p.pixels)).first
     }
 
-    /// Scores of every box of `level` at cells `columns` x `rows` that dlib scans.
-    func scores(pyramid: DlibImagePyramid, level: Int, columns: ClosedRange<Int>, rows: ClosedRange<Int>) -> [Candidate] {
+    /// What scoring some boxes of one level needs: the boxes dlib scans among them, the feature
+    /// cells their filters read and the pixels those features depend on.
+    struct Plan {
+        var level: Int
+        var grid: FHOG.Grid
+        var boxes: [(column: Int, row: Int)]
+        var featureRows: Range<Int>, featureCols: Range<Int>
+        var pixels: DlibImagePyramid.Rect
+    }
+
+    /// DlibDetectorGrid's cells are dlib's filter-response cells + 1 (it counts the window as
+    /// dlib's fhog_to_image does with a 12-cell filter; the boxes are the same).
+    private static let gridShift = 1
+
+    /// The feature cell under filter row (column) 0 for the box at grid row (column) r: the
+    /// response at r reads the padded feature image (a zero border of (F - 1) / 2 cells) from
+    /// r - F / 2.
+    private var firstCellOffset: Int { size / 2 + (size - 1) / 2 + Self.gridShift }
+
+    func plan(pyramid: DlibImagePyramid, level: Int, columns: ClosedRange<Int>, rows: ClosedRange<Int>) -> Plan? {
+        guard pyramid.isScanned(level: level) else { return nil }
         let size = pyramid.sizes[level + 1]
         let grid = FHOG.Grid(width: size.width, height: size.height)
-        // Saliency (c, r) reads the padded feature image (a zero border of (F - 1) / 2 cells) at
-        // rows r - F/2 ..< r - F/2 + F, and dlib scores only where the filter fits inside it.
-        // DlibDetectorGrid's cells are saliency cells + 1 (it counts the window as dlib's
-        // fhog_to_image does with a 12-cell filter; the boxes are the same).
-        let f = self.size, h2 = f / 2, pad = (f - 1) / 2, shift = 1
-        let valid = { (c: Int, r: Int) -> Bool in
-            r - shift >= h2 && r - shift < grid.featureRows + f - 1 - pad &&
-                c - shift >= h2 && c - shift < grid.featureCols + f - 1 - pad
-        }
-        let first = h2 + pad + shift  // feature cell of filter row 0 is r - first
-        let cs = columns.filter { c in rows.contains { valid(c, $0) } }
-        let rs = rows.filter { r in columns.contains { valid($0, r) } }
-        guard let cMin = cs.first, let cMax = cs.last, let rMin = rs.first, let rMax = rs.last else { return [] }
-        let featureCols = (cMin - first)..<(cMax - first + f)
-        let featureRows = (rMin - first)..<(rMax - first + f)
-        let region = pyramid.region(level: level, rect: grid.pixels(forFeatureRows: featureRows, cols: featureCols))
-        let feats = FHOG.features(of: region, grid: grid, rows: featureRows, cols: featureCols)
-        let n = FHOG.featureCount, width = featureCols.count
-        var out: [Candidate] = []
-        for r in rows {
-            for c in columns where valid(c, r) {
-                let fr = r - first - featureRows.lowerBound, fc = c - first - featureCols.lowerBound
-                var bestScore = -Float.infinity, bestDetector = 0
-                for k in 0..<detectorCount {
-                    var s: Double = 0
-                    for m in 0..<f {
-                        let frow = ((fr + m) * width + fc) * n
-                        let wrow = (k * f + m) * f * n
-                        for j in 0..<(f * n) { s += Double(filters[wrow + j]) * Double(feats[frow + j]) }
-                    }
-                    let score = Float(s - Double(thresholds[k]))
-                    if score > bestScore { bestScore = score; bestDetector = k }
-                }
-                out.append(Candidate(box: DlibDetectorGrid.box(level: level, column: c, row: r), level: level,
-                                     column: c, row: r, score: bestScore, detector: bestDetector))
+        // dlib scores only where the filter fits inside the padded feature image.
+        let f = self.size, h2 = f / 2, pad = (f - 1) / 2, shift = Self.gridShift
+        var boxes: [(column: Int, row: Int)] = []
+        for r in rows where r - shift >= h2 && r - shift < grid.featureRows + f - 1 - pad {
+            for c in columns where c - shift >= h2 && c - shift < grid.featureCols + f - 1 - pad {
+                boxes.append((column: c, row: r))
             }
         }
-        return out
+        guard let firstBox = boxes.first, let lastBox = boxes.last else { return nil }
+        // Row-major over a rectangle of cells: the first and last box are its corners.
+        let cMin = firstBox.column, cMax = lastBox.column, rMin = firstBox.row, rMax = lastBox.row
+        let first = firstCellOffset
+        let featureCols = (cMin - first)..<(cMax - first + f), featureRows = (rMin - first)..<(rMax - first + f)
+        return Plan(level: level, grid: grid, boxes: boxes, featureRows: featureRows, featureCols: featureCols,
+                    pixels: grid.pixels(forFeatureRows: featureRows, cols: featureCols))
+    }
+
+    /// The planned boxes' scores from the level's pixels (a region covering `plan.pixels`).
+    func scores(_ plan: Plan, region: DlibImagePyramid.Region) -> [Candidate] {
+        let feats = FHOG.features(of: region, grid: plan.grid, rows: plan.featureRows, cols: plan.featureCols)
+        let n = FHOG.featureCount, width = plan.featureCols.count, f = size, first = firstCellOffset
+        return plan.boxes.map { b in
+            let fr = b.row - first - plan.featureRows.lowerBound, fc = b.column - first - plan.featureCols.lowerBound
+            var bestScore = -Float.infinity, bestDetector = 0
+            filters.withUnsafeBufferPointer { w in
+                feats.withUnsafeBufferPointer { x in
+                    for k in 0..<detectorCount {
+                        var s: Double = 0
+                        for m in 0..<f {
+                            let frow = ((fr + m) * width + fc) * n, wrow = (k * f + m) * f * n
+                            for j in 0..<(f * n) { s += Double(w[wrow + j]) * Double(x[frow + j]) }
+                        }
+                        let score = Float(s - Double(thresholds[k]))
+                        if score > bestScore { bestScore = score; bestDetector = k }
+                    }
+                }
+            }
+            return Candidate(box: DlibDetectorGrid.box(level: plan.level, column: b.column, row: b.row), level: plan.level,
+                             column: b.column, row: b.row, score: bestScore, detector: bestDetector)
+        }
     }
 }

@@ -20,6 +20,18 @@ struct DlibImagePyramid {
         func at(_ x: Int, _ y: Int, _ channel: Int) -> UInt8 {
             pixels[((y - y0) * width + (x - x0)) * 3 + channel]
         }
+
+        /// The part of this region inside `rect` (which it must cover).
+        func cropped(to rect: Rect) -> Region {
+            if rect.x.lowerBound == x0, rect.y.lowerBound == y0, rect.x.count == width, rect.y.count == height { return self }
+            var out = [UInt8]()
+            out.reserveCapacity(rect.x.count * rect.y.count * 3)
+            for y in rect.y {
+                let from = ((y - y0) * width + rect.x.lowerBound - x0) * 3
+                out.append(contentsOf: pixels[from..<(from + rect.x.count * 3)])
+            }
+            return Region(x0: rect.x.lowerBound, y0: rect.y.lowerBound, width: rect.x.count, height: rect.y.count, pixels: out)
+        }
     }
 
     /// A pixel rectangle: columns `x`, rows `y`.
@@ -70,24 +82,48 @@ struct DlibImagePyramid {
 
     /// The pixels of `rect` (clipped to the level) of pyramid level `level`.
     func region(level: Int, rect: Rect) -> Region {
-        // Work back: the rectangle of every coarser-to-finer source the level's window reads.
-        var rects: [Rect] = []  // rects[i]: needed in sizes[level + 1 - i]
-        var need = clip(rect, to: sizes[level + 1])
-        rects.append(need)
-        var axes: [(Axis, Axis)] = []
-        for s in stride(from: level + 1, to: 0, by: -1) {
-            let cols = Axis(from: sizes[s - 1].width, to: sizes[s].width)
-            let rows = Axis(rowsFrom: sizes[s - 1].height, to: sizes[s].height)
-            axes.append((cols, rows))
-            need = Rect(x: cols.sources(of: need.x), y: rows.sources(of: need.y))
-            rects.append(need)
+        regions([level: rect])[level]!
+    }
+
+    /// The pixels of several levels' rectangles, in one pass from the image: each level is
+    /// resampled once, over what it is asked for and what the next level reads from it.
+    func regions(_ requests: [Int: Rect]) -> [Int: Region] {
+        guard let top = requests.keys.max() else { return [:] }
+        // Work back from the coarsest level: what every level must hold.
+        var need: [Rect?] = Array(repeating: nil, count: top + 1)
+        var axes: [(columns: Axis, rows: Axis)] = []
+        var carried: Rect? = nil
+        for level in stride(from: top, through: 0, by: -1) {
+            let size = sizes[level + 1]
+            var r = carried
+            if let asked = requests[level] { r = union(r, clip(asked, to: size)) }
+            need[level] = r
+            let axis = (columns: Axis(from: sizes[level].width, to: size.width), rows: Axis(rowsFrom: sizes[level].height, to: size.height))
+            axes.insert(axis, at: 0)
+            if let r, !r.x.isEmpty, !r.y.isEmpty {
+                carried = Rect(x: axis.columns.sources(of: r.x), y: axis.rows.sources(of: r.y))
+            } else {
+                carried = nil
+            }
         }
         // Then forward from the image.
+        var out: [Int: Region] = [:]
         var current = Region(x0: 0, y0: 0, width: image.width, height: image.height, pixels: image.pixels)
-        for i in stride(from: axes.count - 1, through: 0, by: -1) {
-            current = Self.resample(current, columns: axes[i].0, rows: axes[i].1, into: rects[i])
+        for level in 0...top {
+            let r = need[level] ?? Rect(x: 0..<0, y: 0..<0)
+            current = Self.resample(current, columns: axes[level].columns, rows: axes[level].rows, into: r)
+            if let asked = requests[level] {
+                out[level] = requests.count == 1 ? current : current.cropped(to: clip(asked, to: sizes[level + 1]))
+            }
         }
-        return current
+        return out
+    }
+
+    private func union(_ a: Rect?, _ b: Rect) -> Rect {
+        guard let a, !a.x.isEmpty, !a.y.isEmpty else { return b }
+        guard !b.x.isEmpty, !b.y.isEmpty else { return a }
+        return Rect(x: min(a.x.lowerBound, b.x.lowerBound)..<max(a.x.upperBound, b.x.upperBound),
+                    y: min(a.y.lowerBound, b.y.lowerBound)..<max(a.y.upperBound, b.y.upperBound))
     }
 
     private func clip(_ r: Rect, to size: (width: Int, height: Int)) -> Rect {

@@ -11,8 +11,8 @@ import SeqNN
 /// The weights are dlib's own, converted by `tools/shape_predictor.py convert` (numpy, its own
 /// reader of dlib's serialisation). On the sample media's real faces it gives dlib's landmarks
 /// exactly from the same boxes (tools/shape_predictor.py check; Tests/Fixtures/shape_predictor).
-/// This is the groundwork for cutting chips from dlib's own landmarks (docs/embedding.md, "Why
-/// two faces exceed 0.2"); `FaceChip` does not use it yet.
+/// `FaceChip` cuts dlib's chips from its landmarks, started from dlib's own detector box
+/// (`DlibFrontalDetector`; docs/embedding.md, "The chip").
 public struct ShapePredictor: Sendable {
     /// The file name `tools/shape_predictor.py convert` writes into `assets/`.
     public static let weightsFileName = "dlib_shape_predictor_5.safetensors"
