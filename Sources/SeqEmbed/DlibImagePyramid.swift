@@ -198,36 +198,58 @@ struct DlibImagePyramid {
     /// Resamples `source` (a region of the finer image) into `rect` of the coarser one.
     static func resample(_ source: Region, columns: Axis, rows: Axis, into rect: Rect) -> Region {
         let w = rect.x.count, h = rect.y.count
+        guard w > 0, h > 0 else { return Region(x0: rect.x.lowerBound, y0: rect.y.lowerBound, width: 0, height: 0, pixels: []) }
+        // Per output column: byte offsets of its two source columns in a source row, and its weights.
+        let x0 = rect.x.lowerBound
+        let left = (0..<w).map { (columns.first[x0 + $0] - source.x0) * 3 }
+        let right = (0..<w).map { (columns.second[x0 + $0] - source.x0) * 3 }
+        let lrF = (0..<w).map { columns.fraction[x0 + $0] }
+        let lrD = (0..<w).map { columns.fractionDouble[x0 + $0] }
+        // Columns before this one (in the rect) were computed four at a time in float32.
+        let vectorEnd = min(w, max(0, columns.vectorEnd - x0))
         var out = [UInt8](repeating: 0, count: w * h * 3)
         source.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let sw = source.width
-                for (oy, y) in rect.y.enumerated() {
-                    let top = (rows.first[y] - source.y0) * sw, bottom = (rows.second[y] - source.y0) * sw
-                    let tb = rows.fractionDouble[y]
-                    let tbF = Float(tb), itbF = Float(1 - tb)
-                    for (ox, x) in rect.x.enumerated() {
-                        let l = columns.first[x] - source.x0, r = columns.second[x] - source.x0
-                        let o = (oy * w + ox) * 3
-                        if x < columns.vectorEnd {
-                            let lr = columns.fraction[x], ilr: Float = 1 - lr
-                            let tlf = itbF * ilr, trf = itbF * lr, blf = tbF * ilr, brf = tbF * lr
-                            for ch in 0..<3 {
-                                let tl = Float(src[(top + l) * 3 + ch]), tr = Float(src[(top + r) * 3 + ch])
-                                let bl = Float(src[(bottom + l) * 3 + ch]), br = Float(src[(bottom + r) * 3 + ch])
-                                var v = tlf * tl
-                                v = v + trf * tr
-                                v = v + blf * bl
-                                v = v + brf * br
-                                dst[o + ch] = UInt8(truncatingIfNeeded: Int32(v))
-                            }
-                        } else {
-                            let lr = columns.fractionDouble[x]
-                            for ch in 0..<3 {
-                                let tl = Double(src[(top + l) * 3 + ch]), tr = Double(src[(top + r) * 3 + ch])
-                                let bl = Double(src[(bottom + l) * 3 + ch]), br = Double(src[(bottom + r) * 3 + ch])
-                                let v = (1 - tb) * ((1 - lr) * tl + lr * tr) + tb * ((1 - lr) * bl + lr * br)
-                                dst[o + ch] = UInt8(truncatingIfNeeded: Int32(v))
+                left.withUnsafeBufferPointer { left in
+                    right.withUnsafeBufferPointer { right in
+                        lrF.withUnsafeBufferPointer { lrF in
+                            lrD.withUnsafeBufferPointer { lrD in
+                                let stride = source.width * 3
+                                for oy in 0..<h {
+                                    let y = rect.y.lowerBound + oy
+                                    let top = (rows.first[y] - source.y0) * stride, bottom = (rows.second[y] - source.y0) * stride
+                                    let tb = rows.fractionDouble[y]
+                                    let tbF = Float(tb), itbF = Float(1 - tb)
+                                    var o = oy * w * 3
+                                    // The three channels as lanes: the same float32 operations
+                                    // in the same order as dlib's, per channel.
+                                    func load(_ i: Int) -> SIMD4<Float> {
+                                        SIMD4<Float>(Float(src[i]), Float(src[i + 1]), Float(src[i + 2]), 0)
+                                    }
+                                    for ox in 0..<vectorEnd {
+                                        let lr = lrF[ox], ilr: Float = 1 - lr
+                                        let tlf = itbF * ilr, trf = itbF * lr, blf = tbF * ilr, brf = tbF * lr
+                                        let l = left[ox], r = right[ox]
+                                        var v = tlf * load(top + l)
+                                        v = v + trf * load(top + r)
+                                        v = v + blf * load(bottom + l)
+                                        v = v + brf * load(bottom + r)
+                                        // Truncation, as dlib's conversion to integers.
+                                        dst[o] = UInt8(truncatingIfNeeded: Int32(v[0]))
+                                        dst[o + 1] = UInt8(truncatingIfNeeded: Int32(v[1]))
+                                        dst[o + 2] = UInt8(truncatingIfNeeded: Int32(v[2]))
+                                        o += 3
+                                    }
+                                    for ox in vectorEnd..<w {
+                                        let lr = lrD[ox], l = left[ox], r = right[ox]
+                                        for ch in 0..<3 {
+                                            let v = (1 - tb) * ((1 - lr) * Double(src[top + l + ch]) + lr * Double(src[top + r + ch]))
+                                                + tb * ((1 - lr) * Double(src[bottom + l + ch]) + lr * Double(src[bottom + r + ch]))
+                                            dst[o + ch] = UInt8(truncatingIfNeeded: Int32(v))
+                                        }
+                                        o += 3
+                                    }
+                                }
                             }
                         }
                     }
