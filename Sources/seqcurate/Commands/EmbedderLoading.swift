@@ -29,10 +29,13 @@ enum EmbedderLoading {
     /// another thread while the caller goes on; the embedder's `prepare` waits for it and throws
     /// the load's error. Ingest uses it: the load overlaps opening the catalog and decoding and
     /// detecting the first frames. A missing file is reported at once, as by `loadIfFound`.
+    /// Ingest's chips start the shape predictor from the snapped estimate of dlib's box
+    /// (`FaceEmbedder.StartBox`): scoring dlib's detector for every sampled face would cost ingest
+    /// 30-50% at 640x360 (docs/embedding.md).
     static func startLoadingIfFound(_ explicit: String?, quiet: Bool) throws -> FaceIdentityEmbedder? {
         guard let url = try weights(explicit, quiet: quiet) else { return nil }
-        guard FileManager.default.fileExists(atPath: url.path) else { return wrap(try FaceEmbedder(weights: url)) }
-        let job = BackgroundJob { Result { try FaceEmbedder(weights: url) } }
+        guard FileManager.default.fileExists(atPath: url.path) else { return wrap(try FaceEmbedder(weights: url, startBox: .snappedEstimate)) }
+        let job = BackgroundJob { Result { try FaceEmbedder(weights: url, startBox: .snappedEstimate) } }
         return FaceIdentityEmbedder(model: modelName, prepare: { _ = try job.wait().get() }) { image, faces in
             guard let net = try? job.wait().get() else { return Array(repeating: nil, count: faces.count) }
             return embed(net, image, faces)
