@@ -8,8 +8,11 @@ For each source face: dlib's own full pipeline (HOG detector, 5-point shape pred
 get_face_chip size 150 padding 0.25), the 150x150 chip saved as PNG, and
 face_recognition_model_v1.compute_face_descriptor(chip) (no jitter) saved as a float32 .npy of
 shape [128]. Sources: messi5.jpg (the face dlib finds) and two frames of carphone_pristine.mp4
-(frames 0 and 110, decoded with the ffmpeg command line to rgb24). Also writes sources.json
-(where each chip came from and dlib's descriptor distances between them).
+(frames 0 and 110, decoded with the ffmpeg command line to rgb24), and astronaut.png's face
+made large: rows 40-219 and columns 130-309 of astronaut.png, each pixel repeated 3 x 3
+(540 x 540; dlib halves it with its pyramid_down<2> before cutting the chip, which the Swift
+test reproduces exactly). Also writes sources.json (where each chip came from and dlib's
+descriptor distances between them).
 """
 import argparse
 import io
@@ -23,6 +26,14 @@ from PIL import Image
 import dlib
 
 CARPHONE_FRAMES = (0, 110)
+# astronaut.png rows, columns of the crop that is repeated 3 x 3 into a large face.
+ASTRONAUT_CROP = (40, 220, 130, 310)
+
+
+def astronaut_x3(assets):
+    r0, r1, c0, c1 = ASTRONAUT_CROP
+    img = np.array(Image.open(os.path.join(assets, "astronaut.png")).convert("RGB"))[r0:r1, c0:c1]
+    return np.ascontiguousarray(img.repeat(3, 0).repeat(3, 1))
 
 
 def video_frame(path, index):
@@ -54,6 +65,7 @@ def main():
     for i in CARPHONE_FRAMES:
         sources.append((f"carphone_{i:03d}", f"carphone_pristine.mp4 frame {i}",
                         video_frame(os.path.join(args.assets, "carphone_pristine.mp4"), i)))
+    sources.append(("astronaut_x3", "astronaut.png rows 40-219, columns 130-309, each pixel 3 x 3", astronaut_x3(args.assets)))
     records = {}
     descriptors = {}
     for name, where, img in sources:

@@ -89,6 +89,29 @@ final class FaceEmbedderTests: XCTestCase {
         XCTAssertLessThan(FaceEmbedder.distance(try XCTUnwrap(viaFaces[0]), viaPredictor), 1e-5)
     }
 
+    /// A large face (astronaut.png's, each pixel repeated 3 x 3: dlib halves the image around it
+    /// with its pyramid_down<2> before sampling): our pipeline cuts dlib's chip, value for value
+    /// but for a few rounding flips, and so gives dlib's descriptor.
+    func testLargeFaceChipIsDlibsChip() throws {
+        let source = try ImageIO.read(TestFiles.asset("astronaut.png"))
+        // Rows 40-219, columns 130-309, each pixel 3 x 3 (tools/make_embedding_fixture.py).
+        var image = Image(width: 540, height: 540, channels: 3)
+        for y in 0..<540 {
+            for x in 0..<540 {
+                for c in 0..<3 { image.pixels[(y * 540 + x) * 3 + c] = source.pixels[((40 + y / 3) * source.width + 130 + x / 3) * 3 + c] }
+            }
+        }
+        let mtcnn = try MTCNN(weights: TestFiles.asset("mtcnn.safetensors"))
+        let face = try XCTUnwrap(FaceDetection.mainFace(mtcnn.detect(image), width: 540, height: 540))
+        let ours = try XCTUnwrap(try embedder().chip(of: face, in: image))
+        let dlib = try chip("astronaut_x3")
+        let differing = zip(ours.pixels, dlib.pixels).filter { $0 != $1 }.count
+        let largest = zip(ours.pixels, dlib.pixels).map { abs(Int($0) - Int($1)) }.max()!
+        XCTAssertLessThanOrEqual(largest, 1, "largest difference to dlib's chip")
+        XCTAssertLessThan(differing, ours.pixels.count / 100, "values differing from dlib's chip")
+        XCTAssertLessThan(FaceEmbedder.distance(try embedder().embed(ours), try dlibDescriptor("astronaut_x3")), 0.001)
+    }
+
     func testWrongChipSizeIsAnError() throws {
         let e = try embedder()
         XCTAssertThrowsError(try e.embed(Image(width: 112, height: 112))) { error in
