@@ -109,7 +109,13 @@ final class DlibResNet {
             Self.relu(&r)
             r = block.second.forward(r)
             let shortcut = block.down ? shortcutPool.forward(h, average: true) : h
-            h = Self.addZeroPadded(r, shortcut)
+            if r.shape == shortcut.shape {
+                // The branch's own buffer takes the sum (no copy of it).
+                Self.add(shortcut, into: &r)
+                h = r
+            } else {
+                h = Self.addZeroPadded(r, shortcut)
+            }
             Self.relu(&h)
         }
         return fc.forward(Self.globalAverage(h))
@@ -138,7 +144,18 @@ final class DlibResNet {
 
     static func relu(_ t: inout Tensor) {
         t.data.withUnsafeMutableBufferPointer { b in
-            for i in 0..<b.count where b[i] < 0 { b[i] = 0 }
+            // A select rather than a branch, so that it vectorises; the same values.
+            for i in 0..<b.count { b[i] = b[i] < 0 ? 0 : b[i] }
+        }
+    }
+
+    /// `a += b` for tensors of one shape.
+    static func add(_ b: Tensor, into a: inout Tensor) {
+        precondition(a.shape == b.shape, "shapes differ: \(a.shape) \(b.shape)")
+        a.data.withUnsafeMutableBufferPointer { o in
+            b.data.withUnsafeBufferPointer { bb in
+                for i in 0..<o.count { o[i] += bb[i] }
+            }
         }
     }
 

@@ -407,6 +407,38 @@ public struct PoolWindow: Equatable, Sendable {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (oh, ow) = outputSize(height: h, width: w)
         var y = Tensor(zeros: [n, c, oh, ow])
+        // Without padding and with every window inside the input (`ceil: false`, or a size that
+        // divides), each window is whole: fixed loops over the kernel, the same sums in the same
+        // order as the general loop below.
+        if padH == 0 && padW == 0 && (oh - 1) * strideH + kernelH <= h && (ow - 1) * strideW + kernelW <= w {
+            let kh = kernelH, kw = kernelW, sh = strideH, sw = strideW
+            let area = Float(kh * kw)
+            x.data.withUnsafeBufferPointer { xb in
+            y.data.withUnsafeMutableBufferPointer { yb in
+                let src = xb.baseAddress!, dst = yb.baseAddress!
+                var o = 0
+                for plane in 0..<(n * c) {
+                    let base = src + plane * h * w
+                    for oy in 0..<oh {
+                        let row = base + oy * sh * w
+                        for ox in 0..<ow {
+                            let p = row + ox * sw
+                            if average {
+                                var sum: Float = 0
+                                for iy in 0..<kh { for ix in 0..<kw { sum += p[iy * w + ix] } }
+                                dst[o] = sum / area
+                            } else {
+                                var best = -Float.infinity
+                                for iy in 0..<kh { for ix in 0..<kw { best = max(best, p[iy * w + ix]) } }
+                                dst[o] = best
+                            }
+                            o += 1
+                        }
+                    }
+                }
+            }}
+            return y
+        }
         x.data.withUnsafeBufferPointer { xb in
         y.data.withUnsafeMutableBufferPointer { yb in
             var o = 0
