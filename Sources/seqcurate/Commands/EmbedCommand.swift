@@ -12,8 +12,9 @@ struct EmbedCommand: ParsableCommand {
         commandName: "embed",
         abstract: "Compute dlib's pretrained 128-number face descriptor of each image's face.",
         discussion: """
-        Each image's main face (MTCNN; the largest, preferring the centre) is cut into a 150x150 \
-        chip from its five landmarks and embedded by dlib's face ResNet (dlib_face_resnet.safetensors \
+        Each image's main face (MTCNN; the largest, preferring the centre) is cut into dlib's own \
+        150x150 chip (the box dlib's HOG detector would report, dlib's 5-point landmarks from it, \
+        dlib's chip extraction) and embedded by dlib's face ResNet (dlib_face_resnet.safetensors \
         from tools/setup.sh, run on seqcurate's own layers; docs/embedding.md). With --aligned the \
         images are 150x150 face chips already and are embedded as they are. Two descriptors less \
         than 0.6 apart are, by dlib's rule, the same person.
