@@ -3,7 +3,8 @@
 # folder (docs/install.md):
 #   PREFIX/bin/seqcurate
 #   PREFIX/share/seqcurate/mtcnn.safetensors   (fetched by tools/setup.sh --assets if missing)
-#   PREFIX/share/seqcurate/dlib_face_resnet.safetensors   (when tools/setup.sh has made it)
+#   PREFIX/share/seqcurate/dlib_face_resnet.safetensors   (when tools/setup.sh has made it),
+#     with dlib_shape_predictor_5.safetensors and dlib_hog.safetensors beside it (the chip)
 #
 #   tools/install.sh [--prefix DIR]     DIR defaults to /usr/local
 #
@@ -59,9 +60,13 @@ put() { # source destination mode
 }
 put "$BIN" "$PREFIX/bin/seqcurate" 755
 put "$WEIGHTS" "$PREFIX/share/seqcurate/mtcnn.safetensors" 644
-# The dlib face embedding (seqcurate embed; docs/embedding.md), when tools/setup.sh has made it.
+# The dlib face embedding (seqcurate embed; docs/embedding.md), when tools/setup.sh has made it,
+# and what cuts dlib's chip, looked for beside the network's weights: the shape predictor and
+# the HOG detector's filters.
 if [[ -f assets/dlib_face_resnet.safetensors ]]; then
-    put assets/dlib_face_resnet.safetensors "$PREFIX/share/seqcurate/dlib_face_resnet.safetensors" 644
+    for f in dlib_face_resnet.safetensors dlib_shape_predictor_5.safetensors dlib_hog.safetensors; do
+        if [[ -f "assets/$f" ]]; then put "assets/$f" "$PREFIX/share/seqcurate/$f" 644; fi
+    done
 fi
 
 case ":$PATH:" in
