@@ -101,10 +101,11 @@ enum FHOG {
                         w11 = vy1 * a; w01 = vy0 * a; w10 = vy1 * b; w00 = vy0 * b
                     }
                     // Cells (iyp, ixp) ... (iyp + 1, ixp + 1), in dlib's order.
-                    for (dy, dx, w) in [(0, 0, w11), (1, 0, w01), (0, 1, w10), (1, 1, w00)] {
+                    func vote(_ dy: Int, _ dx: Int, _ w: Float) {
                         let r = iyp + dy - hr0, c = ixp + dx - hc0
                         if r >= 0 && r < hRows && c >= 0 && c < hCols { hist[(r * hCols + c) * 18 + bestO] += w }
                     }
+                    vote(0, 0, w11); vote(1, 0, w01); vote(0, 1, w10); vote(1, 1, w00)
                 }
             }
         }
@@ -123,18 +124,16 @@ enum FHOG {
             for (ox, x) in cols.enumerated() where x >= 0 && x < grid.featureCols {
                 let ly = y - hr0, lx = x - hc0
                 func nm(_ r: Int, _ c: Int) -> Float { norm[(ly + r) * hCols + lx + c] }
-                let z1 = [nm(1, 1), nm(0, 1), nm(1, 0), nm(0, 0)]
-                let z2 = [nm(1, 2), nm(0, 2), nm(1, 1), nm(0, 1)]
-                let z3 = [nm(2, 1), nm(1, 1), nm(2, 0), nm(1, 0)]
-                let z4 = [nm(2, 2), nm(1, 2), nm(2, 1), nm(1, 1)]
-                var nn = [Float](repeating: 0, count: 4), n = [Float](repeating: 0, count: 4)
-                for k in 0..<4 {
-                    nn[k] = Float(0.2) * ((((z1[k] + z2[k]) + z3[k]) + z4[k]) + Float(0.0001)).squareRoot()
-                    n[k] = Float(0.1) / nn[k]
-                }
+                // The four 2x2 blocks around the cell, one per lane, as dlib's simd4f.
+                let z1 = SIMD4<Float>(nm(1, 1), nm(0, 1), nm(1, 0), nm(0, 0))
+                let z2 = SIMD4<Float>(nm(1, 2), nm(0, 2), nm(1, 1), nm(0, 1))
+                let z3 = SIMD4<Float>(nm(2, 1), nm(1, 1), nm(2, 0), nm(1, 0))
+                let z4 = SIMD4<Float>(nm(2, 2), nm(1, 2), nm(2, 1), nm(1, 1))
+                let nn = Float(0.2) * ((((z1 + z2) + z3) + z4) + Float(0.0001)).squareRoot()
+                let n = Float(0.1) / nn
                 let cell = ((ly + 1) * hCols + lx + 1) * 18
                 let o0 = (oy * cols.count + ox) * featureCount
-                var t: [Float] = [0, 0, 0, 0]
+                var t = SIMD4<Float>(repeating: 0)
                 for o in 0..<18 {
                     var s: Float = 0
                     for k in 0..<4 {
