@@ -65,9 +65,12 @@ public struct DlibFrontalDetector: Sendable {
     /// of a face in an RGB image: among the boxes of the nearest level and `levelSpread` levels
     /// either side, `cellSpread` cells either way of the estimate's centre, the one scoring
     /// highest over all filters (dlib keeps the best of overlapping boxes). Nil when dlib scans
-    /// none of them (too near the image's edge, or larger than the image).
+    /// none of them (too near the image's edge, or larger than the image) or the estimate is not
+    /// finite.
     public func best(near estimate: (left: Float, top: Float, right: Float, bottom: Float), in image: Image,
                      levelSpread: Int = 1, cellSpread: Int = 2) -> Candidate? {
+        guard [estimate.left, estimate.top, estimate.right, estimate.bottom].allSatisfy({ $0.isFinite && abs($0) < 1e7 }),
+              image.width > 0, image.height > 0 else { return nil }
         let centre = DlibDetectorGrid.nearestLevel(left: estimate.left, top: estimate.top, right: estimate.right, bottom: estimate.bottom)
         let lo = max(0, centre - levelSpread), hi = centre + levelSpread
         let pyramid = DlibImagePyramid(image: image, levels: hi + 1)

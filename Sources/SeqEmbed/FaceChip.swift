@@ -149,6 +149,10 @@ public enum FaceChip {
         // dlib's chip rectangle spans 149 sigma + 1 pixels (sigma: image pixels per chip pixel);
         // each halving maps p to p / 2 - (1.25, 0.75).
         let sigma = (a * a + c * c).squareRoot()
+        // A map that is not finite, or that spreads the chip over more than any image, gives a
+        // black chip (as dlib's would be: every sample outside) rather than a trap or an endless
+        // halving.
+        guard [a, b, c, d, tx, ty].allSatisfy(\.isFinite), sigma < 1e6 else { return Image(width: n, height: n, channels: 3) }
         var span = 149 * sigma  // right - left
         var depth = 0, grow = 2.0
         span = span / 2
@@ -191,8 +195,9 @@ public enum FaceChip {
             for r in 0..<n {
                 for col in 0..<n {
                     let x = a * Double(col) + b * Double(r) + tx, y = c * Double(col) + d * Double(r) + ty
+                    // Inside with its 2x2 neighbourhood, checked before converting to integers.
+                    guard x >= 0, y >= 0, x < Double(w - 1), y < Double(h - 1) else { continue }
                     let left = Int(x.rounded(.down)), top = Int(y.rounded(.down))
-                    guard left >= 0, top >= 0, left + 1 < w, top + 1 < h else { continue }
                     let lr = x - Double(left), tb = y - Double(top)
                     let i00 = (top * w + left) * 3, i10 = i00 + w * 3
                     for ch in 0..<3 {
