@@ -117,12 +117,12 @@ def resize_rgb(img, rows, cols):
             out[:, cs, ch] = v.astype(np.int32).astype(np.uint8)
     # The rest in double, truncated.
     x = -xs + c * xs
+    p = img.astype(np.float64)
     for cc in range(c, cols):
         x += xs
         left = int(math.floor(x))
         right = min(left + 1, w - 1)
         lr = x - left
-        p = img.astype(np.float64)
         v = (1 - tb)[:, None] * ((1 - lr) * p[top, left] + lr * p[top, right]) + \
             tb[:, None] * ((1 - lr) * p[bottom, left] + lr * p[bottom, right])
         out[:, cc] = v.astype(np.int32).astype(np.uint8)
