@@ -10,14 +10,16 @@
 #   decode      ffmpeg -threads 2 -i CLIP -f null -
 #   default     seqcurate ingest CLIP (fresh catalog)
 #   exhaustive  seqcurate ingest CLIP --exhaustive (fresh catalog)
+#   no-identity seqcurate ingest CLIP --no-embeddings (fresh catalog; only when the embedding
+#               weights assets/dlib_face_resnet.safetensors are there, so that the default embeds)
 # every run printed with the load average (/proc/loadavg) before it. Summary per clip: the
 # median wall time of each side, the ratios ingest / decode (target <= 2.5x at 720p, goal
-# 1.5x), coverage (tools/ingest_coverage.py: the share of the exhaustive run's keepable faces,
+# 1.5x), what identity costs (default / no-identity: target <= 1.15x at 640x360), coverage (tools/ingest_coverage.py: the share of the exhaustive run's keepable faces,
 # score >= 0.9 and eye distance >= 12 px, that the default run has in the same frame at
 # IoU >= 0.5; target >= 95%) and the sequence counts (default must give no fewer).
 #
 # Env: SEQCURATE=path/to/seqcurate (default: build release here), ROUNDS=3, DURATION=12
-# (seconds per clip; the defaults finish in about 6 minutes on a quiet 2-core machine),
+# (seconds per clip; the defaults finish in about 8 minutes on a quiet 2-core machine),
 # SIZES="1280x720 640x360", EXTRA="..." (more ingest options for the default side).
 # Runs under `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`: OpenBLAS picks its own kernels.
 # Needs: ffmpeg, GNU time (/usr/bin/time), python3.
@@ -38,6 +40,9 @@ CLEAN_ENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
+IDENTITY=0
+[[ -f assets/dlib_face_resnet.safetensors ]] && IDENTITY=1
+ratio() { python3 -c "import statistics as s, sys; d, f = sys.argv[1].split(), sys.argv[2].split(); print(f'{s.median(float(b) / float(a) for a, b in zip(d, f)):.2f}')" "$1" "$2"; }
 clips=()
 for size in $SIZES; do
     for src in carphone_pristine.mp4 Megamind.avi; do
@@ -62,14 +67,25 @@ printf '%-28s %5s %-11s %8s %s\n' clip round side wall_s "load(1,5,15) before"
 summary=()
 for clip in "${clips[@]}"; do
     name=$(basename "$clip" .mp4)
-    dec=(); def=(); exh=()
-    for round in $(seq 1 "$ROUNDS"); do
-        l=$(load); t=$(timed ffmpeg -nostdin -threads 2 -i "$clip" -f null -)
-        dec+=("$t"); printf '%-28s %5s %-11s %8s %s\n' "$name" "$round" decode "$t" "$l"
+    dec=(); def=(); exh=(); noid=()
+    run_default() {
         rm -f "$WORK/def.db"; rm -rf "$WORK/crops"
         l=$(load); t=$(timed "$SEQCURATE" ingest "$clip" --catalog "$WORK/def.db" --quiet $EXTRA)
         def+=("$t"); cp "$WORK/last.out" "$WORK/def.out"
         printf '%-28s %5s %-11s %8s %s\n' "$name" "$round" default "$t" "$l"
+    }
+    run_no_identity() {
+        (( IDENTITY )) || return 0
+        rm -f "$WORK/noid.db"; rm -rf "$WORK/crops"
+        l=$(load); t=$(timed "$SEQCURATE" ingest "$clip" --catalog "$WORK/noid.db" --quiet --no-embeddings $EXTRA)
+        noid+=("$t"); printf '%-28s %5s %-11s %8s %s\n' "$name" "$round" no-identity "$t" "$l"
+    }
+    for round in $(seq 1 "$ROUNDS"); do
+        l=$(load); t=$(timed ffmpeg -nostdin -threads 2 -i "$clip" -f null -)
+        dec+=("$t"); printf '%-28s %5s %-11s %8s %s\n' "$name" "$round" decode "$t" "$l"
+        # default and no-identity run next to each other, their order alternating by round,
+        # so that neither always follows the same side.
+        if (( round % 2 )); then run_default; run_no_identity; else run_no_identity; run_default; fi
         rm -f "$WORK/exh.db"; rm -rf "$WORK/crops"
         l=$(load); t=$(timed "$SEQCURATE" ingest "$clip" --catalog "$WORK/exh.db" --quiet --exhaustive)
         exh+=("$t"); cp "$WORK/last.out" "$WORK/exh.out"
@@ -80,10 +96,12 @@ for clip in "${clips[@]}"; do
     cov=$(python3 tools/ingest_coverage.py "$WORK/exh.json" "$WORK/def.json")
     md=$(median "${dec[@]}"); mf=$(median "${def[@]}"); me=$(median "${exh[@]}")
     # The ratios are medians of the per-round ratios (each round's sides saw the same machine).
-    rf=$(python3 -c "import statistics as s, sys; d, f = sys.argv[1].split(), sys.argv[2].split(); print(f'{s.median(float(b) / float(a) for a, b in zip(d, f)):.2f}')" "${dec[*]}" "${def[*]}")
-    re=$(python3 -c "import statistics as s, sys; d, f = sys.argv[1].split(), sys.argv[2].split(); print(f'{s.median(float(b) / float(a) for a, b in zip(d, f)):.2f}')" "${dec[*]}" "${exh[*]}")
-    summary+=("$(printf '%-28s decode %6ss  default %6ss (%5sx decode)  exhaustive %6ss (%5sx decode)  sequences default %s exhaustive %s  %s' \
-        "$name" "$md" "$mf" "$rf" "$me" "$re" \
+    rf=$(ratio "${dec[*]}" "${def[*]}")
+    re=$(ratio "${dec[*]}" "${exh[*]}")
+    identity=""
+    (( IDENTITY )) && identity=$(printf '  identity %sx (no-identity %ss)' "$(ratio "${noid[*]}" "${def[*]}")" "$(median "${noid[@]}")")
+    summary+=("$(printf '%-28s decode %6ss  default %6ss (%5sx decode)  exhaustive %6ss (%5sx decode)%s  sequences default %s exhaustive %s  %s' \
+        "$name" "$md" "$mf" "$rf" "$me" "$re" "$identity" \
         "$(sequences "$WORK/def.out")" "$(sequences "$WORK/exh.out")" "$cov")")
 done
 echo

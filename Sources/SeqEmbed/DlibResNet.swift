@@ -39,21 +39,19 @@ final class DlibResNet {
     let stemPool = PoolWindow(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 0, padW: 0, ceil: false)
     let shortcutPool = PoolWindow(kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, ceil: false)
 
-    /// Builds the network from the tensors tools/convert_dlib.py writes; throws when one is
-    /// missing or of the wrong shape.
-    /// With `other` (a network built from the same weights), the transformed weights of its
-    /// convolutions are shared instead of computed again.
-    init(weights: [String: Tensor], sharingWith other: DlibResNet? = nil) throws {
+    /// Builds the network from the tensors tools/convert_dlib.py writes, taking them out of
+    /// `weights` (so that folding the affine layers works on the only copy, in place); throws
+    /// when one is missing or of the wrong shape.
+    init(taking weights: inout [String: Tensor]) throws {
         var index = 0
         func conv(_ inC: Int, _ outC: Int, kernel: Int, stride: Int) throws -> Conv2D {
             defer { index += 1 }
+            let (w, b) = try Self.folded(index: index, shape: [outC, inC, kernel, kernel], from: &weights)
             // dlib's default padding: none for strided convolutions, else "same".
-            let layer = Conv2D(inChannels: inC, outChannels: outC, kernel: kernel, stride: stride,
-                               padding: stride == 1 ? kernel / 2 : 0, name: "conv\(index)")
-            try Self.load(layer, index: index, from: weights)
+            let layer = Conv2D(frozenWeight: w, bias: b, stride: stride, padding: stride == 1 ? kernel / 2 : 0, name: "conv\(index)")
             // The weights never change: their Winograd transform is kept, not redone per call
             // (and shared by the copies of the network `FaceEmbedder` pools).
-            layer.keepTransformedWeights(sharingWith: other?.convolutions[index])
+            layer.keepTransformedWeights()
             return layer
         }
         stem = try conv(3, 32, kernel: 7, stride: 2)
@@ -70,33 +68,52 @@ final class DlibResNet {
         self.blocks = blocks
         convolutions = [stem] + blocks.flatMap { [$0.first, $0.second] }
         fc = Linear(inFeatures: channels, outFeatures: Self.dimension, name: "fc")
-        fc.weight.value = try Self.tensor("fc.weight", shape: [Self.dimension, channels], in: weights)
+        fc.weight.value = try Self.take("fc.weight", shape: [Self.dimension, channels], from: &weights)
     }
 
-    /// Convolution `index` with its affine layer folded in: `gamma * (W x + b) + beta`
-    /// = `(gamma W) x + (gamma b + beta)`.
-    private static func load(_ layer: Conv2D, index: Int, from weights: [String: Tensor]) throws {
-        let shape = [layer.outChannels, layer.inChannels, layer.kernelH, layer.kernelW]
-        var w = try tensor("conv\(index).weight", shape: shape, in: weights)
-        var b = try tensor("conv\(index).bias", shape: [layer.outChannels], in: weights)
-        let gamma = try tensor("affine\(index).gamma", shape: [layer.outChannels], in: weights)
-        let beta = try tensor("affine\(index).beta", shape: [layer.outChannels], in: weights)
-        let perFilter = shape.dropFirst().reduce(1, *)
-        for o in 0..<layer.outChannels {
-            for j in 0..<perFilter { w.data[o * perFilter + j] *= gamma.data[o] }
-            b.data[o] = b.data[o] * gamma.data[o] + beta.data[o]
+    /// Another network with the same weights as `other` (their buffers and Winograd transforms
+    /// shared, nothing copied or computed again) and scratch state of its own.
+    init(copying other: DlibResNet) {
+        func copy(_ c: Conv2D) -> Conv2D {
+            let layer = Conv2D(frozenWeight: c.weight.value, bias: c.bias.value, stride: c.stride, padding: c.padding,
+                               name: String(c.weight.name.dropLast(".weight".count)))
+            layer.keepTransformedWeights(sharingWith: c)
+            return layer
         }
-        layer.weight.value = w
-        layer.bias.value = b
+        stem = copy(other.stem)
+        blocks = other.blocks.map { Block(first: copy($0.first), second: copy($0.second), down: $0.down) }
+        convolutions = [stem] + blocks.flatMap { [$0.first, $0.second] }
+        fc = Linear(inFeatures: other.fc.inFeatures, outFeatures: other.fc.outFeatures, name: "fc")
+        fc.weight.value = other.fc.weight.value
     }
 
-    private static func tensor(_ name: String, shape: [Int], in weights: [String: Tensor]) throws -> Tensor {
-        guard let t = weights[name] else { throw SeqError("no tensor \(name)") }
+    /// Convolution `index`'s filters and biases with its affine layer folded in:
+    /// `gamma * (W x + b) + beta` = `(gamma W) x + (gamma b + beta)`.
+    private static func folded(index: Int, shape: [Int], from weights: inout [String: Tensor]) throws -> (Tensor, Tensor) {
+        var w = try take("conv\(index).weight", shape: shape, from: &weights)
+        var b = try take("conv\(index).bias", shape: [shape[0]], from: &weights)
+        let gamma = try take("affine\(index).gamma", shape: [shape[0]], from: &weights)
+        let beta = try take("affine\(index).beta", shape: [shape[0]], from: &weights)
+        let perFilter = shape.dropFirst().reduce(1, *)
+        w.data.withUnsafeMutableBufferPointer { wp in
+            for o in 0..<shape[0] {
+                let g = gamma.data[o]
+                for j in (o * perFilter)..<((o + 1) * perFilter) { wp[j] *= g }
+            }
+        }
+        for o in 0..<shape[0] { b.data[o] = b.data[o] * gamma.data[o] + beta.data[o] }
+        return (w, b)
+    }
+
+    /// Takes tensor `name` out of `weights` (its buffer then has no other owner), with `shape`.
+    private static func take(_ name: String, shape: [Int], from weights: inout [String: Tensor]) throws -> Tensor {
+        guard var t = weights.removeValue(forKey: name) else { throw SeqError("no tensor \(name)") }
         // The converter writes 1-D vectors; anything else must match exactly.
         guard t.count == shape.reduce(1, *), t.shape == shape || (shape.count == 1) else {
             throw SeqError("tensor \(name) has shape \(t.shape), expected \(shape)")
         }
-        return Tensor(shape: shape, data: t.data)
+        t.shape = shape
+        return t
     }
 
     /// Descriptors `[N, 128]` of a batch `[N, 3, 150, 150]` already normalised by `inputTensor`.

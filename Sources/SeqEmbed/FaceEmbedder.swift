@@ -54,7 +54,6 @@ public final class FaceEmbedder: @unchecked Sendable {
     /// Where the shape predictor starts (`.dlibDetector` unless given).
     public let startBox: StartBox
 
-    private let weights: [String: Tensor]
     private let lock = NSLock()
     private var idle: [DlibResNet] = []
     /// The first network built; the others share its transformed weights (read only).
@@ -69,8 +68,8 @@ public final class FaceEmbedder: @unchecked Sendable {
             throw SeqError("dlib face embedding weights not found; \(hint)", file: url.path)
         }
         do {
-            weights = try SafeTensors.read(from: url)
-            let first = try DlibResNet(weights: weights)
+            var weights = try SafeTensors.read(from: url)
+            let first = try DlibResNet(taking: &weights)
             idle = [first]
             prototype = first
         } catch let error as SeqError {
@@ -87,8 +86,7 @@ public final class FaceEmbedder: @unchecked Sendable {
         lock.lock()
         let net = idle.popLast()
         lock.unlock()
-        // The weights were validated by init, so building another network cannot fail.
-        let network = net ?? (try! DlibResNet(weights: weights, sharingWith: prototype))
+        let network = net ?? DlibResNet(copying: prototype)
         defer {
             lock.lock()
             idle.append(network)

@@ -93,6 +93,12 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     /// embedding costs more than detecting a frame, so tracks are sampled, not embedded whole;
     /// see docs/ingest.md for the measurement behind the default.
     public var embedEvery = 10
+    /// With key frames (the default): faces that are neither new nor near another face are
+    /// embedded only every this many frames (default 30); new faces and faces near each other
+    /// every `embedEvery` (`EmbeddingSchedule`). `--exhaustive` and `--detect-every` embed every
+    /// `embedEvery`-th frame throughout.
+    public var embedSettledEvery = IngestOptions.defaultEmbedSettledEvery
+    public static let defaultEmbedSettledEvery = 30
     /// The embedding model, when ingest embeds faces (set from the embedder; nil: no identity
     /// decisions, tracks and sequences as without embeddings).
     public var embeddingModel: String?

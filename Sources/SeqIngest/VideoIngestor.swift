@@ -336,26 +336,38 @@ public final class VideoIngestor {
             }
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
         }
+        // Which frames' faces are embedded, decided in frame order as the faces are found.
+        var schedule = EmbeddingSchedule(every: options.embedEvery, settledEvery: options.embedSettledEvery)
         while case let batch = try frames.nextBatch(), !batch.isEmpty {
             var found: [[FoundFace]]?
+            var embeds: [Bool]?
             if finder != nil {
                 // The shot detector sees the frames in order here: frames before the resume point
                 // only feed it (`skip`), the others tell the finder where shots are cut. (Cuts
                 // found here are kept for `consume`, which runs later, also in frame order.)
+                var flags: [Bool] = []
+                var before = lastIndexSeen
                 found = batch.map { frame in
+                    defer { before = frame.index }
                     if frame.index < resumeFrom {
                         analysis.skip(frame: frame)
+                        flags.append(false)
                         return []
                     }
-                    return finder!.faces(in: frame, cut: analysis.cut(at: frame))
+                    let cut = analysis.cut(at: frame)
+                    let faces = finder!.faces(in: frame, cut: cut)
+                    flags.append(embedder != nil && schedule.embeds(frame: frame.index, boxes: faces.map(\.detection.box),
+                                                                    candidate: isSampled(frame.index, after: before), cut: cut))
+                    return faces
                 }
+                embeds = flags
             }
             // The embedding network may still be loading (`FaceIdentityEmbedder.prepare`): it is
             // needed from the first measured batch on. Its failure is the run's, not the video's.
             if !embedderReady { try embedder?.prepare(); embedderReady = true }
             let previous = lastIndexSeen
             lastIndexSeen = batch.last?.index ?? lastIndexSeen
-            let job = BackgroundJob { [found] in self.measure(batch, from: resumeFrom, found: found, after: previous) }
+            let job = BackgroundJob { [found, embeds] in self.measure(batch, from: resumeFrom, found: found, embeds: embeds, after: previous) }
             if let previous = inFlight {
                 inFlight = nil
                 try consume(previous.frames, previous.measured.wait())
@@ -385,8 +397,10 @@ public final class VideoIngestor {
     /// Measures the faces of the frames of a batch that are to be detected (`detectEvery`),
     /// `workers` frames at a time; other frames, and frames before `first`, get none.
     /// With `found` (the faces `KeyFrameFinder` found on each frame), those are measured instead
-    /// of detecting again.
-    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil, after previous: Int) -> [[MeasuredFace]] {
+    /// of detecting again, and `embeds` (`EmbeddingSchedule`) says which frames' faces are
+    /// embedded; without, every `embedEvery`-th detected frame's are (`isSampled`).
+    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil, embeds: [Bool]? = nil,
+                         after previous: Int) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
         // The index of the frame before each one (the decoder may have dropped frames between).
         let before = frames.indices.map { $0 == 0 ? previous : frames[$0 - 1].index }
@@ -407,7 +421,7 @@ public final class VideoIngestor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for k in stride(from: w, to: detected.count, by: workers) {
                     let i = detected[k]
-                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: isSampled(frames[i].index, after: before[i]))
+                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: embeds?[i] ?? isSampled(frames[i].index, after: before[i]))
                 }
             }
         }
@@ -422,9 +436,10 @@ public final class VideoIngestor {
     }
 
     /// Whether the faces of a detected frame are embedded: every `embedEvery`-th detected frame
-    /// (with key frames, the first decoded frame of each block of `embedEvery`). With key frames
-    /// only measured frames are embedded (`isMeasured`), so with `measureEvery` 2 an odd
-    /// `embedEvery` embeds about every `2 * embedEvery`-th frame.
+    /// (with key frames, the first decoded frame of each block of `embedEvery`, which
+    /// `EmbeddingSchedule` then embeds or not). With key frames only measured frames are
+    /// embedded (`isMeasured`), so with `measureEvery` 2 an odd `embedEvery` embeds about every
+    /// `2 * embedEvery`-th frame.
     private func isSampled(_ frameIndex: Int, after previous: Int) -> Bool {
         guard embedder != nil else { return false }
         guard options.usesKeyFrames else { return frameIndex % (max(options.detectEvery, 1) * max(options.embedEvery, 1)) == 0 }

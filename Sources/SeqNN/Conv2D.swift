@@ -55,17 +55,34 @@ public final class Conv2D: Layer {
     private var lastInput: Tensor?
 
     /// A zero-initialised convolution. `name` prefixes the parameter names (`name.weight`, `name.bias`).
-    public init(inChannels: Int, outChannels: Int, kernelH: Int, kernelW: Int,
-                stride: Int = 1, padding: Int = 0, name: String = "conv") {
-        precondition(inChannels > 0 && outChannels > 0 && kernelH > 0 && kernelW > 0 && stride > 0 && padding >= 0)
-        self.inChannels = inChannels
-        self.outChannels = outChannels
-        self.kernelH = kernelH
-        self.kernelW = kernelW
+    public convenience init(inChannels: Int, outChannels: Int, kernelH: Int, kernelW: Int,
+                            stride: Int = 1, padding: Int = 0, name: String = "conv") {
+        precondition(inChannels > 0 && outChannels > 0 && kernelH > 0 && kernelW > 0)
+        self.init(weight: Parameter(name: name + ".weight", value: Tensor(zeros: [outChannels, inChannels, kernelH, kernelW])),
+                  bias: Parameter(name: name + ".bias", value: Tensor(zeros: [outChannels]), lrMult: 2, decayMult: 0),
+                  stride: stride, padding: padding)
+    }
+
+    /// An inference-only convolution with fixed filters `[out, in, kernelH, kernelW]` and
+    /// biases `[out]` (shared, not copied): no gradient buffers are allocated
+    /// (`Parameter(frozen:value:)`), so `backward` must not be called.
+    public convenience init(frozenWeight w: Tensor, bias b: Tensor, stride: Int = 1, padding: Int = 0, name: String = "conv") {
+        precondition(w.shape.count == 4 && b.shape == [w.shape[0]], "filters [out, in, kh, kw] and biases [out]")
+        self.init(weight: Parameter(frozen: name + ".weight", value: w), bias: Parameter(frozen: name + ".bias", value: b),
+                  stride: stride, padding: padding)
+    }
+
+    private init(weight: Parameter, bias: Parameter, stride: Int, padding: Int) {
+        let shape = weight.value.shape
+        precondition(shape.allSatisfy { $0 > 0 } && stride > 0 && padding >= 0)
+        outChannels = shape[0]
+        inChannels = shape[1]
+        kernelH = shape[2]
+        kernelW = shape[3]
         self.stride = stride
         self.padding = padding
-        weight = Parameter(name: name + ".weight", value: Tensor(zeros: [outChannels, inChannels, kernelH, kernelW]))
-        bias = Parameter(name: name + ".bias", value: Tensor(zeros: [outChannels]), lrMult: 2, decayMult: 0)
+        self.weight = weight
+        self.bias = bias
     }
 
     /// A zero-initialised convolution with a square kernel.
@@ -286,6 +303,7 @@ public final class Conv2D: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
+        precondition(!weight.isFrozen, "Conv2D(\(weight.name)).backward on a frozen (inference-only) layer")
         let g = geometry(for: x.shape)
         let n = x.shape[0], outC = outChannels
         let p = g.colCols

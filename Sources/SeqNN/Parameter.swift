@@ -23,6 +23,21 @@ public final class Parameter {
         self.decayMult = decayMult
     }
 
+    /// A parameter of an inference-only layer (fixed pretrained weights, e.g. the face
+    /// embedding): no gradient buffer is allocated (`grad` is empty), which for a network of
+    /// millions of weights saves their size again in freshly zeroed memory at every load.
+    /// `backward` must not be called on a layer holding one.
+    public init(frozen name: String, value: Tensor) {
+        self.name = name
+        self.value = value
+        self.grad = Tensor(zeros: [0])
+        self.lrMult = 0
+        self.decayMult = 0
+    }
+
+    /// True for a parameter built with `init(frozen:value:)` (it has no gradient).
+    public var isFrozen: Bool { grad.count != value.count }
+
     /// Resets the accumulated gradient to zero.
     public func zeroGrad() {
         grad.data.withUnsafeMutableBufferPointer { g in

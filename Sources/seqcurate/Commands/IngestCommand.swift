@@ -30,7 +30,8 @@ struct IngestCommand: ParsableCommand {
         time the catalog remembers. --shard K/N keeps the inputs whose path hash falls in shard
         K of N (0 <= K < N), for N machines; `seqcurate merge` joins their catalogs.
         When the face embedding weights are found (dlib_face_resnet.safetensors, see docs/install.md),
-        the faces of every --embed-every-th detected frame are embedded and stored: a track whose
+        a sample of faces is embedded and stored: every --embed-every-th frame's while a face is new
+        or faces are near each other, every --embed-settled-every-th frame's otherwise. A track whose
         person changes is split, people who cross keep their tracks, fragments of one person in a
         shot are joined, and kept faces differ by embedding (docs/ingest.md). --no-embeddings skips it.
 
@@ -75,7 +76,9 @@ struct IngestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
     @Option(parsing: .unconditional, help: .init("A shot longer than this many seconds of video is ended there (commit granularity; default 300).", visibility: .hidden))
     var maxShotSeconds: Double = IngestOptions().maxShotSeconds
-    @Option(parsing: .unconditional, help: "Embed the faces of every Nth detected frame (identity decisions).") var embedEvery = IngestOptions().embedEvery
+    @Option(parsing: .unconditional, help: "Embed the faces of every Nth frame while a face is new or faces are near each other (identity decisions).") var embedEvery = IngestOptions().embedEvery
+    @Option(parsing: .unconditional, help: "Embed faces that are neither new nor near another face every Nth frame only (key frames; equal to --embed-every: no difference).")
+    var embedSettledEvery = IngestOptions.defaultEmbedSettledEvery
     @Option(help: "Face embedding weights (default: dlib_face_resnet.safetensors where the MTCNN weights are found).") var embeddingWeights: String?
     @Flag(help: "Do not embed faces: tracks and sequences by boxes alone.") var noEmbeddings = false
     @Flag(help: "Re-ingest videos already in the catalog.") var force = false
@@ -102,6 +105,7 @@ struct IngestCommand: ParsableCommand {
         if fullKeyFrameEvery < 1 || fullKeyFrameEvery > 1000 { throw ValidationError("--full-key-frame-every must be 1...1000, got \(fullKeyFrameEvery)") }
         if measureEvery < 1 || measureEvery > 1000 { throw ValidationError("--measure-every must be 1...1000, got \(measureEvery)") }
         if embedEvery < 1 { throw ValidationError("--embed-every must be at least 1, got \(embedEvery)") }
+        if embedSettledEvery < 1 { throw ValidationError("--embed-settled-every must be at least 1, got \(embedSettledEvery)") }
         if noEmbeddings && embeddingWeights != nil { throw ValidationError("--no-embeddings and --embedding-weights exclude each other") }
         if maxGap < 0 { throw ValidationError("--max-gap must be 0 or more, got \(maxGap)") }
         if minTrack < 1 { throw ValidationError("--min-track must be at least 1, got \(minTrack)") }
@@ -150,6 +154,7 @@ struct IngestCommand: ParsableCommand {
         options.force = force
         options.maxShotSeconds = maxShotSeconds
         options.embedEvery = embedEvery
+        options.embedSettledEvery = embedSettledEvery
 
         var videos = try VideoInputs.expand(inputs)
         if let list { videos += try VideoInputList.read(list) }
