@@ -85,6 +85,8 @@ public struct ShapePredictor: Sendable {
         image.pixels.withUnsafeBufferPointer { px in
         shape.withUnsafeMutableBufferPointer { shape in
             var pixels = [Float](repeating: 0, count: cascades.map(\.anchor.count).max() ?? 0)
+            var leafStarts = [Int32](repeating: 0, count: cascades.map(\.trees).max() ?? 0)
+            leafStarts.withUnsafeMutableBufferPointer { leafOf in
             pixels.withUnsafeMutableBufferPointer { pixels in
             for cascade in cascades {
                 // The similarity (rotation and scale) taking the mean shape onto the current one
@@ -104,10 +106,13 @@ public struct ShapePredictor: Sendable {
                         pixels[i] = Float((Int(px[o]) + Int(px[o + 1]) + Int(px[o + 2])) / 3)
                     }
                 }}
+                // First every tree's leaf (the trees read only the pixels), then the leaves added
+                // in tree order (the same sums as one tree at a time): the leaves are megabytes,
+                // and loads whose addresses are all known can be in flight together, where each
+                // tree's load otherwise waited for its own walk.
                 cascade.idx1.withUnsafeBufferPointer { idx1 in
                 cascade.idx2.withUnsafeBufferPointer { idx2 in
                 cascade.threshold.withUnsafeBufferPointer { threshold in
-                cascade.leaves.withUnsafeBufferPointer { leaves in
                     for t in 0..<cascade.trees {
                         var node = 0
                         let base = t * cascade.splits
@@ -115,10 +120,32 @@ public struct ShapePredictor: Sendable {
                             let s = base + node
                             node = pixels[Int(idx1[s])] - pixels[Int(idx2[s])] > threshold[s] ? 2 * node + 1 : 2 * node + 2
                         }
-                        let leaf = (t * (cascade.splits + 1) + node - cascade.splits) * leafSize
-                        for k in 0..<leafSize { shape[k] += leaves[leaf + k] }
+                        leafOf[t] = Int32((t * (cascade.splits + 1) + node - cascade.splits) * leafSize)
                     }
-                }}}}
+                }}}
+                cascade.leaves.withUnsafeBufferPointer { leaves in
+                    if leafSize == 10 {
+                        // Five landmarks (dlib's 5-point model): the ten sums in registers, each
+                        // still added in tree order (lane by lane, the same roundings).
+                        let raw = UnsafeRawPointer(leaves.baseAddress!)
+                        var head = SIMD8<Float>(shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], shape[6], shape[7])
+                        var tail = SIMD2<Float>(shape[8], shape[9])
+                        for t in 0..<cascade.trees {
+                            let leaf = Int(leafOf[t]) * 4
+                            head += raw.loadUnaligned(fromByteOffset: leaf, as: SIMD8<Float>.self)
+                            tail += raw.loadUnaligned(fromByteOffset: leaf + 32, as: SIMD2<Float>.self)
+                        }
+                        for k in 0..<8 { shape[k] = head[k] }
+                        shape[8] = tail[0]
+                        shape[9] = tail[1]
+                    } else {
+                        for t in 0..<cascade.trees {
+                            let leaf = Int(leafOf[t])
+                            for k in 0..<leafSize { shape[k] += leaves[leaf + k] }
+                        }
+                    }
+                }
+            }
             }
             }
         }}
