@@ -20,10 +20,14 @@ import SeqDetect
 struct EmbeddingSchedule {
     let every: Int
     let settledEvery: Int
+    /// A face is new until it has been embedded this many times (at `every`): a track's person
+    /// (the mean of its embeddings) is first learnt from samples close in time, so that the
+    /// sparse samples after it are compared with a mean that has seen the face move.
+    static let newFaceSamples = 2
     /// The last embedded frame (nil: none in this shot).
     private var lastEmbedded: Int?
-    /// The faces embedded there.
-    private var lastBoxes: [FaceBox] = []
+    /// The faces embedded there, with how many times each had been embedded (itself included).
+    private var lastFaces: [(box: FaceBox, samples: Int)] = []
     /// Frames embedded so far.
     private(set) var embeddedFrames = 0
 
@@ -37,20 +41,18 @@ struct EmbeddingSchedule {
     mutating func embeds(frame index: Int, boxes: [FaceBox], candidate: Bool, cut: Bool) -> Bool {
         if cut {
             lastEmbedded = nil
-            lastBoxes = []
+            lastFaces = []
         }
         guard candidate, !boxes.isEmpty else { return false }
+        // Each face's samples so far: those of the embedded face it overlaps at IoU 0.3 (0: new).
+        let samples = boxes.map { b in lastFaces.filter { $0.box.iou(b) >= 0.3 }.map(\.samples).max() ?? 0 }
         let due = lastEmbedded.map { index - $0 >= settledEvery } ?? true
-        guard due || Self.hasNewFace(boxes, since: lastBoxes) || Self.hasNearFaces(boxes) else { return false }
+        let young = samples.contains { $0 < Self.newFaceSamples }
+        guard due || young || Self.hasNearFaces(boxes) else { return false }
         lastEmbedded = index
-        lastBoxes = boxes
+        lastFaces = zip(boxes, samples).map { ($0, $1 + 1) }
         embeddedFrames += 1
         return true
-    }
-
-    /// True when a face of `boxes` overlaps none of `earlier` at IoU 0.3.
-    static func hasNewFace(_ boxes: [FaceBox], since earlier: [FaceBox]) -> Bool {
-        boxes.contains { b in !earlier.contains { $0.iou(b) >= 0.3 } }
     }
 
     /// True when two faces' centres lie closer than the sum of their widths.

@@ -3,7 +3,7 @@ import XCTest
 @testable import SeqIngest
 
 /// Which frames the default ingest embeds (`EmbeddingSchedule`): sparsely while faces are known
-/// and alone, densely while a face is new or faces are near each other.
+/// and alone, densely while a face is new (embedded fewer than twice) or faces are near each other.
 final class EmbeddingScheduleTests: XCTestCase {
     private func box(_ x: Float, _ w: Float = 40) -> FaceBox { FaceBox(x1: x, y1: 20, x2: x + w, y2: 20 + w) }
 
@@ -19,7 +19,8 @@ final class EmbeddingScheduleTests: XCTestCase {
 
     func testALoneFaceThatStaysIsEmbeddedEverySettledInterval() {
         let s = EmbeddingSchedule(every: 10, settledEvery: 30)
-        XCTAssertEqual(embedded(s, until: 100) { _ in [self.box(100)] }, [0, 30, 60, 90])
+        // New until embedded twice (0, 10), then every 30 frames.
+        XCTAssertEqual(embedded(s, until: 100) { _ in [self.box(100)] }, [0, 10, 40, 70])
         // Equal intervals: every block, the rule without the schedule.
         XCTAssertEqual(embedded(EmbeddingSchedule(every: 10, settledEvery: 10), until: 50) { _ in [self.box(100)] },
                        [0, 10, 20, 30, 40])
@@ -29,9 +30,9 @@ final class EmbeddingScheduleTests: XCTestCase {
         let s = EmbeddingSchedule(every: 10, settledEvery: 30)
         // A second face far from the first appears at frame 40 (seen from block 40 on).
         let frames = embedded(s, until: 100) { f in f < 40 ? [self.box(100)] : [self.box(100), self.box(300)] }
-        XCTAssertEqual(frames, [0, 30, 40, 70])
+        XCTAssertEqual(frames, [0, 10, 40, 50, 80])
         // A face that jumps to another place (not one of the embedded faces at IoU 0.3) is new.
-        XCTAssertEqual(embedded(s, until: 60) { f in [self.box(f < 20 ? 100 : 200)] }, [0, 20, 50])
+        XCTAssertEqual(embedded(s, until: 60) { f in [self.box(f < 20 ? 100 : 200)] }, [0, 10, 20, 30])
     }
 
     func testFacesNearEachOtherAreEmbeddedEveryBlock() {
@@ -39,13 +40,13 @@ final class EmbeddingScheduleTests: XCTestCase {
         // Two faces 50 px apart (centres), 40 px wide: near (0.75 * 80 = 60).
         XCTAssertEqual(embedded(s, until: 50) { _ in [self.box(100), self.box(150)] }, [0, 10, 20, 30, 40])
         // 100 px apart: not near.
-        XCTAssertEqual(embedded(s, until: 50) { _ in [self.box(100), self.box(200)] }, [0, 30])
+        XCTAssertEqual(embedded(s, until: 50) { _ in [self.box(100), self.box(200)] }, [0, 10, 40])
     }
 
     func testACutMakesEveryFaceNew() {
         let s = EmbeddingSchedule(every: 10, settledEvery: 30)
         // The same place after a cut may be another person (shot / reverse shot).
-        XCTAssertEqual(embedded(s, until: 70, cuts: [40]) { _ in [self.box(100)] }, [0, 30, 40])
+        XCTAssertEqual(embedded(s, until: 70, cuts: [40]) { _ in [self.box(100)] }, [0, 10, 40, 50])
     }
 
     func testOnlyCandidateFramesWithFacesAreEmbedded() {
