@@ -27,6 +27,8 @@ final class DlibResNet {
     ]
 
     static let inputSize = 150
+    /// Convolutions whose output maps are this small or smaller use im2col, not Winograd.
+    static let smallestWinogradSide = 3
     static let dimension = 128
     /// dlib's `input_rgb_image_sized` subtracts these from R, G, B, then divides by 256.
     static let mean: (r: Float, g: Float, b: Float) = (122.782, 117.001, 104.298)
@@ -44,23 +46,32 @@ final class DlibResNet {
     /// when one is missing or of the wrong shape.
     init(taking weights: inout [String: Tensor]) throws {
         var index = 0
-        func conv(_ inC: Int, _ outC: Int, kernel: Int, stride: Int) throws -> Conv2D {
+        /// Convolution `index` on maps of `side` pixels; the side it gives is `side` then.
+        func conv(_ inC: Int, _ outC: Int, kernel: Int, stride: Int, side: inout Int) throws -> Conv2D {
             defer { index += 1 }
             let (w, b) = try Self.folded(index: index, shape: [outC, inC, kernel, kernel], from: &weights)
             // dlib's default padding: none for strided convolutions, else "same".
-            let layer = Conv2D(frozenWeight: w, bias: b, stride: stride, padding: stride == 1 ? kernel / 2 : 0, name: "conv\(index)")
+            let padding = stride == 1 ? kernel / 2 : 0
+            let layer = Conv2D(frozenWeight: w, bias: b, stride: stride, padding: padding, name: "conv\(index)")
+            side = (side + 2 * padding - kernel) / stride + 1
+            // On the 256-channel levels' 3x3 and 1x1 maps, Winograd's 2x2 tiles save little or
+            // nothing over im2col (measured: the same chips/s at batch 1 and 32), and their
+            // transformed weights would be 25 of the 39 MB kept.
+            layer.useWinograd = side > Self.smallestWinogradSide
             // The weights never change: their Winograd transform is kept, not redone per call
             // (and shared by the copies of the network `FaceEmbedder` pools).
             layer.keepTransformedWeights()
             return layer
         }
-        stem = try conv(3, 32, kernel: 7, stride: 2)
+        var side = Self.inputSize
+        stem = try conv(3, 32, kernel: 7, stride: 2, side: &side)
+        side = (side - 3) / 2 + 1  // the 3x3/2 max pool
         var blocks: [Block] = []
         var channels = 32
         for level in Self.levels {
             for _ in 0..<level.count {
-                let first = try conv(channels, level.channels, kernel: 3, stride: level.down ? 2 : 1)
-                let second = try conv(level.channels, level.channels, kernel: 3, stride: 1)
+                let first = try conv(channels, level.channels, kernel: 3, stride: level.down ? 2 : 1, side: &side)
+                let second = try conv(level.channels, level.channels, kernel: 3, stride: 1, side: &side)
                 blocks.append(Block(first: first, second: second, down: level.down))
                 channels = level.channels
             }
@@ -77,6 +88,7 @@ final class DlibResNet {
         func copy(_ c: Conv2D) -> Conv2D {
             let layer = Conv2D(frozenWeight: c.weight.value, bias: c.bias.value, stride: c.stride, padding: c.padding,
                                name: String(c.weight.name.dropLast(".weight".count)))
+            layer.useWinograd = c.useWinograd
             layer.keepTransformedWeights(sharingWith: c)
             return layer
         }

@@ -336,28 +336,28 @@ public final class VideoIngestor {
             }
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
         }
-        // Which frames' faces are embedded, decided in frame order as the faces are found.
+        // Which faces are embedded, decided in frame order as the faces are found.
         var schedule = EmbeddingSchedule(every: options.embedEvery, settledEvery: options.embedSettledEvery)
         while case let batch = try frames.nextBatch(), !batch.isEmpty {
             var found: [[FoundFace]]?
-            var embeds: [Bool]?
+            var embeds: [[Bool]]?
             if finder != nil {
                 // The shot detector sees the frames in order here: frames before the resume point
                 // only feed it (`skip`), the others tell the finder where shots are cut. (Cuts
                 // found here are kept for `consume`, which runs later, also in frame order.)
-                var flags: [Bool] = []
+                var flags: [[Bool]] = []
                 var before = lastIndexSeen
                 found = batch.map { frame in
                     defer { before = frame.index }
                     if frame.index < resumeFrom {
                         analysis.skip(frame: frame)
-                        flags.append(false)
+                        flags.append([])
                         return []
                     }
                     let cut = analysis.cut(at: frame)
                     let faces = finder!.faces(in: frame, cut: cut)
-                    flags.append(embedder != nil && schedule.embeds(frame: frame.index, boxes: faces.map(\.detection.box),
-                                                                    candidate: isSampled(frame.index, after: before), cut: cut))
+                    flags.append(schedule.embeds(frame: frame.index, boxes: faces.map(\.detection.box),
+                                                 candidate: isSampled(frame.index, after: before), cut: cut))
                     return faces
                 }
                 embeds = flags
@@ -397,9 +397,9 @@ public final class VideoIngestor {
     /// Measures the faces of the frames of a batch that are to be detected (`detectEvery`),
     /// `workers` frames at a time; other frames, and frames before `first`, get none.
     /// With `found` (the faces `KeyFrameFinder` found on each frame), those are measured instead
-    /// of detecting again, and `embeds` (`EmbeddingSchedule`) says which frames' faces are
-    /// embedded; without, every `embedEvery`-th detected frame's are (`isSampled`).
-    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil, embeds: [Bool]? = nil,
+    /// of detecting again, and `embeds` (`EmbeddingSchedule`) says which of them are embedded;
+    /// without, the faces of every `embedEvery`-th detected frame are (`isSampled`).
+    private func measure(_ frames: [VideoFrame], from first: Int = 0, found: [[FoundFace]]? = nil, embeds: [[Bool]]? = nil,
                          after previous: Int) -> [[MeasuredFace]] {
         var out = [[MeasuredFace]](repeating: [], count: frames.count)
         // The index of the frame before each one (the decoder may have dropped frames between).
@@ -421,7 +421,8 @@ public final class VideoIngestor {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 for k in stride(from: w, to: detected.count, by: workers) {
                     let i = detected[k]
-                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: embeds?[i] ?? isSampled(frames[i].index, after: before[i]))
+                    let sampled = embeds == nil && isSampled(frames[i].index, after: before[i])
+                    buffer[i] = measureFaces(in: frames[i].image, found: found?[i], embed: embeds?[i] ?? (sampled ? nil : []))
                 }
             }
         }
@@ -455,19 +456,14 @@ public final class VideoIngestor {
     }
 
     /// Detects the faces of one frame, aligns each, and measures its quality, duplicate
-    /// signature and hash, and encodes its crop (and thumbnail) as JPEG; on sampled frames
-    /// (`embed`) all its faces are embedded in one batch. With `found`, those faces are
-    /// measured instead of detecting.
-    private func measureFaces(in image: Image, found: [FoundFace]? = nil, embed: Bool) -> [MeasuredFace] {
+    /// signature and hash, and encodes its crop (and thumbnail) as JPEG. With `found`, those
+    /// faces are measured instead of detecting. `embed`: which faces to embed, one flag per face
+    /// (empty: none; nil: all), all of them in one batch, less those that fail a quality floor
+    /// where no faces are near each other.
+    private func measureFaces(in image: Image, found: [FoundFace]? = nil, embed: [Bool]?) -> [MeasuredFace] {
         let thumb = options.droppedThumbnailSize
         let faces = found ?? detector.detect(image).map { FoundFace(detection: $0, source: .detected) }
-        let detections = faces.map(\.detection)
-        var embeddings: [[Float]?] = Array(repeating: nil, count: detections.count)
-        if embed, let embedder, !detections.isEmpty {
-            let vectors = embedder.embed(image, detections)
-            if vectors.count == detections.count { embeddings = vectors }
-        }
-        return zip(faces, embeddings).map { f, embedding in
+        var measured = faces.map { f in
             let d = f.detection
             let crop = cropper(image, d)
             let q = FaceQuality(detection: d, alignedCrop: crop)
@@ -476,8 +472,24 @@ public final class VideoIngestor {
             if thumb > 0 { small = try? ImageIO.encodeJPEG(crop.resizedArea(width: thumb, height: thumb), quality: 80) }
             return MeasuredFace(detection: d, quality: q, signature: DuplicateSignature(alignedCrop: crop),
                                 hash: PerceptualHash.dHash(crop),
-                                jpeg: jpeg, thumbnail: small, embedding: embedding, source: f.source)
+                                jpeg: jpeg, thumbnail: small, embedding: nil, source: f.source)
         }
+        let wanted = embed.map { flags in measured.indices.filter { $0 < flags.count && flags[$0] } } ?? Array(measured.indices)
+        if let embedder, !wanted.isEmpty {
+            // Faces that fail a quality floor can never be kept, and their embeddings are the
+            // least reliable: they are embedded only where faces are near each other, where
+            // the tracker needs every face's identity to keep people who cross apart.
+            let near = EmbeddingSchedule.hasNearFaces(faces.map(\.detection.box))
+            let floors = SequenceSelector(options: options.selection)
+            let chosen = wanted.filter { near || floors.floorReason(measured[$0].quality) == nil }
+            if !chosen.isEmpty {
+                let vectors = embedder.embed(image, chosen.map { faces[$0].detection })
+                if vectors.count == chosen.count {
+                    for (i, v) in zip(chosen, vectors) { measured[i].embedding = v }
+                }
+            }
+        }
+        return measured
     }
 
     /// Writes one crop into this process's staging folder. A full disk is reported as "no

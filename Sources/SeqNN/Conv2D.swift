@@ -192,14 +192,15 @@ public final class Conv2D: Layer {
             return
         }
         let uStride = outChannels * inChannels + 16
-        var u = [Float](repeating: 0, count: 16 * uStride)
-        weight.value.data.withUnsafeBufferPointer { wb in
-            u.withUnsafeMutableBufferPointer { ub in
+        // Not zeroed first: the transform writes every value but each matrix's 16 padding ones.
+        transformedWeights = weight.value.data.withUnsafeBufferPointer { wb in
+            [Float](unsafeUninitializedCapacity: 16 * uStride) { ub, initialized in
+                for k in 0..<16 { (ub.baseAddress! + k * uStride + outChannels * inChannels).initialize(repeating: 0, count: 16) }
                 Winograd.transformWeights(wb.baseAddress!, outChannels: outChannels, inChannels: inChannels,
                                           into: ub.baseAddress!, kStride: uStride)
+                initialized = 16 * uStride
             }
         }
-        transformedWeights = u
     }
 
     public func forward(_ x: Tensor) -> Tensor {

@@ -227,10 +227,17 @@ public struct SequenceSelector: Sendable {
     private func floorReason(_ c: SelectionCandidate) -> FaceSelectionReason? {
         if c.interpolated && !options.allowInterpolated { return .interpolated }
         if !c.measured { return .unmeasured }
-        if c.quality.score < options.minScore { return .lowScore }
-        if c.quality.eyeDistance < options.minEyeDistance { return .small }
-        if abs(c.quality.yaw) > options.maxYaw || abs(c.quality.roll) > options.maxRoll { return .pose }
-        if c.quality.sharpness < options.minSharpness { return .blurry }
+        return floorReason(c.quality)
+    }
+
+    /// The first absolute quality floor a measured face fails (low_score, small, pose,
+    /// blurry), or nil when it passes them all and so may be kept. Ingest embeds only such
+    /// faces: one that fails can never enter a sequence, and its embedding is the least reliable.
+    public func floorReason(_ q: FaceQuality) -> FaceSelectionReason? {
+        if q.score < options.minScore { return .lowScore }
+        if q.eyeDistance < options.minEyeDistance { return .small }
+        if abs(q.yaw) > options.maxYaw || abs(q.roll) > options.maxRoll { return .pose }
+        if q.sharpness < options.minSharpness { return .blurry }
         return nil
     }
 
