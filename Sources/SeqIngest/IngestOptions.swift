@@ -89,14 +89,13 @@ public struct IngestOptions: Sendable, Codable, Equatable {
     public var shots = ShotDetectorOptions()
     public var tracker = TrackerOptions()
     public var selection = SequenceSelectionOptions()
-    /// With a face embedder: embed the faces of every Nth detected frame (default 10). One
-    /// embedding costs more than detecting a frame, so tracks are sampled, not embedded whole;
-    /// see docs/ingest.md for the measurement behind the default.
+    /// With a face embedder: faces are embedded on every Nth frame (default 10) while they are
+    /// new or near each other (key frames, `EmbeddingSchedule`), or on every Nth detected frame
+    /// (`--exhaustive`, `--detect-every`). One embedding costs more than detecting a frame, so
+    /// tracks are sampled, not embedded whole; see docs/ingest.md.
     public var embedEvery = 10
-    /// With key frames (the default): faces that are neither new nor near another face are
-    /// embedded only every this many frames (default 30); new faces and faces near each other
-    /// every `embedEvery` (`EmbeddingSchedule`). `--exhaustive` and `--detect-every` embed every
-    /// `embedEvery`-th frame throughout.
+    /// With key frames (the default): a face that is neither new nor near another face is
+    /// embedded every this many frames only (default 30; `EmbeddingSchedule`).
     public var embedSettledEvery = IngestOptions.defaultEmbedSettledEvery
     public static let defaultEmbedSettledEvery = 30
     /// The embedding model, when ingest embeds faces (set from the embedder; nil: no identity

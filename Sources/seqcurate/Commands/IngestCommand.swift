@@ -30,8 +30,8 @@ struct IngestCommand: ParsableCommand {
         time the catalog remembers. --shard K/N keeps the inputs whose path hash falls in shard
         K of N (0 <= K < N), for N machines; `seqcurate merge` joins their catalogs.
         When the face embedding weights are found (dlib_face_resnet.safetensors, see docs/install.md),
-        a sample of faces is embedded and stored: every --embed-every-th frame's while a face is new
-        or faces are near each other, every --embed-settled-every-th frame's otherwise. A track whose
+        a sample of faces is embedded and stored: a face every --embed-every frames while it is new
+        or near another face, every --embed-settled-every frames otherwise. A track whose
         person changes is split, people who cross keep their tracks, fragments of one person in a
         shot are joined, and kept faces differ by embedding (docs/ingest.md). --no-embeddings skips it.
 
@@ -76,8 +76,8 @@ struct IngestCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Frames detected in parallel, one thread each (default: one per core).") var threads: Int?
     @Option(parsing: .unconditional, help: .init("A shot longer than this many seconds of video is ended there (commit granularity; default 300).", visibility: .hidden))
     var maxShotSeconds: Double = IngestOptions().maxShotSeconds
-    @Option(parsing: .unconditional, help: "Embed the faces of every Nth frame while a face is new or faces are near each other (identity decisions).") var embedEvery = IngestOptions().embedEvery
-    @Option(parsing: .unconditional, help: "Embed faces that are neither new nor near another face every Nth frame only (key frames; equal to --embed-every: no difference).")
+    @Option(parsing: .unconditional, help: "Embed a face every N frames while it is new or near another face (identity decisions).") var embedEvery = IngestOptions().embedEvery
+    @Option(parsing: .unconditional, help: "Embed a face that is neither new nor near another every N frames only (equal to --embed-every: no difference).")
     var embedSettledEvery = IngestOptions.defaultEmbedSettledEvery
     @Option(help: "Face embedding weights (default: dlib_face_resnet.safetensors where the MTCNN weights are found).") var embeddingWeights: String?
     @Flag(help: "Do not embed faces: tracks and sequences by boxes alone.") var noEmbeddings = false
