@@ -3,7 +3,7 @@ import SeqDetect
 /// Which faces the default ingest (key frames and refinement) embeds for identity decisions.
 /// Embeddings are what identity needs and the largest cost identity adds, so they are spent
 /// where a track's person can change or is not known yet. Candidates are the faces of the first
-/// measured frame of each block of `every` frames (`IngestOptions.embedEvery`, default 10); a
+/// measured frame of each block of `embedEvery` frames (`IngestOptions.embedEvery`, default 10); a
 /// candidate face is embedded when
 ///
 /// - it is **new**: it overlaps no face of the last candidate frame at IoU 0.3 (or a shot was
@@ -17,11 +17,10 @@ import SeqDetect
 ///   passed since it was last embedded: a face that stays is checked once a second at 30 fps,
 ///   so a person who changes without a cut is split at most that late.
 ///
-/// `settledEvery <= every` embeds every candidate (the rule before this schedule). Frames are
+/// `settledEvery <= embedEvery` embeds every candidate (the rule before this schedule). Frames are
 /// taken in order, one call each, on the thread that finds the faces. `VideoIngestor` further
 /// skips faces that fail a quality floor, except on frames with faces near each other.
 struct EmbeddingSchedule {
-    let every: Int
     let settledEvery: Int
     /// A face counts as new until it has been embedded this many times.
     static let newFaceSamples = 2
@@ -38,13 +37,12 @@ struct EmbeddingSchedule {
     /// Faces embedded so far.
     private(set) var embeddedFaces = 0
 
-    init(every: Int, settledEvery: Int) {
-        self.every = max(every, 1)
+    init(settledEvery: Int) {
         self.settledEvery = max(settledEvery, 1)
     }
 
     /// Which of the faces `boxes` of frame `index` to embed; `candidate`: the frame is measured
-    /// and starts a block of `every` frames; `cut`: a shot starts at it.
+    /// and starts a block of `embedEvery` frames; `cut`: a shot starts at it.
     mutating func embeds(frame index: Int, boxes: [FaceBox], candidate: Bool, cut: Bool) -> [Bool] {
         if cut { known = [] }
         guard candidate, !boxes.isEmpty else { return Array(repeating: false, count: boxes.count) }

@@ -337,7 +337,7 @@ public final class VideoIngestor {
             progress.advance(by: batch.count, note: "faces \(analysis.detections) tracks \(analysis.tracks)")
         }
         // Which faces are embedded, decided in frame order as the faces are found.
-        var schedule = EmbeddingSchedule(every: options.embedEvery, settledEvery: options.embedSettledEvery)
+        var schedule = EmbeddingSchedule(settledEvery: options.embedSettledEvery)
         while case let batch = try frames.nextBatch(), !batch.isEmpty {
             var found: [[FoundFace]]?
             var embeds: [[Bool]]?

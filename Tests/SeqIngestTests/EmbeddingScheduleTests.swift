@@ -18,16 +18,16 @@ final class EmbeddingScheduleTests: XCTestCase {
     }
 
     func testALoneFaceThatStaysIsEmbeddedEverySettledInterval() {
-        let s = EmbeddingSchedule(every: 10, settledEvery: 30)
+        let s = EmbeddingSchedule(settledEvery: 30)
         // New until embedded twice (0, 10), then every 30 frames.
         XCTAssertEqual(embedded(s, until: 100) { _ in [self.box(100)] }, [0, 10, 40, 70])
         // Equal intervals: every block, the rule without the schedule.
-        XCTAssertEqual(embedded(EmbeddingSchedule(every: 10, settledEvery: 10), until: 50) { _ in [self.box(100)] },
+        XCTAssertEqual(embedded(EmbeddingSchedule(settledEvery: 10), until: 50) { _ in [self.box(100)] },
                        [0, 10, 20, 30, 40])
     }
 
     func testANewFaceIsEmbeddedAtTheNextBlockAndOnlyIt() {
-        var s = EmbeddingSchedule(every: 10, settledEvery: 30)
+        var s = EmbeddingSchedule(settledEvery: 30)
         XCTAssertEqual(s.embeds(frame: 0, boxes: [box(100)], candidate: true, cut: false), [true])
         XCTAssertEqual(s.embeds(frame: 10, boxes: [box(100)], candidate: true, cut: false), [true])
         XCTAssertEqual(s.embeds(frame: 20, boxes: [box(100)], candidate: true, cut: false), [false])
@@ -37,12 +37,12 @@ final class EmbeddingScheduleTests: XCTestCase {
         XCTAssertEqual(s.embeds(frame: 50, boxes: [box(100), box(300)], candidate: true, cut: false), [false, false])
         XCTAssertEqual(s.embeddedFaces, 5)
         // A face that jumps to another place (none of the last faces at IoU 0.3) is new.
-        XCTAssertEqual(embedded(EmbeddingSchedule(every: 10, settledEvery: 30), until: 60) { f in [self.box(f < 20 ? 100 : 200)] },
+        XCTAssertEqual(embedded(EmbeddingSchedule(settledEvery: 30), until: 60) { f in [self.box(f < 20 ? 100 : 200)] },
                        [0, 10, 20, 30])
     }
 
     func testFacesNearEachOtherAreEmbeddedEveryBlock() {
-        let s = EmbeddingSchedule(every: 10, settledEvery: 30)
+        let s = EmbeddingSchedule(settledEvery: 30)
         // Two faces 50 px apart (centres), 40 px wide: near (0.75 * 80 = 60).
         XCTAssertEqual(embedded(s, until: 50) { _ in [self.box(100), self.box(150)] }, [0, 10, 20, 30, 40])
         // 100 px apart: not near.
@@ -50,13 +50,13 @@ final class EmbeddingScheduleTests: XCTestCase {
     }
 
     func testACutMakesEveryFaceNew() {
-        let s = EmbeddingSchedule(every: 10, settledEvery: 30)
+        let s = EmbeddingSchedule(settledEvery: 30)
         // The same place after a cut may be another person (shot / reverse shot).
         XCTAssertEqual(embedded(s, until: 70, cuts: [40]) { _ in [self.box(100)] }, [0, 10, 40, 50])
     }
 
     func testOnlyCandidateFramesAreEmbedded() {
-        var s = EmbeddingSchedule(every: 10, settledEvery: 30)
+        var s = EmbeddingSchedule(settledEvery: 30)
         XCTAssertEqual(s.embeds(frame: 0, boxes: [], candidate: true, cut: false), [])
         XCTAssertEqual(s.embeds(frame: 1, boxes: [box(100)], candidate: false, cut: false), [false])
         XCTAssertEqual(s.embeds(frame: 10, boxes: [box(100)], candidate: true, cut: false), [true])
