@@ -108,6 +108,7 @@ final class CLIConsistencyTests: XCTestCase {
              "--max-sequence-faces (5) must be at least --min-sequence-faces (6)"),
             (["ingest", video, "--catalog", catalog.path, "--threads", "0"], "--threads must be in 1…256, got 0"),
             (["ingest", video, "--catalog", catalog.path, "--max-gap", "-1"], "--max-gap must be 0 or more, got -1"),
+            (["ingest", video, "--catalog", catalog.path, "--embed-settled-every", "0"], "--embed-settled-every must be at least 1, got 0"),
             (["report", "--catalog", catalog.path, "--out", "r", "--dropped-per-sequence", "-2"], "--dropped-per-sequence must be 0 or more"),
             (["import-identities", "root", "--catalog", catalog.path, "--commit-every", "0"], "--commit-every must be at least 1, got 0"),
             (["features", "--model", "m", "--list", "l", "--out", "o.npy", "--batch-size", "0"], "--batch-size must be in 1…"),
