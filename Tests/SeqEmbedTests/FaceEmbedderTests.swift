@@ -53,6 +53,24 @@ final class FaceEmbedderTests: XCTestCase {
         }
     }
 
+    /// Calls from several threads at once each borrow a network of the pool; the copies share
+    /// the first one's weights and transforms and give the same descriptors.
+    func testConcurrentCallsAgreeWithOneThread() throws {
+        let e = try embedder()
+        let chips = try ["messi", "carphone_000", "carphone_110"].map(chip)
+        let expected = try chips.map { try e.embed($0) }
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 12)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 12) { i in
+            results[i] = (try? e.embed(chips[i % 3])) ?? []
+        }
+        for i in 0..<12 {
+            XCTAssertEqual(results[i].count, FaceEmbedder.dimension)
+            XCTAssertLessThan(FaceEmbedder.distance(results[i], expected[i % 3]), 1e-5, "call \(i)")
+        }
+    }
+
     /// Two frames of the carphone speaker are the same person at dlib's threshold; the speaker
     /// and the player in messi5.jpg are not.
     func testSameAndDifferentPeople() throws {
