@@ -27,22 +27,32 @@ import PackageDescription
 // vectorises their kernels 8 floats wide. Results do not change (Swift forms no fused
 // multiply-add from separate operations; ingest's tracks and embeddings were compared byte for
 // byte); ingest of the 720p Megamind sample runs about 12% faster (docs/performance.md).
+// Two kernels ask for more by name: `SEQCURATE_FMA` lets MTCNN's direct convolutions
+// (SeqDetect's DirectConvolution) fuse their multiply-adds, as OpenBLAS's products do, and where
+// the CPU has AVX-512 (F, CD, BW, DQ, VL) SeqDetect alone is built for `skylake-avx512` with
+// `SEQCURATE_AVX512`, so those convolutions run 16 floats wide.
 // `SEQCURATE_PORTABLE=1 swift build ...` compiles for baseline x86-64 instead: a binary to copy
 // to machines without AVX2.
-let nativeFlags: [String] = {
+/// The build machine's CPU flags (x86-64 Linux; empty elsewhere or with SEQCURATE_PORTABLE=1).
+let cpuFlags: Set<String> = {
     #if arch(x86_64)
     if ProcessInfo.processInfo.environment["SEQCURATE_PORTABLE"] == "1" { return [] }
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
-    let flags = Set(line.split(separator: " ").map(String.init))
-    let haswell = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "sse4_2", "xsave"]
-    return haswell.allSatisfy(flags.contains) ? ["-target-cpu", "haswell"] : []
+    return Set(line.split(separator: " ").map(String.init))
     #else
     return []
     #endif
 }()
+let haswell = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "sse4_2", "xsave"].allSatisfy(cpuFlags.contains)
+let avx512 = haswell && ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains)
+let nativeFlags: [String] = haswell ? ["-target-cpu", "haswell", "-DSEQCURATE_FMA"] : []
 let optimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
     + (nativeFlags.isEmpty ? [] : [.unsafeFlags(nativeFlags)])
+/// SeqDetect: as `optimised`, 16 floats wide where the CPU has AVX-512.
+let detectSettings: [SwiftSetting] = avx512
+    ? [.unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(["-target-cpu", "skylake-avx512", "-DSEQCURATE_FMA", "-DSEQCURATE_AVX512"])]
+    : optimised
 
 let package = Package(
     name: "seqcurate",
@@ -69,7 +79,7 @@ let package = Package(
         .target(name: "SeqCore", exclude: ["README.md"]),
         .target(name: "SeqMedia", dependencies: ["SeqCore", "CFFmpeg", "CTurboJPEG"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqNN", dependencies: ["SeqCore", "COpenBLAS"], exclude: ["README.md"], swiftSettings: optimised),
-        .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: optimised),
+        .target(name: "SeqDetect", dependencies: ["SeqCore", "SeqNN", "SeqMedia"], exclude: ["README.md"], swiftSettings: detectSettings),
         .target(name: "SeqEmbed", dependencies: ["SeqCore", "SeqNN", "SeqMedia", "SeqDetect"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqTrack", dependencies: ["SeqCore", "SeqMedia", "SeqDetect"], exclude: ["README.md"], swiftSettings: optimised),
         .target(name: "SeqCatalog", dependencies: ["SeqCore", "CSQLite", "CLibPQ"], exclude: ["README.md"]),

@@ -9,9 +9,11 @@ import SeqNN
 /// SeqNN layers keep scratch buffers, so an instance serves one thread at a time; instances
 /// built from the same weight dictionary share the weight storage (copy-on-write arrays).
 final class MTCNNNetworks {
-    private let pnetConv: [Conv2D]
+    /// P-Net's layers, computed directly (`DirectConvolution`): conv1 (its PReLU comes with the
+    /// pooling), conv2 and conv3 with their PReLU, and the heads.
+    private let pnetConv: [DirectConvolution]
     private let pnetSlopes: [[Float]]
-    private let pnetHeads: Conv2D
+    private let pnetHeads: DirectConvolution
     private let rnetConv: [Conv2D]
     private let rnetSlopes: [[Float]]
     private let rnetDense: Linear
@@ -53,12 +55,12 @@ final class MTCNNNetworks {
             return (w, b)
         }
 
-        pnetConv = [try conv("pnet.conv1", 3, 10, 3), try conv("pnet.conv2", 10, 16, 3), try conv("pnet.conv3", 16, 32, 3)]
         pnetSlopes = [try slopes("pnet.prelu1", 10), try slopes("pnet.prelu2", 16), try slopes("pnet.prelu3", 32)]
-        pnetHeads = Conv2D(inChannels: 32, outChannels: 6, kernel: 1, name: "pnet.heads")
+        pnetConv = [DirectConvolution(try conv("pnet.conv1", 3, 10, 3)),
+                    DirectConvolution(try conv("pnet.conv2", 10, 16, 3), slopes: pnetSlopes[1]),
+                    DirectConvolution(try conv("pnet.conv3", 16, 32, 3), slopes: pnetSlopes[2])]
         let ph = try merged(["pnet.conv4_1", "pnet.conv4_2"], [2, 4], 32, kernel: [1, 1])
-        pnetHeads.weight.value = Tensor(shape: [6, 32, 1, 1], data: ph.weight)
-        pnetHeads.bias.value = Tensor(shape: [6], data: ph.bias)
+        pnetHeads = DirectConvolution(weight: ph.weight, bias: ph.bias, inChannels: 32, outChannels: 6, kernel: 1)
 
         rnetConv = [try conv("rnet.conv1", 3, 28, 3), try conv("rnet.conv2", 28, 48, 3), try conv("rnet.conv3", 48, 64, 2)]
         rnetSlopes = [try slopes("rnet.prelu1", 28), try slopes("rnet.prelu2", 48), try slopes("rnet.prelu3", 64),
@@ -83,13 +85,8 @@ final class MTCNNNetworks {
     /// P-Net over one normalised image `[1, 3, H, W]`: the face probability map `[H', W']`
     /// and the box offsets `[4, H', W']`, both row-major, with `H' = ceil((H-2)/2) - 4`.
     func pnet(_ x: Tensor) -> (probability: [Float], offsets: [Float], height: Int, width: Int) {
-        // The first layer directly (`MTCNNKernels.pnetFirstLayer`): it runs over the whole level.
-        var t = MTCNNKernels.preluMaxPool(MTCNNKernels.pnetFirstLayer(x, pnetConv[0]), slopes: pnetSlopes[0], kernel: 2, stride: 2)
-        t = pnetConv[1].forward(t)
-        MTCNNKernels.prelu(&t, slopes: pnetSlopes[1])
-        t = pnetConv[2].forward(t)
-        MTCNNKernels.prelu(&t, slopes: pnetSlopes[2])
-        let out = pnetHeads.forward(t)
+        let t = MTCNNKernels.preluMaxPool(pnetConv[0].forward(x), slopes: pnetSlopes[0], kernel: 2, stride: 2)
+        let out = pnetHeads.forward(pnetConv[2].forward(pnetConv[1].forward(t)))
         let h = out.shape[2], w = out.shape[3], plane = h * w
         var probability = [Float](repeating: 0, count: plane)
         let offsets = Array(out.data[(2 * plane)...])

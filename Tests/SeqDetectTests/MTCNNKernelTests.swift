@@ -6,25 +6,47 @@ import XCTest
 
 /// MTCNN's hand-written kernels against the general layers they replace.
 final class MTCNNKernelTests: XCTestCase {
-    /// P-Net's first layer computed directly gives `Conv2D`'s outputs to float rounding, for
-    /// widths that are and are not a multiple of the four pixels done at once, and batches.
-    func testDirectFirstLayerMatchesTheConvolution() {
+    /// The direct convolution gives `Conv2D`'s outputs to float rounding for every MTCNN layer
+    /// shape, for rows of 16 pixels and more (the last block moved back), of 8 to 15 and under 8,
+    /// output channels that do and do not fill the blocks of four, and batches; with PReLU it
+    /// gives `MTCNNKernels.prelu` of them.
+    func testDirectConvolutionMatchesTheConvolution() {
         var rng = TestRandom(seed: 2027)
-        let conv = Conv2D(inChannels: 3, outChannels: 10, kernel: 3)
-        conv.weight.value = Tensor(shape: [10, 3, 3, 3], data: (0..<270).map { _ in rng.uniform() })
-        conv.bias.value = Tensor(shape: [10], data: (0..<10).map { _ in rng.uniform() })
-        for shape in [[1, 3, 12, 12], [1, 3, 31, 45], [2, 3, 17, 22], [1, 3, 3, 3]] {
-            let count = shape.reduce(1, *)
-            let x = Tensor(shape: shape, data: (0..<count).map { _ in rng.uniform() })
-            let direct = MTCNNKernels.pnetFirstLayer(x, conv)
-            let reference = conv.forward(x)
-            XCTAssertEqual(direct.shape, reference.shape)
-            let worst = zip(direct.data, reference.data).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThan(worst, 1e-5, "\(shape)")
+        let layers = [(3, 10, 3), (10, 16, 3), (16, 32, 3), (32, 6, 1), (48, 64, 2), (3, 5, 2)]
+        let sizes = [(12, 12), (31, 45), (17, 22), (5, 9), (3, 3), (40, 16)]
+        for (i, (inputs, outputs, k)) in layers.enumerated() {
+            let conv = Conv2D(inChannels: inputs, outChannels: outputs, kernel: k)
+            conv.weight.value = Tensor(shape: [outputs, inputs, k, k], data: (0..<(outputs * inputs * k * k)).map { _ in rng.uniform() })
+            conv.bias.value = Tensor(shape: [outputs], data: (0..<outputs).map { _ in rng.uniform() })
+            let slopes = (0..<outputs).map { _ in 0.25 * rng.uniform() }
+            let plain = DirectConvolution(conv), activated = DirectConvolution(conv, slopes: slopes)
+            for (j, (h, w)) in sizes.enumerated() where h >= k && w >= k {
+                let shape = [1 + (i + j) % 2, inputs, h, w]
+                let x = Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform() - 0.5 })
+                var reference = conv.forward(x)
+                let direct = plain.forward(x)
+                XCTAssertEqual(direct.shape, reference.shape)
+                XCTAssertLessThan(zip(direct.data, reference.data).map { abs($0 - $1) }.max() ?? 0, 1e-4, "\(shape) k \(k)")
+                MTCNNKernels.prelu(&reference, slopes: slopes)
+                let withPReLU = activated.forward(x)
+                XCTAssertLessThan(zip(withPReLU.data, reference.data).map { abs($0 - $1) }.max() ?? 0, 1e-4, "\(shape) k \(k), PReLU")
+            }
         }
-        // Other shapes are left to the convolution itself.
-        let other = Conv2D(inChannels: 3, outChannels: 8, kernel: 3)
-        let x = Tensor(shape: [1, 3, 9, 9], data: (0..<243).map { _ in rng.uniform() })
-        XCTAssertEqual(MTCNNKernels.pnetFirstLayer(x, other), other.forward(x))
+    }
+
+    /// Every output is computed alike wherever it falls in its row: a row's pixels agree to the
+    /// bit with the same pixels computed as part of a wider row.
+    func testDirectConvolutionIsTheSameOnEveryPath() {
+        var rng = TestRandom(seed: 7)
+        let weight = (0..<(8 * 4 * 9)).map { _ in rng.uniform() }
+        let conv = DirectConvolution(weight: weight, bias: (0..<8).map { _ in rng.uniform() }, inChannels: 4, outChannels: 8, kernel: 3)
+        let wide = Tensor(shape: [1, 4, 3, 40], data: (0..<480).map { _ in rng.uniform() })
+        let out = conv.forward(wide)
+        for width in [3, 9, 13, 20] {  // 1, 7, 11 and 18 outputs: the single, 8 and 16 paths
+            var narrow = Tensor(zeros: [1, 4, 3, width])
+            for c in 0..<4 { for y in 0..<3 { for x in 0..<width { narrow[0, c, y, x] = wide[0, c, y, x] } } }
+            let part = conv.forward(narrow)
+            for c in 0..<8 { for x in 0..<(width - 2) { XCTAssertEqual(part[0, c, 0, x], out[0, c, 0, x], "width \(width)") } }
+        }
     }
 }

@@ -156,6 +156,11 @@ struct IngestCommand: ParsableCommand {
         options.embedEvery = embedEvery
         options.embedSettledEvery = embedSettledEvery
 
+        // Before anything multiplies matrices (the embedding network's weights load in the
+        // background from here on): a product on OpenBLAS's own threads leaves its worker
+        // busy-waiting for about 0.1 s afterwards, against this program's threads (the queue
+        // path included). Profiled on a 2-frame 720p ingest: over a quarter of its CPU time.
+        if options.workers > 1 { BLASRuntime.yieldThreads() }
         var videos = try VideoInputs.expand(inputs)
         if let list { videos += try VideoInputList.read(list) }
         if let shard = shard.flatMap(InputShard.init) { videos = videos.filter(shard.contains) }
@@ -197,7 +202,6 @@ struct IngestCommand: ParsableCommand {
 
     private func ingestAll(_ videos: [URL], db: Catalog, runID: Int64, options: IngestOptions, mtcnn: MTCNN,
                            cropper: @escaping FaceCropper, embedder: FaceIdentityEmbedder?) throws {
-        if options.workers > 1 { BLASRuntime.yieldThreads() }
         let ingestor = VideoIngestor(catalog: db, detector: mtcnn, cropper: cropper, options: options, runID: runID, embedder: embedder)
         try ingestor.store.recover(catalog: db)
 
