@@ -14,7 +14,8 @@ import SeqNN
 /// Sums run bias first, then the taps in (input channel, row, column) order, as a fused
 /// multiply-add where the build targets a CPU with FMA (`SEQCURATE_FMA`, see Package.swift) and
 /// as a multiply and an add otherwise; pixels at a row's end take the same path (the last block
-/// is moved back over pixels already done), so every output is computed alike. Results agree
+/// is moved back over pixels already done), and so do short rows (see `run`), so every output
+/// is computed alike. Results agree
 /// with `Conv2D.forward`'s to float rounding (`DirectConvolutionTests`).
 struct DirectConvolution {
     let inChannels: Int
@@ -125,33 +126,59 @@ struct DirectConvolution {
         return (v * slope).replacing(with: v, where: v .> 0)
     }
 
-    /// One image: every output row, pixel block and channel block.
+    /// One image. Long rows are done row by row. Short ones (under two vectors, or where the
+    /// row's last block, moved back, would redo over a tenth of it: R-Net's and O-Net's maps)
+    /// are done as one run of positions through the whole image at the input's row stride:
+    /// position `y * W + x` reads its taps at the same offsets as in a row, the positions past
+    /// a row's end (`x >= W - k + 1`, `k - 1` per row) are computed and dropped, and the outputs
+    /// are gathered from scratch into rows.
     @inline(__always)
     private static func run(_ k: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                             _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ slopes: [Float]?, _ g: Geometry) {
-        let plane = g.outHeight * g.outWidth, inPlane = g.height * g.width
+        let plane = g.outHeight * g.outWidth
+        let computed = (g.outWidth + span - 1) / span * span
+        if g.outWidth >= span && computed * 10 <= g.outWidth * 11 {
+            for y in 0..<g.outHeight {
+                positions(g.outWidth, k, input + y * g.width, output + y * g.outWidth, plane, weights, bias, slopes, g)
+            }
+            return
+        }
+        let run = (g.outHeight - 1) * g.width + g.outWidth
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: g.outChannels * run)
+        defer { scratch.deallocate() }
+        positions(run, k, input, scratch, run, weights, bias, slopes, g)
+        for c in 0..<g.outChannels {
+            for y in 0..<g.outHeight {
+                (output + c * plane + y * g.outWidth).update(from: scratch + c * run + y * g.width, count: g.outWidth)
+            }
+        }
+    }
+
+    /// The outputs at `count` consecutive positions from `src` (every channel; channel `c`'s at
+    /// `dst + c * dstPlane`): blocks of two vectors of positions (one, for runs under two; one
+    /// position, for runs under a vector), the last one moved back to end at the run's end.
+    @inline(__always)
+    private static func positions(_ count: Int, _ k: Int, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                  _ dstPlane: Int, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+                                  _ slopes: [Float]?, _ g: Geometry) {
+        let inPlane = g.height * g.width
         let blocks = (g.outChannels + block - 1) / block
         let blockWeights = g.inChannels * k * k * block
-        for y in 0..<g.outHeight {
-            var x = 0
-            while x < g.outWidth {
-                // Whole blocks of two vectors (one, for shorter rows; one pixel, for rows under
-                // a vector); the last one moved back to end at the row's end.
-                let width = g.outWidth >= span ? span : g.outWidth >= lanes ? lanes : 1
-                let x0 = min(x, g.outWidth - width)
-                for b in 0..<blocks {
-                    let w = weights + b * blockWeights
-                    let c0 = b * block, valid = min(block, g.outChannels - c0)
-                    let src = input + y * g.width + x0
-                    let dst = output + c0 * plane + y * g.outWidth + x0
-                    switch width {
-                    case span: two(k, src, dst, w, bias + c0, slopes, c0, valid, g.inChannels, g.width, inPlane, plane)
-                    case lanes: one(k, src, dst, w, bias + c0, slopes, c0, valid, g.inChannels, g.width, inPlane, plane)
-                    default: single(k, src, dst, w, bias + c0, slopes, c0, valid, g.inChannels, g.width, inPlane, plane)
-                    }
+        let width = count >= span ? span : count >= lanes ? lanes : 1
+        var x = 0
+        while x < count {
+            let x0 = min(x, count - width)
+            for b in 0..<blocks {
+                let w = weights + b * blockWeights
+                let c0 = b * block, valid = min(block, g.outChannels - c0)
+                let from = src + x0, to = dst + c0 * dstPlane + x0
+                switch width {
+                case span: two(k, from, to, w, bias + c0, slopes, c0, valid, g.inChannels, g.width, inPlane, dstPlane)
+                case lanes: one(k, from, to, w, bias + c0, slopes, c0, valid, g.inChannels, g.width, inPlane, dstPlane)
+                default: single(k, from, to, w, bias + c0, slopes, c0, valid, g.inChannels, g.width, inPlane, dstPlane)
                 }
-                x = x0 + width
             }
+            x = x0 + width
         }
     }
 

@@ -14,10 +14,15 @@ final class MTCNNNetworks {
     private let pnetConv: [DirectConvolution]
     private let pnetSlopes: [[Float]]
     private let pnetHeads: DirectConvolution
-    private let rnetConv: [Conv2D]
+    /// conv1 and conv2 direct; conv3 (2x2 over a 4x4 map) through `Conv2D`.
+    private let rnetDirect: [DirectConvolution]
+    private let rnetConv: Conv2D
     private let rnetSlopes: [[Float]]
     private let rnetDense: Linear
     private let rnetHeads: Linear
+    /// conv1 and conv2 direct; conv3 (64 channels over 10x10, where Winograd is faster) and
+    /// conv4 (2x2 over a 4x4 map) through `Conv2D`.
+    private let onetDirect: [DirectConvolution]
     private let onetConv: [Conv2D]
     private let onetSlopes: [[Float]]
     private let onetDense: Linear
@@ -62,7 +67,8 @@ final class MTCNNNetworks {
         let ph = try merged(["pnet.conv4_1", "pnet.conv4_2"], [2, 4], 32, kernel: [1, 1])
         pnetHeads = DirectConvolution(weight: ph.weight, bias: ph.bias, inChannels: 32, outChannels: 6, kernel: 1)
 
-        rnetConv = [try conv("rnet.conv1", 3, 28, 3), try conv("rnet.conv2", 28, 48, 3), try conv("rnet.conv3", 48, 64, 2)]
+        rnetDirect = [DirectConvolution(try conv("rnet.conv1", 3, 28, 3)), DirectConvolution(try conv("rnet.conv2", 28, 48, 3))]
+        rnetConv = try conv("rnet.conv3", 48, 64, 2)
         rnetSlopes = [try slopes("rnet.prelu1", 28), try slopes("rnet.prelu2", 48), try slopes("rnet.prelu3", 64),
                       try slopes("rnet.prelu4", 128)]
         rnetDense = try dense("rnet.dense4", 576, 128)
@@ -71,8 +77,8 @@ final class MTCNNNetworks {
         rnetHeads.weight.value = Tensor(shape: [6, 128], data: rh.weight)
         rnetHeads.bias.value = Tensor(shape: [6], data: rh.bias)
 
-        onetConv = [try conv("onet.conv1", 3, 32, 3), try conv("onet.conv2", 32, 64, 3), try conv("onet.conv3", 64, 64, 3),
-                    try conv("onet.conv4", 64, 128, 2)]
+        onetDirect = [DirectConvolution(try conv("onet.conv1", 3, 32, 3)), DirectConvolution(try conv("onet.conv2", 32, 64, 3))]
+        onetConv = [try conv("onet.conv3", 64, 64, 3), try conv("onet.conv4", 64, 128, 2)]
         onetSlopes = [try slopes("onet.prelu1", 32), try slopes("onet.prelu2", 64), try slopes("onet.prelu3", 64),
                       try slopes("onet.prelu4", 128), try slopes("onet.prelu5", 256)]
         onetDense = try dense("onet.dense5", 1152, 256)
@@ -101,9 +107,9 @@ final class MTCNNNetworks {
 
     /// R-Net over `[N, 3, 24, 24]`: face probabilities `[N]` and box offsets `[N, 4]`.
     func rnet(_ x: Tensor) -> (probability: [Float], offsets: [Float]) {
-        var t = MTCNNKernels.preluMaxPool(rnetConv[0].forward(x), slopes: rnetSlopes[0], kernel: 3, stride: 2)
-        t = MTCNNKernels.preluMaxPool(rnetConv[1].forward(t), slopes: rnetSlopes[1], kernel: 3, stride: 2)
-        t = rnetConv[2].forward(t)
+        var t = MTCNNKernels.preluMaxPool(rnetDirect[0].forward(x), slopes: rnetSlopes[0], kernel: 3, stride: 2)
+        t = MTCNNKernels.preluMaxPool(rnetDirect[1].forward(t), slopes: rnetSlopes[1], kernel: 3, stride: 2)
+        t = rnetConv.forward(t)
         MTCNNKernels.prelu(&t, slopes: rnetSlopes[2])
         t = rnetDense.forward(t)
         MTCNNKernels.prelu(&t, slopes: rnetSlopes[3])
@@ -115,10 +121,10 @@ final class MTCNNNetworks {
     /// O-Net over `[N, 3, 48, 48]`: face probabilities `[N]`, box offsets `[N, 4]` and
     /// landmarks `[N, 10]` (five x then five y, in units of the box size).
     func onet(_ x: Tensor) -> (probability: [Float], offsets: [Float], landmarks: [Float]) {
-        var t = MTCNNKernels.preluMaxPool(onetConv[0].forward(x), slopes: onetSlopes[0], kernel: 3, stride: 2)
-        t = MTCNNKernels.preluMaxPool(onetConv[1].forward(t), slopes: onetSlopes[1], kernel: 3, stride: 2)
-        t = MTCNNKernels.preluMaxPool(onetConv[2].forward(t), slopes: onetSlopes[2], kernel: 2, stride: 2)
-        t = onetConv[3].forward(t)
+        var t = MTCNNKernels.preluMaxPool(onetDirect[0].forward(x), slopes: onetSlopes[0], kernel: 3, stride: 2)
+        t = MTCNNKernels.preluMaxPool(onetDirect[1].forward(t), slopes: onetSlopes[1], kernel: 3, stride: 2)
+        t = MTCNNKernels.preluMaxPool(onetConv[0].forward(t), slopes: onetSlopes[2], kernel: 2, stride: 2)
+        t = onetConv[1].forward(t)
         MTCNNKernels.prelu(&t, slopes: onetSlopes[3])
         t = onetDense.forward(t)
         MTCNNKernels.prelu(&t, slopes: onetSlopes[4])

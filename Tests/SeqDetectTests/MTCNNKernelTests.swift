@@ -7,13 +7,14 @@ import XCTest
 /// MTCNN's hand-written kernels against the general layers they replace.
 final class MTCNNKernelTests: XCTestCase {
     /// The direct convolution gives `Conv2D`'s outputs to float rounding for every MTCNN layer
-    /// shape, for rows of 16 pixels and more (the last block moved back), of 8 to 15 and under 8,
+    /// shape, for long rows (the last block moved back), short rows done as one run through the
+    /// image, runs of one vector and under one,
     /// output channels that do and do not fill the blocks of four, and batches; with PReLU it
     /// gives `MTCNNKernels.prelu` of them.
     func testDirectConvolutionMatchesTheConvolution() {
         var rng = TestRandom(seed: 2027)
         let layers = [(3, 10, 3), (10, 16, 3), (16, 32, 3), (32, 6, 1), (48, 64, 2), (3, 5, 2)]
-        let sizes = [(12, 12), (31, 45), (17, 22), (5, 9), (3, 3), (40, 16)]
+        let sizes = [(12, 12), (31, 45), (17, 22), (5, 9), (3, 3), (40, 16), (6, 66), (5, 302), (24, 24), (11, 11)]
         for (i, (inputs, outputs, k)) in layers.enumerated() {
             let conv = Conv2D(inChannels: inputs, outChannels: outputs, kernel: k)
             conv.weight.value = Tensor(shape: [outputs, inputs, k, k], data: (0..<(outputs * inputs * k * k)).map { _ in rng.uniform() })
