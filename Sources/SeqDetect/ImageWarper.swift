@@ -303,8 +303,10 @@ public enum ImageWarper {
                     }
                 }
                 let o = (v &* grid.width &+ u) &* 3
-                let r = (acc * inv + 0.5).clamped(lowerBound: SIMD4(repeating: 0), upperBound: SIMD4(repeating: 255))
-                dst[o] = UInt8(r[0]); dst[o &+ 1] = UInt8(r[1]); dst[o &+ 2] = UInt8(r[2])
+                let r = acc * inv + 0.5
+                // Lane by lane: SIMD's `clamped` was a call per pixel, not inlined.
+                @inline(__always) func byte(_ v: Float) -> UInt8 { UInt8(Float.minimum(Float.maximum(v, 0), 255)) }
+                dst[o] = byte(r[0]); dst[o &+ 1] = byte(r[1]); dst[o &+ 2] = byte(r[2])
             }
         }
         }

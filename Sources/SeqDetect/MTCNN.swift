@@ -171,8 +171,8 @@ public final class MTCNN: @unchecked Sendable {
     private func scanLevel(_ image: RGBRegion, scale: Double, threshold: Float, networks: MTCNNNetworks) -> [Candidate] {
         let h = Int(Double(image.height) * scale + 1), w = Int(Double(image.width) * scale + 1)
         guard h >= 12, w >= 12 else { return [] }
-        var input = Tensor(zeros: [1, 3, h, w])
-        input.data.withUnsafeMutableBufferPointer { p in
+        // Every value is written by the resampling.
+        let input = Tensor(shape: [1, 3, h, w]) { p in
             AreaResampler.resample(image, x0: 0, y0: 0, width: image.width, height: image.height,
                                    outWidth: w, outHeight: h, gain: 0.0078125, offset: -127.5 * 0.0078125,
                                    into: p.baseAddress!)
