@@ -50,4 +50,33 @@ final class MTCNNKernelTests: XCTestCase {
             for c in 0..<8 { for x in 0..<(width - 2) { XCTAssertEqual(part[0, c, 0, x], out[0, c, 0, x], "width \(width)") } }
         }
     }
+
+    /// Fused PReLU and max pooling equal PReLU, then Caffe's pooling (windows clipped at the
+    /// border, extents rounded up), computed naively: for 2x2 and 3x3 windows at stride 2,
+    /// negative and positive slopes, maps wide enough for sixteen outputs at a time and not.
+    func testPReLUMaxPoolMatchesPReLUThenPooling() {
+        var rng = TestRandom(seed: 11)
+        for (k, h, w) in [(2, 7, 45), (2, 6, 32), (2, 5, 9), (3, 9, 40), (3, 4, 5)] {
+            let c = 3
+            let x = Tensor(shape: [1, c, h, w], data: (0..<(c * h * w)).map { _ in rng.uniform() })
+            let slopes: [Float] = [0.25, -0.5, 0]
+            let y = MTCNNKernels.preluMaxPool(x, slopes: slopes, kernel: k, stride: 2)
+            let oh = MTCNNKernels.poolExtent(h, kernel: k, stride: 2), ow = MTCNNKernels.poolExtent(w, kernel: k, stride: 2)
+            XCTAssertEqual(y.shape, [1, c, oh, ow])
+            for ch in 0..<c {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var best = -Float.infinity
+                        for iy in (2 * oy)..<min(2 * oy + k, h) {
+                            for ix in (2 * ox)..<min(2 * ox + k, w) {
+                                let v = x[0, ch, iy, ix]
+                                best = max(best, v > 0 ? v : slopes[ch] * v)
+                            }
+                        }
+                        XCTAssertEqual(y[0, ch, oy, ox], best, "k \(k) \(h)x\(w) at \(ch), \(oy), \(ox)")
+                    }
+                }
+            }
+        }
+    }
 }
